@@ -1,0 +1,1 @@
+"""WARC capture: the writer (no Scrapy inside) and the downloader middleware that feeds it."""

@@ -1,0 +1,140 @@
+"""Downloader middleware that feeds every HTTP response to the WARC writer.
+
+Ordered at 950 (WARC_CAPTURE_PRIORITY), i.e. nearer the downloader than every built-in
+middleware, so `process_response` sees the response before RetryMiddleware (550),
+HttpCompressionMiddleware (590) and RedirectMiddleware (600) touch it: 3xx, 4xx, 5xx and
+retried attempts are all recorded, and bodies are still content-encoded. Its
+`process_request` runs after cookies, user agent and default headers are set, so the
+request record carries the headers that were really sent.
+
+WARC writes happen on one dedicated thread (zlib and hashlib release the GIL), so
+compression overlaps with downloading instead of stalling the reactor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from scrapy.exceptions import NotConfigured
+
+import crawler as crawler_pkg
+from crawler.capture.exchange import HttpExchange
+from crawler.capture.warc_writer import WarcFileWriter
+from crawler.run import ArchiveRun
+
+logger = logging.getLogger(__name__)
+
+
+class WarcWriteError(Exception):
+    """A response could not be written to the WARC; the URL must not count as archived."""
+
+
+def _headers(scrapy_headers, *, drop_chunked: bool = False) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for name, values in scrapy_headers.items():
+        name_s = name.decode("latin-1")
+        for value in values:
+            value_s = value.decode("latin-1")
+            # Scrapy hands us the de-chunked body; keeping the header would make replay
+            # tools try to de-chunk it again (DESIGN.md, WARC conventions).
+            if drop_chunked and name_s.lower() == "transfer-encoding" and \
+                    "chunked" in value_s.lower():
+                continue
+            pairs.append((name_s, value_s))
+    return pairs
+
+
+def exchange_from_scrapy(request, response, fetched_at: datetime) -> HttpExchange:
+    parts = urlsplit(request.url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    req_headers = _headers(request.headers)
+    if not any(name.lower() == "host" for name, _ in req_headers):
+        # Twisted's HTTP client adds Host itself, after the middlewares.
+        req_headers.insert(0, ("Host", parts.netloc.rsplit("@", 1)[-1]))
+    ip = getattr(response, "ip_address", None)
+    return HttpExchange(
+        url=response.url,
+        status=response.status,
+        response_headers=_headers(response.headers, drop_chunked=True),
+        body=response.body,
+        request_method=request.method,
+        request_target=target,
+        request_headers=req_headers,
+        request_body=request.body or b"",
+        fetched_at=fetched_at,
+        protocol=getattr(response, "protocol", None) or "HTTP/1.1",
+        ip_address=str(ip) if ip is not None else None,
+    )
+
+
+class WarcCaptureMiddleware:
+    def __init__(self, crawler) -> None:
+        settings = crawler.settings
+        if not settings.getbool("WARC_ENABLED", True):
+            raise NotConfigured("WARC_ENABLED is off")
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.run = ArchiveRun.of(crawler)
+        self.writer = WarcFileWriter(
+            self.run.store,
+            prefix=settings.get("WARC_PREFIX", "crawl"),
+            max_size=settings.getint("WARC_MAX_SIZE", 1 << 30),
+            gzip_level=settings.getint("WARC_GZIP_LEVEL", 6),
+            warcinfo=self._warcinfo(settings),
+            on_close=lambda f: self.run.file_closed("warc", f.key, f.size, f.sha256, f.records),
+        )
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-writer")
+        self.run.on_close(self.close)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _warcinfo(self, settings) -> dict[str, str]:
+        import scrapy
+
+        return {
+            "software": f"{crawler_pkg.SOFTWARE}/{crawler_pkg.__version__} "
+                        f"(Scrapy/{scrapy.__version__}; warcio)",
+            "hostname": socket.gethostname(),
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/"
+                          "warc-format/warc-1.1/",
+            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            "http-header-user-agent": settings.get("USER_AGENT"),
+            "operator": settings.get("WARC_OPERATOR") or "",
+            "isPartOf": self.run.crawl_id,
+        }
+
+    async def process_response(self, request, response):
+        if urlsplit(response.url).scheme not in ("http", "https"):
+            return response
+        fetched_at = datetime.now(timezone.utc)
+        exchange = exchange_from_scrapy(request, response, fetched_at)
+        loop = asyncio.get_running_loop()
+        try:
+            pointer = await loop.run_in_executor(self._thread, self.writer.write_exchange,
+                                                 exchange)
+        except Exception as exc:
+            self.stats.inc_value("warc/write_errors")
+            logger.error("WARC write failed for %s: %s", response.url, exc)
+            raise WarcWriteError(f"could not write the WARC record: {exc}") from exc
+        self.stats.inc_value("warc/records", 2)
+        self.stats.inc_value("warc/bytes", pointer.length)
+        self.run.record_capture(
+            url=response.url, fetched_at=fetched_at.isoformat(), status=response.status,
+            content_type=(response.headers.get("Content-Type") or b"").decode("latin-1")
+            or None,
+            pointer=pointer,
+        )
+        request.meta["warc"] = pointer.to_dict()
+        return response
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=True)
+        self.writer.close()

@@ -1,0 +1,222 @@
+"""Write HTTP exchanges to rotating WARC files. Knows nothing of Scrapy.
+
+Per WARC 1.1 and the project's conventions (DESIGN.md):
+- each file opens with a `warcinfo` record; every record is its own gzip member, so a
+  record can be read back with one range read (`WarcPointer`);
+- a `response` record holds the HTTP response as received (headers re-encoded as
+  latin-1, body still content-encoded) and a `request` record follows it with
+  `WARC-Concurrent-To`;
+- `WARC-Block-Digest` / `WARC-Payload-Digest` are sha1 base32 (computed by warcio);
+- files are named `<prefix>-<UTC timestamp>-<serial>-<host>.warc.gz`, written as
+  `<name>.open` under an exclusive flock and renamed when closed; they rotate once they
+  pass `max_size` bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import socket
+import threading
+import zlib
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import datetime_to_iso_date
+from warcio.warcwriter import WARCWriter
+
+from crawler.capture.exchange import HttpExchange
+from crawler.store.local import LocalStore
+from crawler.store.recovery import lock_exclusive
+
+WARC_VERSION = "WARC/1.1"
+
+
+@dataclass(frozen=True)
+class WarcPointer:
+    """Where a record lives: one seek to `offset`, read `length` bytes, gunzip."""
+
+    filename: str  # store key of the closed file, e.g. warc/2026/11/25/x.warc.gz
+    offset: int
+    length: int
+    record_id: str
+    payload_digest: str | None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ClosedFile:
+    key: str
+    size: int
+    sha256: str
+    records: int
+
+
+class _RawHeaders(StatusAndHeaders):
+    """HTTP headers serialised byte for byte as received.
+
+    warcio percent-encodes non-ASCII header values (RFC 8187); an archive must keep the
+    octets the server sent, so encode the latin-1 strings back to the same bytes.
+    """
+
+    def compute_headers_buffer(self, header_filter=None):
+        self.headers_buff = self.to_str(header_filter).encode("latin-1") + b"\r\n"
+
+
+class WarcFileWriter:
+    """Appends records to the current file of a rotating series. Thread-safe."""
+
+    def __init__(
+        self,
+        store: LocalStore,
+        *,
+        prefix: str = "crawl",
+        max_size: int = 1 << 30,
+        gzip_level: int = 6,
+        warcinfo: dict[str, str] | None = None,
+        on_close: Callable[[ClosedFile], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.prefix = prefix
+        self.max_size = max_size
+        self.gzip_level = gzip_level
+        self.warcinfo = dict(warcinfo or {})
+        self.on_close = on_close
+        self.hostname = _safe_host(socket.gethostname())
+        self._lock = threading.Lock()
+        self._serial = 0
+        self._fh: io.BufferedWriter | None = None
+        self._key: str | None = None
+        self._sha256 = None
+        self._records = 0
+        self.closed_files: list[ClosedFile] = []
+
+    # -- public API -------------------------------------------------------------------
+
+    def write_exchange(self, exchange: HttpExchange) -> WarcPointer:
+        """Write the response record, then its request record. Returns the response's pointer."""
+        date = datetime_to_iso_date(
+            exchange.fetched_at.astimezone(timezone.utc).replace(tzinfo=None), use_micros=True
+        )
+        builder = WARCWriter(None, gzip=False, warc_version=WARC_VERSION)
+        resp_headers = {"WARC-Date": date, **exchange.extra_warc_headers}
+        if exchange.ip_address:
+            resp_headers["WARC-IP-Address"] = exchange.ip_address
+        if exchange.protocol and exchange.protocol.lower() not in ("http/1.1", "http/1.0"):
+            resp_headers["WARC-Protocol"] = exchange.protocol.lower()
+        response = builder.create_warc_record(
+            exchange.url,
+            "response",
+            payload=io.BytesIO(exchange.body),
+            length=len(exchange.body),
+            warc_headers_dict=resp_headers,
+            http_headers=_RawHeaders(
+                exchange.status_line, exchange.response_headers, protocol="HTTP/1.1"
+            ),
+        )
+        response_id = response.rec_headers.get_header("WARC-Record-ID")
+        req_headers = {"WARC-Date": date, "WARC-Concurrent-To": response_id}
+        if exchange.ip_address:
+            req_headers["WARC-IP-Address"] = exchange.ip_address
+        request = builder.create_warc_record(
+            exchange.url,
+            "request",
+            payload=io.BytesIO(exchange.request_body),
+            length=len(exchange.request_body),
+            warc_headers_dict=req_headers,
+            http_headers=_RawHeaders(
+                f"{exchange.request_target} HTTP/1.1",
+                exchange.request_headers,
+                protocol=exchange.request_method,
+            ),
+        )
+        resp_member = self._serialise(response)
+        req_member = self._serialise(request)
+        with self._lock:
+            self._ensure_open()
+            offset = self._append(resp_member)
+            self._append(req_member)
+            pointer = WarcPointer(
+                filename=self._key,
+                offset=offset,
+                length=len(resp_member),
+                record_id=response_id,
+                payload_digest=response.rec_headers.get_header("WARC-Payload-Digest"),
+            )
+            self._records += 2
+            if self._fh.tell() >= self.max_size:
+                self._close_current()
+        return pointer
+
+    def close(self) -> None:
+        with self._lock:
+            self._close_current()
+
+    # -- internals --------------------------------------------------------------------
+
+    def _serialise(self, record) -> bytes:
+        # warcio serialises the record and its digests; we gzip it as one member ourselves
+        # so the compression level is ours (warcio hard-codes 9, several times slower).
+        raw = io.BytesIO()
+        WARCWriter(raw, gzip=False, warc_version=WARC_VERSION).write_record(record)
+        comp = zlib.compressobj(self.gzip_level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        return comp.compress(raw.getvalue()) + comp.flush()
+
+    def _append(self, member: bytes) -> int:
+        offset = self._fh.tell()
+        self._fh.write(member)
+        # Flush each record whole so a crash leaves whole members plus at most one torn one.
+        self._fh.flush()
+        self._sha256.update(member)
+        return offset
+
+    def _ensure_open(self) -> None:
+        if self._fh is not None:
+            return
+        now = datetime.now(timezone.utc)
+        name = (
+            f"{self.prefix}-{now.strftime('%Y%m%d%H%M%S%f')[:17]}-{self._serial:05d}-"
+            f"{self.hostname}.warc.gz"
+        )
+        self._serial += 1
+        self._key = f"warc/{now:%Y/%m/%d}/{name}"
+        path = self.store.open_path(self._key)
+        fh = open(path, "xb")
+        if not lock_exclusive(fh):  # pragma: no cover - the name is new; nobody else has it
+            fh.close()
+            raise OSError(f"cannot lock new WARC file {path}")
+        self._fh = fh
+        self._sha256 = hashlib.sha256()
+        self._records = 0
+        builder = WARCWriter(None, gzip=False, warc_version=WARC_VERSION)
+        info = builder.create_warcinfo_record(name, self.warcinfo)
+        self._append(self._serialise(info))
+        self._records += 1
+
+    def _close_current(self) -> None:
+        if self._fh is None:
+            return
+        fh, key = self._fh, self._key
+        fh.flush()
+        os.fsync(fh.fileno())
+        size = fh.tell()
+        # Publish (rename) while still holding the flock so repair never races us.
+        self.store.publish(key)
+        fh.close()
+        closed = ClosedFile(key=key, size=size, sha256=self._sha256.hexdigest(),
+                            records=self._records)
+        self._fh = None
+        self._key = None
+        self.closed_files.append(closed)
+        if self.on_close:
+            self.on_close(closed)
+
+
+def _safe_host(name: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c in "-." else "-" for c in name)
+    return cleaned or "localhost"

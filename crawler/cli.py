@@ -1,0 +1,265 @@
+"""The `crawler` command.
+
+    crawler archive URL... [--input FILE|-] [--store DIR|file:///dir]
+    crawler extract PATH... [--url URL]         # HTML (.html, .gz) or WARC files; no network
+    crawler demo                                # archive a built-in news site on loopback
+
+Exit status: 0 all good, 1 something failed (each failure is reported), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+# -- archive ----------------------------------------------------------------------------
+
+def _scrapy_settings(args: argparse.Namespace, command: str):
+    # The project's defaults module unless the user points Scrapy at their own.
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "settings")
+    from scrapy.utils.project import get_project_settings
+
+    from crawler.store.uri import StoreURIError, open_store
+
+    settings = get_project_settings()
+    overrides = {
+        "STORE_URI": args.store,
+        "CONCURRENT_REQUESTS": args.concurrency,
+        "DOWNLOAD_TIMEOUT": args.timeout,
+        "DOWNLOAD_MAXSIZE": args.max_size,
+        "EXTRACT_WORKERS": args.workers,
+        "EXTRACT_TIMEOUT": args.extract_timeout,
+        "WARC_MAX_SIZE": args.warc_max_size,
+        "WARC_PREFIX": args.warc_prefix,
+        "LOG_LEVEL": args.log_level,
+        "REPORT_PROGRESS_INTERVAL": args.progress_interval,
+    }
+    if args.ignore_robots:
+        overrides["ROBOTSTXT_OBEY"] = False
+    for name, value in overrides.items():
+        if value is not None:
+            settings.set(name, value, priority="cmdline")
+    for item in args.set or []:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"-s expects NAME=VALUE, got {item!r}")
+        settings.set(name.strip(), value, priority="cmdline")
+    try:
+        open_store(settings.get("STORE_URI"))
+    except StoreURIError as exc:
+        raise UsageError(str(exc)) from exc
+    settings.set("RUN_COMMAND", command, priority="cmdline")
+    return settings
+
+
+def _collect_urls(args: argparse.Namespace) -> list[str]:
+    from spiders.urls import read_url_list, unique
+
+    urls = list(args.urls)
+    if args.input:
+        try:
+            urls += read_url_list(args.input)
+        except OSError as exc:
+            raise UsageError(f"cannot read --input {args.input}: {exc.strerror}") from exc
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"--input {args.input} is not UTF-8 text: {exc}") from exc
+    urls = unique(urls)
+    if not urls:
+        raise UsageError("no URLs given: pass URLs as arguments or --input FILE ('-' = stdin)")
+    return urls
+
+
+def run_archive(urls: list[str], settings) -> int:
+    """Run the `urls` spider in this process; 0 if every URL was archived."""
+    from scrapy.crawler import CrawlerProcess
+
+    from spiders.urls import UrlsSpider
+
+    settings.set("RUN_ARGUMENTS", {"urls": urls}, priority="cmdline")
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(UrlsSpider)
+    process.crawl(crawler, urls=urls)
+    process.start()
+    run = getattr(crawler, "_archive_run", None)
+    if run is None or run.report is None:
+        print("error: the run did not finish; see the log above", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK if run.ok else EXIT_FAILED
+
+
+def cmd_archive(args: argparse.Namespace) -> int:
+    urls = _collect_urls(args)
+    settings = _scrapy_settings(args, "crawler archive")
+    return run_archive(urls, settings)
+
+
+# -- extract ----------------------------------------------------------------------------
+
+def _iter_inputs(paths: list[str], url: str | None, max_bytes: int):
+    """(html, url, content_language, meta) for every document in the inputs."""
+    from crawler.capture.warc_reader import is_warc_path, iter_html_responses
+
+    for path in paths:
+        if is_warc_path(path):
+            for doc in iter_html_responses(path, max_bytes):
+                meta = {"source": {"path": path, "offset": doc.pointer["offset"]},
+                        "url": doc.url, "status": doc.status,
+                        "content_type": doc.content_type, "fetched_at": doc.fetched_at,
+                        "warc": doc.pointer}
+                yield doc.body, doc.url, doc.content_language, meta
+            continue
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+        if data[:2] == b"\x1f\x8b":
+            with gzip.open(path, "rb") as fh:
+                data = fh.read(max_bytes + 1)  # bounded: a gzip bomb stops here
+        meta = {"source": {"path": path}, "url": url, "status": None,
+                "content_type": None, "fetched_at": None, "warc": None}
+        yield data, url, None, meta
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from crawler.extract.pool import ExtractionPool
+    from crawler.extract.trafilatura_extractor import extractor_versions
+    from crawler.record import build_article_record
+
+    for path in args.paths:
+        if not os.path.isfile(path):
+            raise UsageError(f"no such file: {path}")
+    pool = ExtractionPool(workers=args.workers, timeout=args.extract_timeout,
+                          max_bytes=args.max_bytes)
+    versions = extractor_versions()
+    metas: list[dict] = []
+
+    def jobs():
+        for html, url, lang, meta in _iter_inputs(args.paths, args.url, args.max_bytes):
+            metas.append(meta)
+            yield html, url, lang
+
+    failures = 0
+    out = sys.stdout
+    try:
+        for result in pool.map_ordered(jobs()):
+            meta = metas.pop(0)
+            where = meta["source"]["path"] + (
+                f"@{meta['source']['offset']}" if "offset" in meta["source"] else "")
+            if not result["ok"]:
+                failures += 1
+                print(f"{where}: {result['error']}", file=sys.stderr)
+                continue
+            record = build_article_record(
+                extraction=result["extraction"], url=meta["url"],
+                final_url=meta["url"], fetched_at=meta["fetched_at"],
+                http_status=meta["status"], content_type=meta["content_type"],
+                crawl_id=None, warc=meta["warc"], extractor=versions,
+                source=meta["source"],
+            )
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    finally:
+        pool.shutdown()
+    out.flush()
+    return EXIT_FAILED if failures else EXIT_OK
+
+
+# -- demo -------------------------------------------------------------------------------
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from crawler.demo.site import FixtureSite
+
+    with FixtureSite() as site:
+        paths = site.article_paths() + [
+            "/gzip/article.html", "/chunked/article.html", "/redirect/2",
+            "/non-html/report.pdf",
+        ]
+        urls = [site.url(p) for p in paths]
+        print(f"demo: a fixture news site is serving on {site.base_url} (loopback only)")
+        print(f"demo: archiving {len(urls)} URLs into {args.store}\n", flush=True)
+        settings = _scrapy_settings(args, "crawler demo")
+        code = run_archive(urls, settings)
+    store = args.store
+    print(f"""
+Look at what was stored:
+  ls -R {store}/warc {store}/articles {store}/runs
+  python -m warcio check -v {store}/warc/*/*/*/*.warc.gz
+  zcat {store}/articles/*/*/*/*.jsonl.gz | head -c 1500
+  sqlite3 {store}/catalog.sqlite 'select status, url, warc_file, warc_offset from captures'""")
+    return code
+
+
+# -- argument parsing ---------------------------------------------------------------------
+
+def _add_fetch_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--store", default=None,
+                   help="where to store everything: DIR or file:///abs/dir (STORE_URI; "
+                        "default ./data)")
+    p.add_argument("--concurrency", type=int, help="parallel requests (CONCURRENT_REQUESTS)")
+    p.add_argument("--timeout", type=float, help="download timeout, seconds (DOWNLOAD_TIMEOUT)")
+    p.add_argument("--max-size", type=int,
+                   help="abort bodies larger than this many bytes (DOWNLOAD_MAXSIZE)")
+    p.add_argument("--ignore-robots", action="store_true",
+                   help="do not obey robots.txt (ROBOTSTXT_OBEY=False)")
+    p.add_argument("--workers", type=int, help="extraction processes (EXTRACT_WORKERS)")
+    p.add_argument("--extract-timeout", type=float,
+                   help="seconds per document (EXTRACT_TIMEOUT)")
+    p.add_argument("--warc-max-size", type=int, help="rotate WARC files at (WARC_MAX_SIZE)")
+    p.add_argument("--warc-prefix", help="WARC file name prefix (WARC_PREFIX)")
+    p.add_argument("--progress-interval", type=float,
+                   help="seconds between progress lines; 0 = none (REPORT_PROGRESS_INTERVAL)")
+    p.add_argument("--log-level", default="WARNING",
+                   help="Scrapy log level (LOG_LEVEL; default WARNING here)")
+    p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
+                   help="any other setting, e.g. -s WARC_GZIP_LEVEL=9")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crawler", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("archive", help="fetch exactly these URLs into WARC + article records")
+    p.add_argument("urls", nargs="*", metavar="URL")
+    p.add_argument("--input", "-i", metavar="FILE", help="file of URLs, one a line; '-' = stdin")
+    _add_fetch_options(p)
+    p.set_defaults(func=cmd_archive)
+
+    p = sub.add_parser("extract", help="extract articles from HTML or WARC files (no network)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--url", help="the URL the HTML files were served from")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: cores)")
+    p.add_argument("--extract-timeout", type=float, default=30.0, help="seconds per document")
+    p.add_argument("--max-bytes", type=int, default=10 * 1024 * 1024,
+                   help="skip documents larger than this")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("demo", help="serve a built-in news site on loopback and archive it")
+    _add_fetch_options(p)
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "store", "x") is None:
+        args.store = "./data"
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"crawler {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Extraction: trafilatura main text + metadata, run in worker processes, off the reactor."""

@@ -1,0 +1,139 @@
+"""Metadata normalisation: dates to ISO 8601 with offset, author lists, language, URLs.
+
+trafilatura reports dates at day precision only; the page usually says more
+(`article:published_time`, JSON-LD `datePublished`, `<time datetime>`), so the full
+timestamps are read here from the parsed tree before trafilatura prunes it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timezone
+from urllib.parse import urljoin, urlsplit
+
+from dateutil import parser as dateparser
+
+_PUBLISHED_META = (
+    "article:published_time", "og:article:published_time", "datePublished",
+    "date", "dc.date", "dc.date.issued", "dcterms.created", "pubdate", "publishdate",
+    "sailthru.date", "parsely-pub-date",
+)
+_MODIFIED_META = (
+    "article:modified_time", "og:updated_time", "og:article:modified_time", "dateModified",
+    "dc.date.modified", "dcterms.modified", "last-modified",
+)
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def normalise_datetime(value: str | None) -> str | None:
+    """ISO 8601: a full timestamp with its offset (naive times are taken as UTC), or a
+    bare date (YYYY-MM-DD) when the source gives no time of day. None if unparseable."""
+    if not value or not isinstance(value, str):
+        return None
+    value = value.strip()
+    if _DATE_ONLY.match(value):
+        try:
+            return datetime.strptime(value, "%Y-%m-%d").date().isoformat()
+        except ValueError:
+            return None
+    try:
+        parsed = dateparser.parse(value)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if parsed is None or not 1900 <= parsed.year <= 2200:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.isoformat()
+
+
+def _meta_values(tree) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for meta in tree.iterfind(".//meta"):
+        key = meta.get("property") or meta.get("name") or meta.get("itemprop")
+        content = meta.get("content")
+        if key and content and key.lower() not in found:
+            found[key.lower()] = content.strip()
+    return found
+
+
+def _jsonld_objects(tree) -> list[dict]:
+    objects: list[dict] = []
+    for script in tree.iterfind(".//script"):
+        if (script.get("type") or "").lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text)
+        except ValueError:
+            continue
+        stack = [data]
+        while stack and len(objects) < 200:  # bounded: JSON-LD from strangers
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                objects.append(item)
+                if isinstance(item.get("@graph"), list):
+                    stack.extend(item["@graph"])
+    return objects
+
+
+def page_dates(tree) -> tuple[str | None, str | None]:
+    """(published, modified) as the page states them, normalised; either may be None."""
+    meta = _meta_values(tree)
+    published = next((meta[k.lower()] for k in _PUBLISHED_META if k.lower() in meta), None)
+    modified = next((meta[k.lower()] for k in _MODIFIED_META if k.lower() in meta), None)
+    for obj in _jsonld_objects(tree):
+        if published is None and isinstance(obj.get("datePublished"), str):
+            published = obj["datePublished"]
+        if modified is None and isinstance(obj.get("dateModified"), str):
+            modified = obj["dateModified"]
+    if published is None:
+        for time_el in tree.iterfind(".//time"):
+            if time_el.get("datetime"):
+                published = time_el.get("datetime")
+                break
+    return normalise_datetime(published), normalise_datetime(modified)
+
+
+def declared_language(tree, content_language: str | None = None) -> str | None:
+    """Primary language subtag the page declares (`<html lang>`, og:locale, header)."""
+    candidates = [tree.get("lang"), tree.get("{http://www.w3.org/XML/1998/namespace}lang")]
+    meta = _meta_values(tree)
+    candidates += [meta.get("og:locale"), meta.get("content-language"), content_language]
+    for value in candidates:
+        if value:
+            primary = re.split(r"[-_,;\s]", value.strip(), maxsplit=1)[0].lower()
+            if re.fullmatch(r"[a-z]{2,3}", primary):
+                return primary
+    return None
+
+
+def split_authors(author: str | None) -> list[str]:
+    """trafilatura joins authors with '; '; give a clean, de-duplicated list."""
+    if not author:
+        return []
+    names: list[str] = []
+    for name in re.split(r"\s*;\s*", author):
+        name = name.strip()
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def absolute_url(url: str | None, base: str | None) -> str | None:
+    if not url:
+        return None
+    resolved = urljoin(base, url.strip()) if base else url.strip()
+    if urlsplit(resolved).scheme not in ("http", "https"):
+        return None
+    return resolved
+
+
+def split_list(value: str | list | None) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [v.strip() for v in str(value).split(",") if v.strip()]

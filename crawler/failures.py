@@ -1,0 +1,42 @@
+"""Turn a Scrapy/Twisted download failure into a reason a user can act on."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet import error as net_error
+from twisted.internet.defer import CancelledError
+from twisted.web._newclient import ResponseFailed
+
+
+def describe_failure(failure) -> tuple[str, int | None]:
+    """(reason, http_status) for a request errback's failure."""
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        status = exc.response.status
+        try:
+            phrase = HTTPStatus(status).phrase
+        except ValueError:
+            phrase = ""
+        retries = exc.response.request.meta.get("retry_times") if exc.response.request else None
+        extra = f" after {retries} retries" if retries else ""
+        return f"HTTP {status} {phrase}".strip() + extra + " (response archived)", status
+    if isinstance(exc, net_error.DNSLookupError):
+        return f"host not found (DNS lookup failed): {exc}", None
+    if isinstance(exc, net_error.ConnectionRefusedError):
+        return "connection refused: nothing listens on that host and port", None
+    if isinstance(exc, (net_error.TimeoutError, net_error.TCPTimedOutError)):
+        return f"timed out: {exc}", None
+    if isinstance(exc, CancelledError):
+        # Scrapy cancels downloads above DOWNLOAD_MAXSIZE with a message saying so.
+        message = str(exc) or "download cancelled"
+        return f"download aborted: {message}", None
+    if isinstance(exc, ResponseFailed):
+        reasons = "; ".join(str(r.value) for r in getattr(exc, "reasons", []))
+        return f"connection broke while receiving the response: {reasons or exc}", None
+    if isinstance(exc, IgnoreRequest):
+        return str(exc) or "request ignored", None
+    name = type(exc).__name__
+    return f"{name}: {exc}" if str(exc) else name, None

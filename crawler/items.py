@@ -1,0 +1,34 @@
+"""Items a spider hands to the pipelines: a captured page, or a URL that could not be."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class CapturedPage:
+    url: str  # as the user / discovery gave it
+    final_url: str  # after redirects
+    status: int
+    content_type: str | None
+    content_language: str | None
+    body: bytes  # content-decoded (gzip removed); the WARC keeps the bytes as received
+    fetched_at: str
+    warc: dict | None  # WarcPointer of the final response record
+    redirects: list[str] = field(default_factory=list)
+    # filled by the extraction pipeline:
+    article: dict | None = None
+    note: str | None = None  # why there is no article (non-HTML, no text, extraction error)
+    extraction_failed: bool = False
+
+    def __repr__(self) -> str:  # Scrapy logs items; never dump the body
+        return f"<CapturedPage {self.status} {self.final_url}>"
+
+
+@dataclass
+class FetchFailed:
+    url: str
+    reason: str
+    stage: str = "fetch"  # input | fetch | capture
+    http_status: int | None = None
+    warc: dict | None = None  # the error response's record, when there was one

@@ -1,0 +1,124 @@
+"""Item pipelines: wire extraction to storage.
+
+    CapturedPage --ExtractionPipeline--> page + article record --StorePipeline--> shard + catalog
+    FetchFailed  ----------------------------------------------> StorePipeline --> catalog, outcome
+
+Extraction runs in worker processes (`crawler.extract.pool`); the reactor only awaits.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy.exceptions import NotConfigured
+
+from crawler.extract.pool import ExtractionPool
+from crawler.extract.trafilatura_extractor import extractor_versions
+from crawler.items import CapturedPage, FetchFailed
+from crawler.record import build_article_record
+from crawler.run import ArchiveRun, Outcome
+from crawler.store.shards import ShardWriter
+
+logger = logging.getLogger(__name__)
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def is_html(content_type: str | None, body: bytes) -> bool:
+    if content_type:
+        return content_type.split(";", 1)[0].strip().lower() in HTML_TYPES
+    # No Content-Type: sniff like a browser would for the common case.
+    head = body[:512].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))
+
+
+class ExtractionPipeline:
+    def __init__(self, crawler) -> None:
+        settings = crawler.settings
+        if not settings.getbool("EXTRACT_ENABLED", True):
+            raise NotConfigured("EXTRACT_ENABLED is off")
+        self.stats = crawler.stats
+        self.run = ArchiveRun.of(crawler)
+        self.pool = ExtractionPool(
+            workers=settings.getint("EXTRACT_WORKERS") or None,
+            timeout=settings.getfloat("EXTRACT_TIMEOUT", 30.0),
+            max_bytes=settings.getint("EXTRACT_MAX_BYTES", 10 * 1024 * 1024),
+        )
+        self.versions = extractor_versions()
+        self.run.on_close(self.pool.shutdown)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    async def process_item(self, item):
+        if not isinstance(item, CapturedPage):
+            return item
+        if not is_html(item.content_type, item.body):
+            item.note = f"no article: not HTML ({item.content_type or 'no content type'})"
+            self.stats.inc_value("extract/not_html")
+            return item
+        result = await self.pool.extract(item.body, item.final_url, item.content_language)
+        if not result["ok"]:
+            item.note = result["error"]
+            item.extraction_failed = True
+            self.stats.inc_value("extract/failed")
+            logger.warning("extraction failed for %s: %s", item.final_url, result["error"])
+            return item
+        extraction = result["extraction"]
+        if not extraction["text"]:
+            item.note = f"no article: {extraction.get('note') or 'no main text found'}"
+            self.stats.inc_value("extract/no_text")
+            return item
+        item.article = build_article_record(
+            extraction=extraction, url=item.url, final_url=item.final_url,
+            fetched_at=item.fetched_at, http_status=item.status,
+            content_type=item.content_type, crawl_id=self.run.crawl_id,
+            warc=item.warc, extractor=self.versions,
+        )
+        self.stats.inc_value("extract/articles")
+        return item
+
+
+class StorePipeline:
+    def __init__(self, crawler) -> None:
+        settings = crawler.settings
+        self.stats = crawler.stats
+        self.run = ArchiveRun.of(crawler)
+        self.shards = ShardWriter(
+            self.run.store, self.run.crawl_id,
+            max_records=settings.getint("STORE_SHARD_MAX_RECORDS", 10_000),
+            on_close=lambda key, size, sha, n: self.run.file_closed("articles", key, size,
+                                                                    sha, n),
+        )
+        self.run.on_close(self.shards.close)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item):
+        if isinstance(item, FetchFailed):
+            self.run.record_outcome(Outcome(url=item.url, archived=False, reason=item.reason,
+                                            http_status=item.http_status))
+            self.stats.inc_value("archive/failed")
+            return item
+        if not isinstance(item, CapturedPage):
+            return item
+        outcome = Outcome(url=item.url, archived=item.warc is not None, reason=item.note,
+                          http_status=item.status, final_url=item.final_url)
+        if item.warc is None:
+            outcome.reason = "no WARC record was written for this response"
+        elif item.article is not None:
+            record = item.article
+            record["version"] = self.run.catalog.next_article_version(
+                record["id"], record["content_sha256"])
+            shard = self.shards.append(record)
+            self.run.catalog.add_article(record, shard)
+            outcome.title = record["title"]
+            outcome.word_count = record["word_count"]
+            outcome.article_id = record["id"]
+        self.run.record_outcome(outcome)
+        self.stats.inc_value("archive/archived" if outcome.archived else "archive/failed")
+        item.body = b""  # the WARC has it; don't keep megabytes alive in Scrapy's item chain
+        return item

@@ -1,0 +1,78 @@
+"""The article record: one JSON object per article, the unit of the dataset feed.
+
+Its JSON Schema ships as `crawler/schema/article-<SCHEMA_VERSION>.json`; bump
+SCHEMA_VERSION (and add a new schema file) for any change a consumer could notice.
+This module only shapes data: it imports neither Scrapy nor the extractor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from urllib.parse import urlsplit, urlunsplit
+
+import crawler
+
+SCHEMA_VERSION = 1
+
+
+def article_id(url: str) -> str:
+    """Stable id for an article: hash of its canonical URL (scheme/host case-folded,
+    fragment dropped), so refetches and redirects of one article share an id."""
+    parts = urlsplit(url)
+    normal = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/",
+                         parts.query, ""))
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()[:32]
+
+
+def build_article_record(
+    *,
+    extraction: dict,
+    url: str,
+    final_url: str,
+    fetched_at: datetime | str | None,
+    http_status: int | None,
+    content_type: str | None,
+    crawl_id: str | None,
+    warc: dict | None,
+    extractor: dict[str, str],
+    version: int = 1,
+    source: dict | None = None,
+) -> dict:
+    """Assemble the record from what extraction found and what the capture knows."""
+    canonical = extraction.get("canonical_url") or final_url
+    text = extraction.get("text") or ""
+    site = (urlsplit(final_url).hostname or "") if final_url else None
+    if isinstance(fetched_at, datetime):
+        fetched_at = fetched_at.isoformat()
+    record = {
+        "schema_version": SCHEMA_VERSION,
+        "id": article_id(canonical) if canonical else None,
+        "version": version,
+        "url": url,
+        "final_url": final_url,
+        "canonical_url": extraction.get("canonical_url"),
+        "site": site or None,
+        "site_name": extraction.get("site_name"),
+        "title": extraction.get("title"),
+        "authors": list(extraction.get("authors") or []),
+        "published": extraction.get("published"),
+        "modified": extraction.get("modified"),
+        "language": extraction.get("language"),
+        "description": extraction.get("description"),
+        "categories": list(extraction.get("categories") or []),
+        "tags": list(extraction.get("tags") or []),
+        "text": text,
+        "word_count": len(text.split()),
+        "fetched_at": fetched_at,
+        "http_status": http_status,
+        "content_type": content_type,
+        "content_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        "boilerplate_removed": [],
+        "extractor": {"crawler": crawler.__version__, **extractor},
+        "crawl_id": crawl_id,
+        "warc": warc,
+    }
+    if source is not None:
+        record["source"] = source
+    return record

@@ -1,0 +1,77 @@
+"""What the user sees while a run goes and when it ends: a progress line on stderr and a
+per-URL summary on stdout. Works the same under `crawler archive` and `scrapy crawl`."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from twisted.internet import task
+
+from crawler.run import ArchiveRun
+
+
+def format_summary(run: ArchiveRun) -> str:
+    lines = []
+    for url in run.expected or list(run.outcomes):
+        o = run.outcomes.get(url)
+        if o is None:
+            continue
+        status = str(o.http_status) if o.http_status else "-"
+        if o.archived:
+            if o.article_id:
+                what = f"{o.title or '(no title)'!r}, {o.word_count} words"
+            else:
+                what = o.reason or "no article"
+            lines.append(f"archived  {status:>3}  {url}  {what}")
+        else:
+            lines.append(f"FAILED    {status:>3}  {url}  {o.reason}")
+    counts = run.report["counts"] if run.report else {}
+    lines.append(
+        f"{counts.get('archived', 0)} archived ({counts.get('articles', 0)} with article text), "
+        f"{counts.get('failed', 0)} failed; store {run.store.uri}; "
+        f"run report runs/{run.crawl_id}.json"
+    )
+    if counts.get("warc_write_errors"):
+        lines.append(f"WARC write errors: {counts['warc_write_errors']} (see the log)")
+    return "\n".join(lines)
+
+
+class ArchiveReport:
+    def __init__(self, crawler) -> None:
+        if not crawler.settings.getbool("REPORT_ENABLED", True):
+            raise NotConfigured
+        self.interval = crawler.settings.getfloat("REPORT_PROGRESS_INTERVAL", 5.0)
+        self.run = ArchiveRun.of(crawler)
+        self.started = time.monotonic()
+        self._loop: task.LoopingCall | None = None
+        crawler.signals.connect(self._opened, signal=signals.spider_opened)
+        crawler.signals.connect(self._stop_progress, signal=signals.spider_closed)
+        self.run.after_finish(self._print_summary)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def _opened(self, spider) -> None:
+        if self.interval > 0:
+            self._loop = task.LoopingCall(self._progress)
+            self._loop.start(self.interval, now=False)
+
+    def _progress(self) -> None:
+        done = len(self.run.outcomes)
+        failed = len(self.run.failed)
+        total = len(self.run.expected)
+        rate = done / max(time.monotonic() - self.started, 1e-6)
+        of_total = f"/{total}" if total else ""
+        print(f"progress: {done}{of_total} done, {done - failed} archived, {failed} failed, "
+              f"{rate:.1f} pages/s", file=sys.stderr, flush=True)
+
+    def _stop_progress(self, spider) -> None:
+        if self._loop is not None and self._loop.running:
+            self._loop.stop()
+
+    def _print_summary(self, run: ArchiveRun) -> None:
+        print(format_summary(run), flush=True)

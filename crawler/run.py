@@ -1,0 +1,219 @@
+"""One crawl run: its id, store, catalog, per-URL outcomes and the closing manifest.
+
+Every component of a run (capture middleware, pipelines, report) reaches the same
+`ArchiveRun` through `ArchiveRun.of(crawler)`. At `spider_closed` the run closes the
+files its components registered, then writes `runs/<crawl-id>.json`: arguments,
+start/end, counts, outcomes and every file written with its SHA-256.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import socket
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+
+from scrapy import signals
+
+import crawler as crawler_pkg
+from crawler.store.catalog import Catalog
+from crawler.store.local import LocalStore
+from crawler.store.recovery import repair_open_file
+from crawler.store.uri import open_store
+
+logger = logging.getLogger(__name__)
+
+
+def utcnow_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def new_crawl_id() -> str:
+    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+@dataclass
+class Outcome:
+    url: str
+    archived: bool
+    reason: str | None = None  # failure reason, or why an archived page has no article
+    http_status: int | None = None
+    final_url: str | None = None
+    title: str | None = None
+    word_count: int | None = None
+    article_id: str | None = None
+
+
+class ArchiveRun:
+    def __init__(self, store: LocalStore, crawl_id: str, command: str, arguments: dict) -> None:
+        self.store = store
+        self.crawl_id = crawl_id
+        self.command = command
+        self.arguments = arguments
+        self.started_at = utcnow_iso()
+        self.finished_at: str | None = None
+        self.catalog = Catalog(store.path("catalog.sqlite"))
+        self.catalog.start_run(crawl_id, command, self.started_at)
+        self.outcomes: dict[str, Outcome] = {}
+        self.expected: list[str] = []
+        self.files: list[dict] = []
+        self.repaired: list[dict] = []
+        self._closers: list[Callable[[], None]] = []
+        self._finishers: list[Callable[[ArchiveRun], None]] = []
+        self.report: dict | None = None
+
+    # -- wiring ------------------------------------------------------------------------
+
+    @classmethod
+    def of(cls, crawler) -> ArchiveRun:
+        run = getattr(crawler, "_archive_run", None)
+        if run is None:
+            settings = crawler.settings
+            store = open_store(settings.get("STORE_URI", "./data"))
+            run = cls(
+                store,
+                settings.get("CRAWL_ID") or new_crawl_id(),
+                settings.get("RUN_COMMAND") or " ".join(sys.argv),
+                settings.getdict("RUN_ARGUMENTS"),
+            )
+            run.repair_leftovers()
+            crawler._archive_run = run
+            crawler.signals.connect(run._spider_closed, signal=signals.spider_closed)
+            run._stats = crawler.stats
+        return run
+
+    def on_close(self, closer: Callable[[], None]) -> None:
+        """Register a file-owning component's close(); run before the manifest is written."""
+        self._closers.append(closer)
+
+    def after_finish(self, callback: Callable[[ArchiveRun], None]) -> None:
+        """Call `callback(run)` once the manifest is written (the report prints then)."""
+        self._finishers.append(callback)
+
+    def repair_leftovers(self) -> None:
+        """Close `.open` files a killed run left behind, keeping every whole record."""
+        for folder, kind in (("warc", "warc"), ("articles", "articles")):
+            for path in self.store.open_files(folder):
+                fixed = repair_open_file(path)
+                if fixed is None:
+                    continue  # a live writer holds it
+                entry = {"key": self.store.key_of(fixed.path), "kind": kind,
+                         "kept_bytes": fixed.kept_bytes, "dropped_bytes": fixed.dropped_bytes}
+                self.repaired.append(entry)
+                if fixed.kept_bytes:
+                    self.file_closed(kind, entry["key"], fixed.kept_bytes,
+                                     _sha256_file(fixed.path), None)
+
+    # -- what components report ---------------------------------------------------------
+
+    def file_closed(self, kind: str, key: str, size: int, sha256: str,
+                    records: int | None) -> None:
+        closed_at = utcnow_iso()
+        self.files.append({"key": key, "kind": kind, "size": size, "sha256": sha256,
+                           "records": records})
+        self.catalog.add_file(key=key, kind=kind, crawl_id=self.crawl_id, size=size,
+                              sha256=sha256, records=records, closed_at=closed_at)
+
+    def record_capture(self, *, url: str, fetched_at: str, status: int,
+                       content_type: str | None, pointer) -> None:
+        self.catalog.add_capture(
+            record_id=pointer.record_id, crawl_id=self.crawl_id, url=url,
+            fetched_at=fetched_at, status=status, content_type=content_type,
+            payload_digest=pointer.payload_digest, warc_file=pointer.filename,
+            warc_offset=pointer.offset, warc_length=pointer.length,
+        )
+
+    def record_outcome(self, outcome: Outcome) -> None:
+        self.outcomes[outcome.url] = outcome
+        if not outcome.archived:
+            self.catalog.add_failure(crawl_id=self.crawl_id, url=outcome.url,
+                                     at=utcnow_iso(), stage="fetch",
+                                     reason=outcome.reason or "unknown")
+
+    # -- closing -----------------------------------------------------------------------
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes.values() if not o.archived]
+
+    def _spider_closed(self, spider, reason) -> None:
+        errors = []
+        for closer in self._closers:
+            try:
+                closer()
+            except Exception as exc:  # noqa: BLE001 - report every failing closer
+                logger.error("closing %r failed: %s", closer, exc)
+                errors.append(f"{closer!r}: {exc}")
+        # URLs the engine never got to (e.g. the run was stopped) are failures too.
+        for url in self.expected:
+            if url not in self.outcomes:
+                self.record_outcome(Outcome(url, False, f"not fetched: run ended ({reason})"))
+        self.finished_at = utcnow_iso()
+        stats = {k: v for k, v in (self._stats.get_stats() or {}).items()
+                 if isinstance(v, (int, float, str))}
+        self.report = {
+            "crawl_id": self.crawl_id,
+            "command": self.command,
+            "arguments": self.arguments,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "finish_reason": reason,
+            "store": self.store.uri,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "software": _software_versions(),
+            "counts": {
+                "requested": len(self.outcomes),
+                "archived": sum(o.archived for o in self.outcomes.values()),
+                "failed": len(self.failed),
+                "articles": sum(bool(o.article_id) for o in self.outcomes.values()),
+                "warc_write_errors": stats.get("warc/write_errors", 0),
+            },
+            "close_errors": errors,
+            "repaired_files": self.repaired,
+            "files": self.files,
+            "outcomes": [asdict(o) for o in self.outcomes.values()],
+            "stats": stats,
+        }
+        key = f"runs/{self.crawl_id}.json"
+        self.store.write_atomic(key, json.dumps(self.report, indent=2, sort_keys=True,
+                                                default=str).encode("utf-8"))
+        self.catalog.finish_run(self.crawl_id, self.finished_at, self.report["counts"])
+        self.catalog.close()
+        for callback in self._finishers:
+            callback(self)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.report) and not self.failed and not self.report["close_errors"] \
+            and not self.report["counts"]["warc_write_errors"]
+
+
+def _sha256_file(path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _software_versions() -> dict[str, str]:
+    import scrapy
+    import trafilatura
+    import warcio
+
+    try:
+        from importlib.metadata import version
+        warcio_version = version("warcio")
+    except Exception:  # noqa: BLE001
+        warcio_version = getattr(warcio, "__version__", "unknown")
+    return {"crawler": crawler_pkg.__version__, "scrapy": scrapy.__version__,
+            "trafilatura": trafilatura.__version__, "warcio": warcio_version,
+            "python": sys.version.split()[0]}

@@ -1,0 +1,153 @@
+"""SQLite catalog: the ledger of what was captured when, and where it is stored.
+
+One file, `catalog.sqlite`, at the store root. Every WARC response record gets a
+`captures` row (URL, time, status, payload digest, WARC file/offset/length), every
+article record an `articles` row, every URL a run could not archive a `failures` row,
+every closed file a `files` row. WAL mode: readers (export, `sqlite3` by hand) never
+block the crawl, and a killed process loses at most the transaction in flight.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS captures (
+    record_id      TEXT PRIMARY KEY,
+    crawl_id       TEXT NOT NULL,
+    url            TEXT NOT NULL,
+    fetched_at     TEXT NOT NULL,
+    status         INTEGER NOT NULL,
+    content_type   TEXT,
+    payload_digest TEXT,
+    warc_file      TEXT NOT NULL,
+    warc_offset    INTEGER NOT NULL,
+    warc_length    INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS captures_url ON captures (url, fetched_at);
+CREATE TABLE IF NOT EXISTS articles (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    id              TEXT NOT NULL,
+    version         INTEGER NOT NULL,
+    crawl_id        TEXT NOT NULL,
+    url             TEXT NOT NULL,
+    canonical_url   TEXT,
+    site            TEXT,
+    title           TEXT,
+    published       TEXT,
+    fetched_at      TEXT NOT NULL,
+    content_sha256  TEXT NOT NULL,
+    word_count      INTEGER NOT NULL,
+    shard           TEXT NOT NULL,
+    warc_record_id  TEXT
+);
+CREATE INDEX IF NOT EXISTS articles_id ON articles (id, version);
+CREATE INDEX IF NOT EXISTS articles_site ON articles (site, fetched_at);
+CREATE TABLE IF NOT EXISTS failures (
+    crawl_id   TEXT NOT NULL,
+    url        TEXT NOT NULL,
+    at         TEXT NOT NULL,
+    stage      TEXT NOT NULL,
+    reason     TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS files (
+    key        TEXT PRIMARY KEY,
+    kind       TEXT NOT NULL,
+    crawl_id   TEXT,
+    size       INTEGER NOT NULL,
+    sha256     TEXT NOT NULL,
+    records    INTEGER,
+    closed_at  TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    crawl_id    TEXT PRIMARY KEY,
+    command     TEXT,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    report      TEXT
+);
+"""
+
+
+class Catalog:
+    """Used from one thread (the reactor's). Each write is its own committed transaction."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode: durable against process death (the kill -9 case);
+        # only an OS crash can lose the last commits.
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def add_capture(
+        self, *, record_id: str, crawl_id: str, url: str, fetched_at: str, status: int,
+        content_type: str | None, payload_digest: str | None, warc_file: str,
+        warc_offset: int, warc_length: int,
+    ) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO captures VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (record_id, crawl_id, url, fetched_at, status, content_type, payload_digest,
+             warc_file, warc_offset, warc_length),
+        )
+
+    def next_article_version(self, article_id: str, content_sha256: str) -> int:
+        """Same text as the latest version: same number; changed text: one more."""
+        row = self.db.execute(
+            "SELECT version, content_sha256 FROM articles WHERE id=? "
+            "ORDER BY version DESC, seq DESC LIMIT 1",
+            (article_id,),
+        ).fetchone()
+        if row is None:
+            return 1
+        return row[0] if row[1] == content_sha256 else row[0] + 1
+
+    def add_article(self, record: dict, shard: str) -> None:
+        warc = record.get("warc") or {}
+        self.db.execute(
+            "INSERT INTO articles (id, version, crawl_id, url, canonical_url, site, title, "
+            "published, fetched_at, content_sha256, word_count, shard, warc_record_id) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (record["id"], record["version"], record["crawl_id"], record["url"],
+             record.get("canonical_url"), record.get("site"), record.get("title"),
+             record.get("published"), record["fetched_at"], record["content_sha256"],
+             record["word_count"], shard, warc.get("record_id")),
+        )
+
+    def add_failure(self, *, crawl_id: str, url: str, at: str, stage: str, reason: str) -> None:
+        self.db.execute(
+            "INSERT INTO failures VALUES (?,?,?,?,?)", (crawl_id, url, at, stage, reason)
+        )
+
+    def add_file(self, *, key: str, kind: str, crawl_id: str, size: int, sha256: str,
+                 records: int | None, closed_at: str) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?)",
+            (key, kind, crawl_id, size, sha256, records, closed_at),
+        )
+
+    def start_run(self, crawl_id: str, command: str, started_at: str) -> None:
+        self.db.execute(
+            "INSERT INTO runs (crawl_id, command, started_at) VALUES (?,?,?)",
+            (crawl_id, command, started_at),
+        )
+
+    def finish_run(self, crawl_id: str, finished_at: str, report: dict) -> None:
+        self.db.execute(
+            "UPDATE runs SET finished_at=?, report=? WHERE crawl_id=?",
+            (finished_at, json.dumps(report, sort_keys=True), crawl_id),
+        )
+
+    def captures_for(self, url: str) -> list[sqlite3.Row]:
+        cur = self.db.execute(
+            "SELECT * FROM captures WHERE url=? ORDER BY fetched_at", (url,)
+        )
+        cols = [c[0] for c in cur.description]
+        return [dict(zip(cols, row)) for row in cur.fetchall()]

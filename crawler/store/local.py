@@ -1,0 +1,73 @@
+"""Local directory storage: the embedded default (`file:///path` or a plain path, default ./data).
+
+Keys are '/'-separated paths relative to the store root, the same layout an S3 prefix gets:
+`warc/YYYY/MM/DD/...warc.gz`, `articles/YYYY/MM/DD/...jsonl.gz`, `runs/<crawl-id>.json`,
+plus the SQLite catalog at `catalog.sqlite`. A file being written lives at `<key>.open`
+and is renamed to `<key>` when it is complete, so a reader never sees a half-written file
+under its final name.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+OPEN_SUFFIX = ".open"
+
+
+class LocalStore:
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root).expanduser().resolve()
+
+    @property
+    def uri(self) -> str:
+        return self.root.as_uri()
+
+    def path(self, key: str) -> Path:
+        return self.root / key
+
+    def open_path(self, key: str) -> Path:
+        """Where `key` is written while incomplete; parent folders are created."""
+        path = self.root / (key + OPEN_SUFFIX)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def publish(self, key: str) -> Path:
+        """Rename `<key>.open` to `<key>`: the file is complete from now on."""
+        final = self.root / key
+        os.replace(self.root / (key + OPEN_SUFFIX), final)
+        _fsync_dir(final.parent)
+        return final
+
+    def write_atomic(self, key: str, data: bytes) -> Path:
+        """Write a small file whole (run manifests): temp file, fsync, rename."""
+        final = self.root / key
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = final.with_name(final.name + ".tmp")
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, final)
+        _fsync_dir(final.parent)
+        return final
+
+    def open_files(self, folder: str) -> list[Path]:
+        """Every `*.open` file below `folder` (left behind by a crashed writer)."""
+        base = self.root / folder
+        if not base.is_dir():
+            return []
+        return sorted(base.rglob("*" + OPEN_SUFFIX))
+
+    def key_of(self, path: Path) -> str:
+        rel = path.relative_to(self.root).as_posix()
+        return rel[: -len(OPEN_SUFFIX)] if rel.endswith(OPEN_SUFFIX) else rel
+
+
+def _fsync_dir(folder: Path) -> None:
+    # The rename is only durable once the directory entry is on disk.
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

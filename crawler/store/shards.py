@@ -1,0 +1,78 @@
+"""Article shards: gzip JSON Lines under `articles/YYYY/MM/DD/<crawl-id>-<serial>.jsonl.gz`.
+
+Each record is written as its own gzip member and flushed, so a killed run leaves a file
+that `crawler.store.recovery` can cut back to whole records; `gzip`, pandas, DuckDB and
+`datasets` all read multi-member gzip files as one stream.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zlib
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from crawler.store.local import LocalStore
+from crawler.store.recovery import lock_exclusive
+
+
+class ShardWriter:
+    def __init__(
+        self,
+        store: LocalStore,
+        crawl_id: str,
+        *,
+        max_records: int = 10_000,
+        gzip_level: int = 6,
+        on_close: Callable[[str, int, str, int], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.crawl_id = crawl_id
+        self.max_records = max_records
+        self.gzip_level = gzip_level
+        self.on_close = on_close  # (key, size, sha256, records)
+        self._serial = 0
+        self._fh = None
+        self._key: str | None = None
+        self._sha256 = None
+        self._records = 0
+
+    def append(self, record: dict) -> str:
+        """Append one record; returns the key of the shard it went to."""
+        if self._fh is None:
+            self._open()
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        comp = zlib.compressobj(self.gzip_level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        member = comp.compress(line.encode("utf-8")) + comp.flush()
+        self._fh.write(member)
+        self._fh.flush()
+        self._sha256.update(member)
+        self._records += 1
+        key = self._key
+        if self._records >= self.max_records:
+            self.close()
+        return key
+
+    def close(self) -> None:
+        if self._fh is None:
+            return
+        fh, key = self._fh, self._key
+        os.fsync(fh.fileno())
+        size = fh.tell()
+        self.store.publish(key)
+        fh.close()
+        self._fh = None
+        if self.on_close:
+            self.on_close(key, size, self._sha256.hexdigest(), self._records)
+
+    def _open(self) -> None:
+        now = datetime.now(timezone.utc)
+        self._key = f"articles/{now:%Y/%m/%d}/{self.crawl_id}-{self._serial:05d}.jsonl.gz"
+        self._serial += 1
+        fh = open(self.store.open_path(self._key), "xb")
+        lock_exclusive(fh)
+        self._fh = fh
+        self._sha256 = hashlib.sha256()
+        self._records = 0

@@ -1,0 +1,1 @@
+"""Scrapy spiders: one-off URL archiving (`urls`); configured site crawls come later."""

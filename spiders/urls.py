@@ -1,0 +1,98 @@
+"""`urls`: fetch exactly the URLs given, follow no links.
+
+    scrapy crawl urls -a urls="https://a.example/x https://b.example/y"
+    scrapy crawl urls -a input=urls.txt        # one URL a line, '#' comments, '-' = stdin
+
+`crawler archive` runs this spider too.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+import scrapy
+
+from crawler.failures import describe_failure
+from crawler.items import CapturedPage, FetchFailed
+from crawler.run import ArchiveRun
+
+
+def check_url(url: str) -> str | None:
+    """Why `url` cannot be fetched, or None if it looks fetchable."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError on a bad port
+    except ValueError as exc:
+        return f"malformed URL: {exc}"
+    if parts.scheme not in ("http", "https"):
+        return f"malformed URL: scheme must be http or https, got {parts.scheme or 'none'!r}"
+    if not parts.hostname:
+        return "malformed URL: no host name"
+    if any(c.isspace() for c in url):
+        return "malformed URL: contains whitespace"
+    del port
+    return None
+
+
+def read_url_list(source: str) -> list[str]:
+    """URLs from a file (or '-' for stdin): one a line, blank lines and '#' comments skipped."""
+    if source == "-":
+        lines = sys.stdin.read().splitlines()
+    else:
+        with open(source, encoding="utf-8") as fh:
+            lines = fh.read().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def unique(urls: list[str]) -> list[str]:
+    seen: set[str] = set()
+    return [u for u in urls if not (u in seen or seen.add(u))]
+
+
+class UrlsSpider(scrapy.Spider):
+    name = "urls"
+
+    def __init__(self, urls: str | list[str] = "", input: str | None = None, **kwargs):
+        super().__init__(**kwargs)
+        targets = urls.split() if isinstance(urls, str) else list(urls)
+        if input:
+            targets += read_url_list(input)
+        self.targets = unique(targets)
+
+    async def start(self):
+        run = ArchiveRun.of(self.crawler)
+        run.expected = list(self.targets)
+        for url in self.targets:
+            problem = check_url(url)
+            if problem:
+                self.logger.error("%s: %s", url, problem)
+                yield FetchFailed(url=url, reason=problem, stage="input")
+                continue
+            yield scrapy.Request(
+                url, callback=self.parse_page, errback=self.on_error,
+                meta={"archive_url": url}, dont_filter=True,
+            )
+
+    def parse_page(self, response):
+        headers = response.headers
+        yield CapturedPage(
+            url=response.meta.get("archive_url", response.url),
+            final_url=response.url,
+            status=response.status,
+            content_type=(headers.get("Content-Type") or b"").decode("latin-1") or None,
+            content_language=(headers.get("Content-Language") or b"").decode("latin-1") or None,
+            body=response.body,
+            fetched_at=datetime.now(timezone.utc).isoformat(),
+            warc=response.meta.get("warc"),
+            redirects=[str(u) for u in response.meta.get("redirect_urls", [])],
+        )
+
+    def on_error(self, failure):
+        request = failure.request
+        reason, status = describe_failure(failure)
+        url = request.meta.get("archive_url", request.url)
+        self.logger.warning("failed %s: %s", url, reason)
+        yield FetchFailed(url=url, reason=reason, http_status=status,
+                          warc=request.meta.get("warc"))
