@@ -164,6 +164,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
                 http_status=meta["status"], content_type=meta["content_type"],
                 crawl_id=None, warc=meta["warc"], extractor=versions,
                 source=meta["source"],
+                id_fallback=Path(meta["source"]["path"]).resolve().as_uri(),
             )
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
+from scrapy import exceptions as scrapy_exc
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as net_error
@@ -23,13 +24,19 @@ def describe_failure(failure) -> tuple[str, int | None]:
         retries = exc.response.request.meta.get("retry_times") if exc.response.request else None
         extra = f" after {retries} retries" if retries else ""
         return f"HTTP {status} {phrase}".strip() + extra + " (response archived)", status
-    if isinstance(exc, net_error.DNSLookupError):
+    # Scrapy >= 2.14 wraps Twisted's errors in its own Download*Error types.
+    if isinstance(exc, (net_error.DNSLookupError,
+                        getattr(scrapy_exc, "CannotResolveHostError", ()))):
         return f"host not found (DNS lookup failed): {exc}", None
-    if isinstance(exc, net_error.ConnectionRefusedError):
+    if isinstance(exc, (net_error.ConnectionRefusedError,
+                        getattr(scrapy_exc, "DownloadConnectionRefusedError", ()))):
         return "connection refused: nothing listens on that host and port", None
-    if isinstance(exc, (net_error.TimeoutError, net_error.TCPTimedOutError)):
+    if isinstance(exc, (net_error.TimeoutError, net_error.TCPTimedOutError,
+                        getattr(scrapy_exc, "DownloadTimeoutError", ()))):
         return f"timed out: {exc}", None
-    if isinstance(exc, CancelledError):
+    if isinstance(exc, getattr(scrapy_exc, "ResponseDataLossError", ())):
+        return f"response cut short by the server (data loss): {exc}", None
+    if isinstance(exc, (CancelledError, getattr(scrapy_exc, "DownloadCancelledError", ()))):
         # Scrapy cancels downloads above DOWNLOAD_MAXSIZE with a message saying so.
         message = str(exc) or "download cancelled"
         return f"download aborted: {message}", None

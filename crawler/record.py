@@ -38,9 +38,13 @@ def build_article_record(
     extractor: dict[str, str],
     version: int = 1,
     source: dict | None = None,
+    id_fallback: str | None = None,
 ) -> dict:
-    """Assemble the record from what extraction found and what the capture knows."""
-    canonical = extraction.get("canonical_url") or final_url
+    """Assemble the record from what extraction found and what the capture knows.
+
+    `id_fallback` names the document when there is neither a canonical nor a final URL
+    (an HTML file given to `crawler extract` without --url): its file:// URI."""
+    canonical = extraction.get("canonical_url") or final_url or id_fallback
     text = extraction.get("text") or ""
     site = (urlsplit(final_url).hostname or "") if final_url else None
     if isinstance(fetched_at, datetime):

@@ -1,0 +1,38 @@
+"""Read WARC files back with warcio (an independent reader) for assertions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+
+def warc_files(store: Path) -> list[Path]:
+    return sorted((store / "warc").rglob("*.warc.gz"))
+
+
+def records(store: Path) -> list[dict]:
+    """Every record of every WARC file in the store, in order, with raw payload bytes."""
+    out = []
+    for path in warc_files(store):
+        with open(path, "rb") as fh:
+            it = ArchiveIterator(fh)
+            for rec in it:
+                entry = {
+                    "file": path,
+                    "type": rec.rec_type,
+                    "uri": rec.rec_headers.get_header("WARC-Target-URI"),
+                    "warc_headers": dict(rec.rec_headers.headers),
+                    "rec_headers": rec.rec_headers,
+                    "http": rec.http_headers,
+                    # raw_stream: the payload as stored (no content-decoding)
+                    "payload": rec.raw_stream.read(),
+                }
+                entry["offset"] = it.get_record_offset()
+                entry["length"] = it.get_record_length()
+                out.append(entry)
+    return out
+
+
+def responses_for(store: Path, url: str) -> list[dict]:
+    return [r for r in records(store) if r["type"] == "response" and r["uri"] == url]
