@@ -129,14 +129,32 @@ def _iter_inputs(paths: list[str], url: str | None, max_bytes: int):
         yield data, url, None, meta
 
 
+def _site_rules(sites_dirs: list[str] | None):
+    from crawler.extract.site_rules import SiteConfigError, load_all
+
+    if sites_dirs is None:
+        os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "settings")
+        from scrapy.utils.project import get_project_settings
+
+        sites_dirs = get_project_settings().getlist("SITES_DIRS")
+    try:
+        return load_all(sites_dirs)
+    except SiteConfigError as exc:
+        raise UsageError(str(exc)) from exc
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
+    from urllib.parse import urlsplit
+
     from crawler.extract.pool import ExtractionPool
+    from crawler.extract.site_rules import rules_for
     from crawler.extract.trafilatura_extractor import extractor_versions
     from crawler.record import build_article_record
 
     for path in args.paths:
         if not os.path.isfile(path):
             raise UsageError(f"no such file: {path}")
+    site_rules = _site_rules(args.sites_dir)
     pool = ExtractionPool(workers=args.workers, timeout=args.extract_timeout,
                           max_bytes=args.max_bytes)
     versions = extractor_versions()
@@ -145,7 +163,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
     def jobs():
         for html, url, lang, meta in _iter_inputs(args.paths, args.url, args.max_bytes):
             metas.append(meta)
-            yield html, url, lang
+            host = urlsplit(url).hostname if url else None
+            yield html, url, lang, rules_for(host, site_rules)
 
     failures = 0
     out = sys.stdout
@@ -171,6 +190,102 @@ def cmd_extract(args: argparse.Namespace) -> int:
         pool.shutdown()
     out.flush()
     return EXIT_FAILED if failures else EXIT_OK
+
+
+# -- reextract ----------------------------------------------------------------------------
+
+def cmd_reextract(args: argparse.Namespace) -> int:
+    """Extraction + boilerplate stage again over stored WARC records; new article
+    versions for every article whose text changes."""
+    import gzip as gzip_mod
+    from urllib.parse import urlsplit
+
+    from crawler.articles import ArticleSink
+    from crawler.capture.warc_reader import read_record_at
+    from crawler.extract.metadata import normalise_datetime
+    from crawler.extract.pool import ExtractionPool
+    from crawler.extract.site_rules import rules_for
+    from crawler.run import ArchiveRun, new_crawl_id
+    from crawler.store.uri import open_store
+
+    since = None
+    if args.since:
+        since = normalise_datetime(args.since)
+        if since is None:
+            raise UsageError(f"--since {args.since!r} is not a date or time")
+    settings = _plain_settings(args)
+    store = open_store(settings.get("STORE_URI"))
+    if not store.path("catalog.sqlite").exists():
+        raise UsageError(f"no catalog in {store.uri}: nothing has been archived there")
+    site_rules = _site_rules(settings.getlist("SITES_DIRS")
+                             if settings.getbool("BOILERPLATE_ENABLED", True) else [])
+    run = ArchiveRun(store, new_crawl_id(), "crawler reextract",
+                     {"site": args.site, "since": since})
+    captures = run.catalog.latest_html_captures(args.site, since)
+    pool = ExtractionPool(workers=settings.getint("EXTRACT_WORKERS") or None,
+                          timeout=settings.getfloat("EXTRACT_TIMEOUT", 30.0),
+                          max_bytes=settings.getint("EXTRACT_MAX_BYTES", 10 << 20))
+    run.on_close(pool.shutdown)
+    sink = ArticleSink(run, settings)
+    counts = {"captures": len(captures), "new_versions": 0, "unchanged": 0, "failed": 0}
+
+    def jobs():
+        for cap in captures:
+            try:
+                record = read_record_at(store.path(cap["warc_file"]), cap["warc_offset"],
+                                        cap["warc_length"])
+                body = record.content_stream().read(pool.max_bytes + 1)
+            except (OSError, EOFError, gzip_mod.BadGzipFile, ValueError) as exc:
+                body = b""
+                cap["read_error"] = f"cannot read WARC record: {exc}"
+            lang = record.http_headers.get_header("Content-Language") if body else None
+            yield body, cap["url"], lang, rules_for(urlsplit(cap["url"]).hostname, site_rules)
+
+    for cap, result in zip(captures, pool.map_ordered(jobs()), strict=True):
+        if cap.get("read_error") or not result["ok"]:
+            counts["failed"] += 1
+            print(f"FAILED  {cap['url']}  {cap.get('read_error') or result['error']}",
+                  file=sys.stderr)
+            continue
+        stored = sink.add(
+            result["extraction"], url=cap["requested_url"] or cap["url"], final_url=cap["url"],
+            fetched_at=cap["fetched_at"], http_status=cap["status"],
+            content_type=cap["content_type"],
+            warc={"filename": cap["warc_file"], "offset": cap["warc_offset"],
+                  "length": cap["warc_length"], "record_id": cap["record_id"],
+                  "payload_digest": cap["payload_digest"]},
+            only_if_changed=True,
+        )
+        counts["new_versions" if stored else "unchanged"] += 1
+    run.finish("finished", stats=counts)
+    print(f"reextract: {counts['captures']} captures, {counts['new_versions']} new article "
+          f"versions, {counts['unchanged']} unchanged, {counts['failed']} failed; "
+          f"run report runs/{run.crawl_id}.json")
+    return EXIT_FAILED if counts["failed"] else EXIT_OK
+
+
+def _plain_settings(args: argparse.Namespace):
+    """Project settings plus --flags, for commands that run without a Scrapy crawl."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "settings")
+    from scrapy.utils.project import get_project_settings
+
+    from crawler.store.uri import StoreURIError, open_store
+
+    settings = get_project_settings()
+    for name, value in {"STORE_URI": args.store, "EXTRACT_WORKERS": args.workers,
+                        "EXTRACT_TIMEOUT": args.extract_timeout}.items():
+        if value is not None:
+            settings.set(name, value, priority="cmdline")
+    for item in args.set or []:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"-s expects NAME=VALUE, got {item!r}")
+        settings.set(name.strip(), value, priority="cmdline")
+    try:
+        open_store(settings.get("STORE_URI"))
+    except StoreURIError as exc:
+        raise UsageError(str(exc)) from exc
+    return settings
 
 
 # -- demo -------------------------------------------------------------------------------
@@ -240,7 +355,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--extract-timeout", type=float, default=30.0, help="seconds per document")
     p.add_argument("--max-bytes", type=int, default=10 * 1024 * 1024,
                    help="skip documents larger than this")
+    p.add_argument("--sites-dir", action="append",
+                   help="folder of site configs with per-site boilerplate rules "
+                        "(default: SITES_DIRS)")
     p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("reextract",
+                       help="re-derive article records from the stored WARC records")
+    p.add_argument("--store", default=None, help="DIR or file:///abs/dir (default ./data)")
+    p.add_argument("--site", help="only this host (and its subdomains)")
+    p.add_argument("--since", help="only captures fetched at or after this date/time")
+    p.add_argument("--workers", type=int, help="extraction processes (EXTRACT_WORKERS)")
+    p.add_argument("--extract-timeout", type=float, help="seconds per document")
+    p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
+                   help="any other setting, e.g. -s BOILERPLATE_REPEATS_MIN_SHARE=0.5")
+    p.set_defaults(func=cmd_reextract)
 
     p = sub.add_parser("demo", help="serve a built-in news site on loopback and archive it")
     _add_fetch_options(p)

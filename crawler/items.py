@@ -17,7 +17,7 @@ class CapturedPage:
     warc: dict | None  # WarcPointer of the final response record
     redirects: list[str] = field(default_factory=list)
     # filled by the extraction pipeline:
-    article: dict | None = None
+    extraction: dict | None = None  # Extraction fields (trafilatura + boilerplate stage)
     note: str | None = None  # why there is no article (non-HTML, no text, extraction error)
     extraction_failed: bool = False
 

@@ -1,23 +1,25 @@
 """Item pipelines: wire extraction to storage.
 
-    CapturedPage --ExtractionPipeline--> page + article record --StorePipeline--> shard + catalog
-    FetchFailed  ----------------------------------------------> StorePipeline --> catalog, outcome
+    CapturedPage --ExtractionPipeline--> page + extraction --StorePipeline--> shard + catalog
+    FetchFailed  ------------------------------------------> StorePipeline --> catalog, outcome
 
-Extraction runs in worker processes (`crawler.extract.pool`); the reactor only awaits.
+Extraction (trafilatura, generic and per-site boilerplate rules) runs in worker
+processes (`crawler.extract.pool`); the reactor only awaits. Learned site repeats need
+the catalog, so they are applied here in the crawler process (`crawler.articles`).
 """
 
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from scrapy.exceptions import NotConfigured
 
+from crawler.articles import ArticleSink
 from crawler.extract.pool import ExtractionPool
-from crawler.extract.trafilatura_extractor import extractor_versions
+from crawler.extract.site_rules import load_all, rules_for
 from crawler.items import CapturedPage, FetchFailed
-from crawler.record import build_article_record
 from crawler.run import ArchiveRun, Outcome
-from crawler.store.shards import ShardWriter
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +46,8 @@ class ExtractionPipeline:
             timeout=settings.getfloat("EXTRACT_TIMEOUT", 30.0),
             max_bytes=settings.getint("EXTRACT_MAX_BYTES", 10 * 1024 * 1024),
         )
-        self.versions = extractor_versions()
+        self.site_rules = (load_all(settings.getlist("SITES_DIRS"))
+                           if settings.getbool("BOILERPLATE_ENABLED", True) else [])
         self.run.on_close(self.pool.shutdown)
 
     @classmethod
@@ -58,40 +61,27 @@ class ExtractionPipeline:
             item.note = f"no article: not HTML ({item.content_type or 'no content type'})"
             self.stats.inc_value("extract/not_html")
             return item
-        result = await self.pool.extract(item.body, item.final_url, item.content_language)
+        rules = rules_for(urlsplit(item.final_url).hostname, self.site_rules)
+        result = await self.pool.extract(item.body, item.final_url, item.content_language,
+                                         rules)
         if not result["ok"]:
             item.note = result["error"]
             item.extraction_failed = True
             self.stats.inc_value("extract/failed")
             logger.warning("extraction failed for %s: %s", item.final_url, result["error"])
             return item
-        extraction = result["extraction"]
-        if not extraction["text"]:
-            item.note = f"no article: {extraction.get('note') or 'no main text found'}"
+        item.extraction = result["extraction"]
+        if not item.extraction["text"]:
+            item.note = f"no article: {item.extraction.get('note') or 'no main text found'}"
             self.stats.inc_value("extract/no_text")
-            return item
-        item.article = build_article_record(
-            extraction=extraction, url=item.url, final_url=item.final_url,
-            fetched_at=item.fetched_at, http_status=item.status,
-            content_type=item.content_type, crawl_id=self.run.crawl_id,
-            warc=item.warc, extractor=self.versions,
-        )
-        self.stats.inc_value("extract/articles")
         return item
 
 
 class StorePipeline:
     def __init__(self, crawler) -> None:
-        settings = crawler.settings
         self.stats = crawler.stats
         self.run = ArchiveRun.of(crawler)
-        self.shards = ShardWriter(
-            self.run.store, self.run.crawl_id,
-            max_records=settings.getint("STORE_SHARD_MAX_RECORDS", 10_000),
-            on_close=lambda key, size, sha, n: self.run.file_closed("articles", key, size,
-                                                                    sha, n),
-        )
-        self.run.on_close(self.shards.close)
+        self.sink = ArticleSink(self.run, crawler.settings)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -109,16 +99,21 @@ class StorePipeline:
                           http_status=item.status, final_url=item.final_url)
         if item.warc is None:
             outcome.reason = "no WARC record was written for this response"
-        elif item.article is not None:
-            record = item.article
-            record["version"] = self.run.catalog.next_article_version(
-                record["id"], record["content_sha256"])
-            shard = self.shards.append(record)
-            self.run.catalog.add_article(record, shard)
-            outcome.title = record["title"]
-            outcome.word_count = record["word_count"]
-            outcome.article_id = record["id"]
+        elif item.extraction and item.extraction.get("text"):
+            record = self.sink.add(
+                item.extraction, url=item.url, final_url=item.final_url,
+                fetched_at=item.fetched_at, http_status=item.status,
+                content_type=item.content_type, warc=item.warc,
+            )
+            if record is None:
+                outcome.reason = "no article: nothing left after boilerplate removal"
+            else:
+                self.stats.inc_value("extract/articles")
+                outcome.title = record["title"]
+                outcome.word_count = record["word_count"]
+                outcome.article_id = record["id"]
         self.run.record_outcome(outcome)
         self.stats.inc_value("archive/archived" if outcome.archived else "archive/failed")
         item.body = b""  # the WARC has it; don't keep megabytes alive in Scrapy's item chain
+        item.extraction = None
         return item

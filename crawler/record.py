@@ -72,7 +72,7 @@ def build_article_record(
         "http_status": http_status,
         "content_type": content_type,
         "content_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        "boilerplate_removed": [],
+        "boilerplate_removed": list(extraction.get("boilerplate_removed") or []),
         "extractor": {"crawler": crawler.__version__, **extractor},
         "crawl_id": crawl_id,
         "warc": warc,

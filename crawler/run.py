@@ -16,7 +16,7 @@ import socket
 import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from scrapy import signals
 
@@ -30,11 +30,11 @@ logger = logging.getLogger(__name__)
 
 
 def utcnow_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def new_crawl_id() -> str:
-    return f"{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
 @dataclass
@@ -64,6 +64,7 @@ class ArchiveRun:
         self.files: list[dict] = []
         self.repaired: list[dict] = []
         self._closers: list[Callable[[], None]] = []
+        self._stats = None  # a Scrapy StatsCollector when run under a crawler
         self._finishers: list[Callable[[ArchiveRun], None]] = []
         self.report: dict | None = None
 
@@ -142,6 +143,10 @@ class ArchiveRun:
         return [o for o in self.outcomes.values() if not o.archived]
 
     def _spider_closed(self, spider, reason) -> None:
+        self.finish(reason)
+
+    def finish(self, reason: str = "finished", stats: dict | None = None) -> None:
+        """Close registered files, write `runs/<crawl-id>.json`, close the catalog."""
         errors = []
         for closer in self._closers:
             try:
@@ -154,8 +159,10 @@ class ArchiveRun:
             if url not in self.outcomes:
                 self.record_outcome(Outcome(url, False, f"not fetched: run ended ({reason})"))
         self.finished_at = utcnow_iso()
-        stats = {k: v for k, v in (self._stats.get_stats() or {}).items()
-                 if isinstance(v, (int, float, str))}
+        if stats is None:
+            source = getattr(self, "_stats", None)
+            stats = source.get_stats() if source is not None else {}
+        stats = {k: v for k, v in (stats or {}).items() if isinstance(v, (int, float, str))}
         self.report = {
             "crawl_id": self.crawl_id,
             "command": self.command,

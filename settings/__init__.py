@@ -4,6 +4,8 @@ Prefixes: STORE_* (where things go), WARC_* (capture), EXTRACT_* (extraction),
 REPORT_* (progress/summary). Every `crawler` CLI flag maps to one of these.
 """
 
+from pathlib import Path
+
 import crawler
 
 BOT_NAME = "crawler"
@@ -28,6 +30,19 @@ EXTRACT_ENABLED = True
 EXTRACT_WORKERS = 0  # worker processes; 0 = number of CPU cores
 EXTRACT_TIMEOUT = 30.0  # seconds per document
 EXTRACT_MAX_BYTES = 10 * 1024 * 1024  # larger documents are archived but not extracted
+
+# -- boilerplate stage (after trafilatura) ------------------------------------------------
+BOILERPLATE_ENABLED = True  # generic block rules + per-site rules
+# Folders of site configs (<site>.toml); their [boilerplate] tables hold per-site rules.
+SITES_DIRS = [str(Path(__file__).resolve().parent / "sites")]
+# Learned repeats: a paragraph in >= MIN_COUNT and >= MIN_SHARE of a site's articles is
+# boilerplate once the site has MIN_ARTICLES articles; never one holding more than
+# MAX_ARTICLE_SHARE of an article's words.
+BOILERPLATE_REPEATS_ENABLED = True
+BOILERPLATE_REPEATS_MIN_ARTICLES = 10
+BOILERPLATE_REPEATS_MIN_COUNT = 5
+BOILERPLATE_REPEATS_MIN_SHARE = 0.3
+BOILERPLATE_REPEATS_MAX_ARTICLE_SHARE = 0.5
 
 # -- progress and summary --------------------------------------------------------------
 REPORT_ENABLED = True

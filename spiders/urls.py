@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import scrapy
@@ -84,7 +84,7 @@ class UrlsSpider(scrapy.Spider):
             content_type=(headers.get("Content-Type") or b"").decode("latin-1") or None,
             content_language=(headers.get("Content-Language") or b"").decode("latin-1") or None,
             body=response.body,
-            fetched_at=datetime.now(timezone.utc).isoformat(),
+            fetched_at=datetime.now(UTC).isoformat(),
             warc=response.meta.get("warc"),
             redirects=[str(u) for u in response.meta.get("redirect_urls", [])],
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from crawler.capture.exchange import HttpExchange
@@ -42,7 +42,7 @@ def _warc_with(tmp_path: Path) -> tuple[Path, list]:
     store = LocalStore(tmp_path / "store")
     writer = WarcFileWriter(store, prefix="x")
     html = article_pages()[1].read_bytes()
-    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
     def ex(path, headers, body):
         return HttpExchange(url=f"http://127.0.0.1:9/{path}", status=200,

@@ -1,6 +1,11 @@
 from lxml import html
 
-from crawler.extract.metadata import declared_language, normalise_datetime, page_dates, split_authors
+from crawler.extract.metadata import (
+    declared_language,
+    normalise_datetime,
+    page_dates,
+    split_authors,
+)
 
 
 def test_normalise_datetime():

@@ -6,7 +6,7 @@ import gzip
 import os
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -30,7 +30,7 @@ def exchange(n: int = 0, body: bytes = b"<html><p>hello</p></html>", **kw) -> Ht
         request_method="GET",
         request_target=f"/page/{n}?q=1",
         request_headers=[("Host", "127.0.0.1:8000"), ("Accept", "*/*")],
-        fetched_at=datetime(2026, 11, 25, 1, 2, 3, 456789, tzinfo=timezone.utc),
+        fetched_at=datetime(2026, 11, 25, 1, 2, 3, 456789, tzinfo=UTC),
         ip_address="127.0.0.1",
     )
     fields.update(kw)

@@ -17,7 +17,7 @@ import asyncio
 import logging
 import socket
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from scrapy.exceptions import NotConfigured
@@ -114,7 +114,7 @@ class WarcCaptureMiddleware:
     async def process_response(self, request, response):
         if urlsplit(response.url).scheme not in ("http", "https"):
             return response
-        fetched_at = datetime.now(timezone.utc)
+        fetched_at = datetime.now(UTC)
         exchange = exchange_from_scrapy(request, response, fetched_at)
         loop = asyncio.get_running_loop()
         try:

@@ -22,8 +22,9 @@ import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
+from warcio.recordbuilder import RecordBuilder
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
@@ -101,9 +102,9 @@ class WarcFileWriter:
     def write_exchange(self, exchange: HttpExchange) -> WarcPointer:
         """Write the response record, then its request record. Returns the response's pointer."""
         date = datetime_to_iso_date(
-            exchange.fetched_at.astimezone(timezone.utc).replace(tzinfo=None), use_micros=True
+            exchange.fetched_at.astimezone(UTC).replace(tzinfo=None), use_micros=True
         )
-        builder = WARCWriter(None, gzip=False, warc_version=WARC_VERSION)
+        builder = RecordBuilder(warc_version=WARC_VERSION)
         resp_headers = {"WARC-Date": date, **exchange.extra_warc_headers}
         if exchange.ip_address:
             resp_headers["WARC-IP-Address"] = exchange.ip_address
@@ -178,7 +179,7 @@ class WarcFileWriter:
     def _ensure_open(self) -> None:
         if self._fh is not None:
             return
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         name = (
             f"{self.prefix}-{now.strftime('%Y%m%d%H%M%S%f')[:17]}-{self._serial:05d}-"
             f"{self.hostname}.warc.gz"
@@ -193,7 +194,7 @@ class WarcFileWriter:
         self._fh = fh
         self._sha256 = hashlib.sha256()
         self._records = 0
-        builder = WARCWriter(None, gzip=False, warc_version=WARC_VERSION)
+        builder = RecordBuilder(warc_version=WARC_VERSION)
         info = builder.create_warcinfo_record(name, self.warcinfo)
         self._append(self._serialise(info))
         self._records += 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 from dateutil import parser as dateparser
@@ -44,7 +44,7 @@ def normalise_datetime(value: str | None) -> str | None:
     if parsed is None or not 1900 <= parsed.year <= 2200:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed.isoformat()
 
 

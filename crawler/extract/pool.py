@@ -43,13 +43,13 @@ def _worker_init() -> None:
 
 
 def run_extraction(html: bytes, url: str | None, content_language: str | None,
-                   timeout: float) -> dict:
+                   timeout: float, site_rules=None) -> dict:
     """Worker entry point. Never raises: returns {"ok": bool, "extraction"|"error": ...}."""
     from crawler.extract.trafilatura_extractor import extract_html
 
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        result = extract_html(html, url, content_language)
+        result = extract_html(html, url, content_language, site_rules=site_rules)
         return {"ok": True, "extraction": result.to_dict()}
     except ExtractionTimeout:
         return {"ok": False, "error": f"extraction took longer than {timeout:g}s"}
@@ -103,23 +103,24 @@ class ExtractionPool:
                 f"{self.max_bytes:,} (EXTRACT_MAX_BYTES); raw response kept in the WARC")}
         return None
 
-    def submit(self, html: bytes, url: str | None, content_language: str | None = None
-               ) -> Future:
-        return self._pool().submit(run_extraction, html, url, content_language, self.timeout)
+    def submit(self, html: bytes, url: str | None, content_language: str | None = None,
+               site_rules=None) -> Future:
+        return self._pool().submit(run_extraction, html, url, content_language, self.timeout,
+                                   site_rules)
 
     async def extract(self, html: bytes, url: str | None,
-                      content_language: str | None = None) -> dict:
+                      content_language: str | None = None, site_rules=None) -> dict:
         """Extract on the asyncio loop (Scrapy's reactor) without blocking it."""
         refused = self.too_large(html)
         if refused:
             return refused
         for attempt in (1, 2):
             try:
-                future = self.submit(html, url, content_language)
+                future = self.submit(html, url, content_language, site_rules)
                 return await asyncio.wait_for(
                     asyncio.wrap_future(future), self.timeout + _GRACE_SECONDS
                 )
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 logger.warning("extraction of %s stuck past its deadline; restarting workers", url)
                 self._rebuild()
                 return {"ok": False, "error": (
@@ -131,10 +132,11 @@ class ExtractionPool:
                     return {"ok": False, "error": "extraction worker died twice on this document"}
         raise AssertionError("unreachable")
 
-    def map_ordered(self, jobs: Iterable[tuple[bytes, str | None, str | None]],
-                    window: int | None = None) -> Iterator[dict]:
+    def map_ordered(self, jobs: Iterable[tuple], window: int | None = None) -> Iterator[dict]:
         """Blocking, order-preserving map with at most `window` documents in flight, so a
-        few hundred files stream through without all being held in memory."""
+        few hundred files stream through without all being held in memory.
+
+        Each job is (html, url, content_language) or (html, url, content_language, rules)."""
         window = window or self.workers * 4
         pending: deque[Future | dict] = deque()
 
@@ -150,9 +152,9 @@ class ExtractionPool:
                 self._rebuild()
                 return {"ok": False, "error": "extraction worker died on this document"}
 
-        for html, url, lang in jobs:
-            refused = self.too_large(html)
-            pending.append(refused if refused else self.submit(html, url, lang))
+        for job in jobs:
+            refused = self.too_large(job[0])
+            pending.append(refused if refused else self.submit(*job))
             if len(pending) >= window:
                 yield result_of(pending.popleft())
         while pending:

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 import trafilatura
 from trafilatura.utils import load_html
 
+from crawler.extract.boilerplate import apply_generic_rules
 from crawler.extract.metadata import (
     absolute_url,
     declared_language,
@@ -19,6 +20,7 @@ from crawler.extract.metadata import (
     split_authors,
     split_list,
 )
+from crawler.extract.site_rules import SiteRules, apply_text_rules, prune_tree
 
 
 @dataclass
@@ -37,6 +39,7 @@ class Extraction:
     tags: list[str] = field(default_factory=list)
     text: str = ""
     note: str | None = None  # why there is no text, when there is none
+    boilerplate_removed: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -58,9 +61,15 @@ def _canonical(tree, base_url: str | None) -> str | None:
 
 
 def extract_html(
-    html: bytes | str, url: str | None = None, content_language: str | None = None
+    html: bytes | str,
+    url: str | None = None,
+    content_language: str | None = None,
+    site_rules: SiteRules | None = None,
+    boilerplate: bool = True,
 ) -> Extraction:
-    """Extract the article from one HTML document (charset detected by trafilatura)."""
+    """Extract the article from one HTML document (charset detected by trafilatura), then
+    run the boilerplate stage: site rules (selectors before, patterns after) and the
+    generic block rules. `boilerplate=False` gives trafilatura's text untouched."""
     tree = load_html(html)
     if tree is None:
         return Extraction(note="not parseable as HTML")
@@ -68,6 +77,9 @@ def extract_html(
     published, modified = page_dates(tree)
     language = declared_language(tree, content_language)
     canonical = _canonical(tree, url)
+    removed: list[dict] = []
+    if site_rules is not None and boilerplate:
+        removed += prune_tree(tree, site_rules)
     doc = trafilatura.bare_extraction(
         tree,
         url=url,
@@ -81,9 +93,20 @@ def extract_html(
             published=published, modified=modified, language=language,
             canonical_url=canonical, note="no main text found",
         )
+    title = doc.title or None
+    authors = split_authors(doc.author)
+    text = doc.text or ""
+    if boilerplate and text:
+        paragraphs = text.split("\n")
+        if site_rules is not None:
+            paragraphs, site_removed = apply_text_rules(paragraphs, site_rules)
+            removed += site_removed
+        paragraphs, generic_removed, authors = apply_generic_rules(paragraphs, title, authors)
+        removed += generic_removed
+        text = "\n".join(paragraphs)
     return Extraction(
-        title=(doc.title or None),
-        authors=split_authors(doc.author),
+        title=title,
+        authors=authors,
         published=published or normalise_datetime(doc.date),
         modified=modified,
         language=language or (doc.language or None),
@@ -92,6 +115,7 @@ def extract_html(
         canonical_url=canonical,
         categories=split_list(doc.categories),
         tags=split_list(doc.tags),
-        text=doc.text or "",
-        note=None if doc.text else "no main text found",
+        text=text,
+        note=None if text else "no main text found",
+        boilerplate_removed=removed,
     )

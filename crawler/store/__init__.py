@@ -1,4 +1,4 @@
-"""Storage: where files live (local dir; S3 later), the SQLite catalog, article shards, run manifests.
+"""Storage: where files live (local dir), the SQLite catalog, article shards, run manifests.
 
 Nothing in here imports `crawler.extract`: storage does not know how records were made.
 """

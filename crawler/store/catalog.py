@@ -61,6 +61,18 @@ CREATE TABLE IF NOT EXISTS files (
     records    INTEGER,
     closed_at  TEXT NOT NULL
 );
+-- learned site-level repeats: which normalised paragraphs appear in which articles
+CREATE TABLE IF NOT EXISTS paragraphs (
+    site       TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    PRIMARY KEY (site, key, article_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS site_articles (
+    site       TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    PRIMARY KEY (site, article_id)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (
     crawl_id    TEXT PRIMARY KEY,
     command     TEXT,
@@ -145,9 +157,69 @@ class Catalog:
             (finished_at, json.dumps(report, sort_keys=True), crawl_id),
         )
 
-    def captures_for(self, url: str) -> list[sqlite3.Row]:
+    # -- paragraph statistics for learned repeats ----------------------------------------
+
+    def note_paragraphs(self, site: str, article_id: str, keys: list[str]) -> None:
+        """Remember that `article_id` (once, however often refetched) has these paragraphs."""
+        self.db.execute("BEGIN")
+        try:
+            self.db.execute("INSERT OR IGNORE INTO site_articles VALUES (?,?)", (site, article_id))
+            self.db.executemany("INSERT OR IGNORE INTO paragraphs VALUES (?,?,?)",
+                                [(site, key, article_id) for key in set(keys)])
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def paragraph_counts(self, site: str, keys: list[str]) -> dict[str, int]:
+        """In how many distinct articles of `site` each key appears."""
+        counts: dict[str, int] = {}
+        unique = list(set(keys))
+        for start in range(0, len(unique), 500):  # stay under SQLite's variable limit
+            chunk = unique[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            counts.update(self.db.execute(
+                f"SELECT key, count(*) FROM paragraphs WHERE site=? AND key IN ({marks}) "
+                "GROUP BY key", (site, *chunk)).fetchall())
+        return counts
+
+    def site_article_count(self, site: str) -> int:
+        return self.db.execute("SELECT count(*) FROM site_articles WHERE site=?",
+                               (site,)).fetchone()[0]
+
+    def latest_html_captures(self, site: str | None = None, since: str | None = None
+                             ) -> list[dict]:
+        """The newest 200 HTML capture of each URL (what `crawler reextract` re-derives),
+        with the URL originally requested when an article record knows it."""
         cur = self.db.execute(
-            "SELECT * FROM captures WHERE url=? ORDER BY fetched_at", (url,)
+            """
+            SELECT c.url, c.record_id, c.warc_file, c.warc_offset, c.warc_length,
+                   c.fetched_at, c.status, c.content_type, c.payload_digest,
+                   (SELECT a.url FROM articles a WHERE a.warc_record_id = c.record_id
+                    LIMIT 1) AS requested_url
+            FROM captures c
+            WHERE c.status = 200
+              AND (c.content_type IS NULL OR lower(c.content_type) LIKE 'text/html%'
+                   OR lower(c.content_type) LIKE 'application/xhtml+xml%')
+              AND c.fetched_at = (SELECT max(c2.fetched_at) FROM captures c2
+                                  WHERE c2.url = c.url AND c2.status = 200)
+              AND (? IS NULL OR c.fetched_at >= ?)
+            ORDER BY c.fetched_at
+            """,
+            (since, since),
         )
         cols = [c[0] for c in cur.description]
-        return [dict(zip(cols, row)) for row in cur.fetchall()]
+        rows = [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+        if site:
+            from urllib.parse import urlsplit
+
+            site = site.lower()
+            rows = [r for r in rows if (urlsplit(r["url"]).hostname or "") in
+                    (site,) or (urlsplit(r["url"]).hostname or "").endswith("." + site)]
+        return rows
+
+    def latest_article(self, article_id: str) -> dict | None:
+        cur = self.db.execute("SELECT * FROM articles WHERE id=? ORDER BY version DESC, "
+                              "seq DESC LIMIT 1", (article_id,))
+        row = cur.fetchone()
+        return dict(zip([c[0] for c in cur.description], row, strict=True)) if row else None

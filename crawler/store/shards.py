@@ -12,7 +12,7 @@ import json
 import os
 import zlib
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from crawler.store.local import LocalStore
 from crawler.store.recovery import lock_exclusive
@@ -68,7 +68,7 @@ class ShardWriter:
             self.on_close(key, size, self._sha256.hexdigest(), self._records)
 
     def _open(self) -> None:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         self._key = f"articles/{now:%Y/%m/%d}/{self.crawl_id}-{self._serial:05d}.jsonl.gz"
         self._serial += 1
         fh = open(self.store.open_path(self._key), "xb")
