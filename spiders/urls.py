@@ -77,7 +77,8 @@ class UrlsSpider(scrapy.Spider):
 
     def parse_page(self, response):
         headers = response.headers
-        yield CapturedPage(
+        # return, not yield: Scrapy re-parses generator callbacks' source on every call
+        return CapturedPage(
             url=response.meta.get("archive_url", response.url),
             final_url=response.url,
             status=response.status,

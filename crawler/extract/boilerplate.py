@@ -109,7 +109,7 @@ _COMPILED = {
 # Kinds that are appeals to the reader: they must address the reader to count.
 _APPEAL_KINDS = {"donation", "newsletter", "share", "comment_prompt"}
 _ADDRESS = re.compile(
-    r"\b(you|your|you're|yours|please|us|our|we|sie|ihr|ihre|unser[e]?|uns|vous|votre|vos|"
+    r"\b(you|your|you're|yours|please|(?-i:us|Us)|our|we|sie|ihr|ihre|unser[e]?|uns|vous|votre|vos|"
     r"nous|notre|nos|usted|tu|tus|nuestro|nuestra|nos)\b|^(support|donate|subscribe|sign up|"
     r"share|follow|join|click|forward|help|get|unterstützen|abonnieren|teilen|soutenez|"
     r"abonnez|partagez|apoya|suscríbete|comparte)\b",

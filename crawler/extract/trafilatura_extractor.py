@@ -6,6 +6,8 @@ data so it pickles back to the crawler process.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import asdict, dataclass, field
 
 import trafilatura
@@ -60,6 +62,26 @@ def _canonical(tree, base_url: str | None) -> str | None:
     return None
 
 
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
+def decode_html(html: bytes) -> str:
+    """Bytes to text: valid UTF-8 is UTF-8; otherwise the page's own <meta charset>;
+    otherwise windows-1252, the web's default for undeclared 8-bit pages (WHATWG).
+    trafilatura's statistical guess read latin-1 French/German text as Baltic cp1257."""
+    try:
+        return html.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    match = _META_CHARSET.search(html[:4096])
+    if match:
+        try:
+            return html.decode(match.group(1).decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return html.decode("cp1252", errors="replace")
+
+
 def extract_html(
     html: bytes | str,
     url: str | None = None,
@@ -70,7 +92,7 @@ def extract_html(
     """Extract the article from one HTML document (charset detected by trafilatura), then
     run the boilerplate stage: site rules (selectors before, patterns after) and the
     generic block rules. `boilerplate=False` gives trafilatura's text untouched."""
-    tree = load_html(html)
+    tree = load_html(decode_html(html) if isinstance(html, bytes) else html)
     if tree is None:
         return Extraction(note="not parseable as HTML")
     # Read what trafilatura would lose before it prunes the tree in place.
@@ -95,7 +117,8 @@ def extract_html(
         )
     title = doc.title or None
     authors = split_authors(doc.author)
-    text = doc.text or ""
+    # NFC: pages with decomposed umlauts must match searches for the composed ones
+    text = unicodedata.normalize("NFC", doc.text or "")
     if boilerplate and text:
         paragraphs = text.split("\n")
         if site_rules is not None:
