@@ -307,7 +307,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"""
 Look at what was stored:
   ls -R {store}/warc {store}/articles {store}/runs
-  python -m warcio check -v {store}/warc/*/*/*/*.warc.gz
+  warcio check -v {store}/warc/*/*/*/*.warc.gz
   zcat {store}/articles/*/*/*/*.jsonl.gz | head -c 1500
   sqlite3 {store}/catalog.sqlite 'select status, url, warc_file, warc_offset from captures'""")
     return code
