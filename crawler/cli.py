@@ -30,7 +30,6 @@ def _scrapy_settings(args: argparse.Namespace, command: str):
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "settings")
     from scrapy.utils.project import get_project_settings
 
-    from crawler.store.uri import StoreURIError, open_store
 
     settings = get_project_settings()
     overrides = {
@@ -47,10 +46,19 @@ def _scrapy_settings(args: argparse.Namespace, command: str):
     }
     if args.ignore_robots:
         overrides["ROBOTSTXT_OBEY"] = False
+    _apply_overrides(settings, overrides, args.set)
+    settings.set("RUN_COMMAND", command, priority="cmdline")
+    return settings
+
+
+def _apply_overrides(settings, overrides: dict, assignments: list[str] | None) -> None:
+    """--flags, then -s NAME=VALUE, onto `settings`; then check the storage URI."""
+    from crawler.store.uri import StoreURIError, open_store
+
     for name, value in overrides.items():
         if value is not None:
             settings.set(name, value, priority="cmdline")
-    for item in args.set or []:
+    for item in assignments or []:
         name, sep, value = item.partition("=")
         if not sep:
             raise UsageError(f"-s expects NAME=VALUE, got {item!r}")
@@ -59,8 +67,6 @@ def _scrapy_settings(args: argparse.Namespace, command: str):
         open_store(settings.get("STORE_URI"))
     except StoreURIError as exc:
         raise UsageError(str(exc)) from exc
-    settings.set("RUN_COMMAND", command, priority="cmdline")
-    return settings
 
 
 def _collect_urls(args: argparse.Namespace) -> list[str]:
@@ -269,22 +275,9 @@ def _plain_settings(args: argparse.Namespace):
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "settings")
     from scrapy.utils.project import get_project_settings
 
-    from crawler.store.uri import StoreURIError, open_store
-
     settings = get_project_settings()
-    for name, value in {"STORE_URI": args.store, "EXTRACT_WORKERS": args.workers,
-                        "EXTRACT_TIMEOUT": args.extract_timeout}.items():
-        if value is not None:
-            settings.set(name, value, priority="cmdline")
-    for item in args.set or []:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise UsageError(f"-s expects NAME=VALUE, got {item!r}")
-        settings.set(name.strip(), value, priority="cmdline")
-    try:
-        open_store(settings.get("STORE_URI"))
-    except StoreURIError as exc:
-        raise UsageError(str(exc)) from exc
+    _apply_overrides(settings, {"STORE_URI": args.store, "EXTRACT_WORKERS": args.workers,
+                                "EXTRACT_TIMEOUT": args.extract_timeout}, args.set)
     return settings
 
 
