@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import NotConfigured
 
 from crawler.articles import ArticleSink
+from crawler.capture.warc_reader import is_html_type
 from crawler.extract.pool import ExtractionPool
 from crawler.extract.site_rules import load_all, rules_for
 from crawler.items import CapturedPage, FetchFailed
@@ -23,12 +24,9 @@ from crawler.run import ArchiveRun, Outcome
 
 logger = logging.getLogger(__name__)
 
-HTML_TYPES = ("text/html", "application/xhtml+xml")
-
-
 def is_html(content_type: str | None, body: bytes) -> bool:
     if content_type:
-        return content_type.split(";", 1)[0].strip().lower() in HTML_TYPES
+        return is_html_type(content_type)
     # No Content-Type: sniff like a browser would for the common case.
     head = body[:512].lstrip().lower()
     return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))

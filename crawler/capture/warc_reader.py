@@ -14,6 +14,11 @@ from warcio.recordloader import ArcWarcRecordLoader
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 
+def is_html_type(content_type: str) -> bool:
+    """True for an HTML media type, parameters (charset) ignored."""
+    return content_type.split(";", 1)[0].strip().lower() in HTML_TYPES
+
+
 @dataclass
 class WarcDocument:
     url: str
@@ -37,7 +42,7 @@ def iter_html_responses(path: str | Path, max_bytes: int) -> Iterator[WarcDocume
             if record.rec_type != "response" or record.http_headers is None:
                 continue
             ctype = record.http_headers.get_header("Content-Type")
-            if ctype and ctype.split(";", 1)[0].strip().lower() not in HTML_TYPES:
+            if ctype and not is_html_type(ctype):
                 continue
             body = record.content_stream().read(max_bytes + 1)
             status = record.http_headers.get_statuscode()
