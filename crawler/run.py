@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from scrapy import signals
 
 import crawler as crawler_pkg
+from crawler.capture.cdxj import index_warc
 from crawler.store.catalog import Catalog
 from crawler.store.local import LocalStore
 from crawler.store.recovery import repair_open_file
@@ -109,6 +110,16 @@ class ArchiveRun:
                 if fixed.kept_bytes:
                     self.file_closed(kind, entry["key"], fixed.kept_bytes,
                                      _sha256_file(fixed.path), None)
+                    if kind == "warc":
+                        self._index_repaired(entry["key"])
+
+    def _index_repaired(self, key: str) -> None:
+        try:
+            index = index_warc(self.store, key)
+        except Exception as exc:  # noqa: BLE001 - the repaired WARC is kept either way
+            logger.error("CDXJ indexing of repaired %s failed: %s", key, exc)
+            return
+        self.file_closed("cdxj", index.key, index.size, index.sha256, index.lines)
 
     # -- what components report ---------------------------------------------------------
 

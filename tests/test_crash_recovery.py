@@ -63,3 +63,11 @@ def test_sigkill_mid_run_then_next_run_repairs(site, tmp_path):
     manifests = [json.loads(p.read_text()) for p in (store / "runs").glob("*.json")]
     (second,) = manifests  # the killed run never wrote one
     assert {f["kind"] for f in second["repaired_files"]} >= {"warc"}
+    # The repaired WARC got its CDXJ index too, listing every committed capture.
+    repaired = [f["key"] for f in second["repaired_files"] if f["kind"] == "warc"]
+    registered = {f["key"] for f in second["files"] if f["kind"] == "cdxj"}
+    for key in repaired:
+        assert key + ".cdxj" in registered
+        lines = (store / (key + ".cdxj")).read_text().splitlines()
+        offsets = {json.loads(ln.split(" ", 2)[2])["offset"] for ln in lines}
+        assert {str(off) for _, wf, off, _ in before if wf == key} <= offsets

@@ -8,13 +8,16 @@ retried attempts are all recorded, and bodies are still content-encoded. Its
 request record carries the headers that were really sent.
 
 WARC writes happen on one dedicated thread (zlib and hashlib release the GIL), so
-compression overlaps with downloading instead of stalling the reactor.
+compression overlaps with downloading instead of stalling the reactor. A file that rotates
+is closed and CDXJ-indexed on that thread too; it is registered with the run (catalog,
+manifest) back on the reactor thread, which owns the SQLite catalog.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import queue
 import socket
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -23,8 +26,9 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import NotConfigured
 
 import crawler as crawler_pkg
+from crawler.capture.cdxj import IndexFile, index_warc
 from crawler.capture.exchange import HttpExchange
-from crawler.capture.warc_writer import WarcFileWriter
+from crawler.capture.warc_writer import ClosedFile, WarcFileWriter
 from crawler.run import ArchiveRun
 
 logger = logging.getLogger(__name__)
@@ -86,9 +90,13 @@ class WarcCaptureMiddleware:
             max_size=settings.getint("WARC_MAX_SIZE", 1 << 30),
             gzip_level=settings.getint("WARC_GZIP_LEVEL", 6),
             warcinfo=self._warcinfo(settings),
-            on_close=lambda f: self.run.file_closed("warc", f.key, f.size, f.sha256, f.records),
+            on_close=self._warc_closed,
         )
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-writer")
+        # (closed WARC, its index or None, indexing error) waiting to be registered
+        self._closed: queue.SimpleQueue[tuple[ClosedFile, IndexFile | None, str | None]] = \
+            queue.SimpleQueue()
+        self._closing = False
         self.run.on_close(self.close)
 
     @classmethod
@@ -135,6 +143,36 @@ class WarcCaptureMiddleware:
         request.meta["warc"] = pointer.to_dict()
         return response
 
+    def _warc_closed(self, closed: ClosedFile) -> None:
+        """Writer callback, on the writer thread when a file rotates: index it here, off
+        the reactor, and hand both files to the reactor thread for registration."""
+        index, error = None, None
+        try:
+            index = index_warc(self.run.store, closed.key)
+        except Exception as exc:  # noqa: BLE001 - the WARC itself is fine; report and go on
+            error = f"{type(exc).__name__}: {exc}"
+            logger.error("CDXJ indexing of %s failed: %s", closed.key, error)
+        self._closed.put((closed, index, error))
+        if not self._closing:
+            from twisted.internet import reactor
+
+            reactor.callFromThread(self._register_closed)
+
+    def _register_closed(self) -> None:
+        while True:
+            try:
+                closed, index, error = self._closed.get_nowait()
+            except queue.Empty:
+                return
+            self.run.file_closed("warc", closed.key, closed.size, closed.sha256,
+                                 closed.records)
+            if index is not None:
+                self.run.file_closed("cdxj", index.key, index.size, index.sha256, index.lines)
+            else:
+                self.stats.inc_value("warc/index_errors")
+
     def close(self) -> None:
+        self._closing = True
         self._thread.shutdown(wait=True)
         self.writer.close()
+        self._register_closed()
