@@ -28,7 +28,7 @@ def test_every_rotated_warc_gets_a_sorted_cdxj_in_the_manifest(site, tmp_path):
     assert "failed" in result.stdout
     assert "WARC write" not in result.stdout + result.stderr, result.stdout + result.stderr
     warcs = warc_files(store)
-    assert len(warcs) >= len(paths)
+    assert len(warcs) >= 3  # rotated several times (small responses may share a file)
     (manifest,) = [json.loads(p.read_text()) for p in (store / "runs").glob("*.json")]
     files = {f["key"]: f for f in manifest["files"]}
     for warc in warcs:
