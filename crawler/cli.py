@@ -1,6 +1,8 @@
 """The `crawler` command.
 
-    crawler archive URL... [--input FILE|-] [--store DIR|file:///dir]
+    crawler archive URL... [--input FILE|-] [--store DIR|file:///dir] [--wacz OUT.wacz]
+    crawler export --to DIR [--since D] [--until D] [--site S] [--format jsonl|parquet]
+                   [--incremental] [--all-versions] [--wacz OUT.wacz]
     crawler extract PATH... [--url URL]         # HTML (.html, .gz) or WARC files; no network
     crawler demo                                # archive a built-in news site on loopback
 
@@ -86,8 +88,9 @@ def _collect_urls(args: argparse.Namespace) -> list[str]:
     return urls
 
 
-def run_archive(urls: list[str], settings) -> int:
-    """Run the `urls` spider in this process; 0 if every URL was archived."""
+def run_archive(urls: list[str], settings, wacz: str | None = None) -> int:
+    """Run the `urls` spider in this process; 0 if every URL was archived. With `wacz`,
+    package the run's WARC files and archived pages as that WACZ file afterwards."""
     from scrapy.crawler import CrawlerProcess
 
     from spiders.urls import UrlsSpider
@@ -101,13 +104,166 @@ def run_archive(urls: list[str], settings) -> int:
     if run is None or run.report is None:
         print("error: the run did not finish; see the log above", file=sys.stderr)
         return EXIT_FAILED
-    return EXIT_OK if run.ok else EXIT_FAILED
+    code = EXIT_OK if run.ok else EXIT_FAILED
+    if wacz:
+        code = max(code, _wacz_of_run(run, wacz))
+    return code
+
+
+def _wacz_of_run(run, out: str) -> int:
+    from crawler.store.catalog import Catalog
+    from crawler.wacz_package import Page, WaczError, utc_title, write_wacz
+
+    warcs = [run.store.path(f["key"]) for f in run.files if f["kind"] == "warc"]
+    catalog = Catalog(run.store.path("catalog.sqlite"))
+    try:
+        last_fetch = {c["url"]: c["fetched_at"] for c in catalog.captures(crawl_id=run.crawl_id)}
+    finally:
+        catalog.close()
+    pages = [Page(o.url, last_fetch.get(o.url), o.title)
+             for o in run.outcomes.values() if o.archived and o.url in last_fetch]
+    if not warcs or not pages:
+        print(f"no WACZ written: the run archived no pages ({out})", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        info = write_wacz(out, warcs, pages, utc_title(f"crawl {run.crawl_id}"))
+    except WaczError as exc:
+        print(f"WACZ {out} not written: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"WACZ {out}: {info['pages']} pages, {info['warcs']} WARC file(s), "
+          f"{info['size']} bytes")
+    return EXIT_OK
 
 
 def cmd_archive(args: argparse.Namespace) -> int:
     urls = _collect_urls(args)
     settings = _scrapy_settings(args, "crawler archive")
-    return run_archive(urls, settings)
+    return run_archive(urls, settings, wacz=_wacz_path(args.wacz))
+
+
+def _wacz_path(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not value.endswith(".wacz"):
+        raise UsageError(f"--wacz {value!r}: the file name must end in .wacz")
+    if os.path.isdir(value):
+        raise UsageError(f"--wacz {value!r} is a folder; give a file name such as out.wacz")
+    from crawler.wacz_package import WaczError, require_wacz
+
+    try:
+        require_wacz()
+    except WaczError as exc:
+        raise UsageError(str(exc)) from exc
+    return value
+
+
+# -- export -----------------------------------------------------------------------------
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from crawler.export import ExportError, export
+    from crawler.export.destination import DestinationError, open_destination
+    from crawler.export.formats import FormatUnavailable, arrow_schema
+    from crawler.export.selection import Selection, SelectionError, parse_time_bound
+    from crawler.store.catalog import Catalog
+    from crawler.store.uri import StoreURIError, open_store
+
+    wacz = _wacz_path(args.wacz)
+    if not args.to and not wacz:
+        raise UsageError("say where to: --to DIR (dataset shards) and/or --wacz OUT.wacz")
+    if args.incremental and not args.to:
+        raise UsageError("--incremental needs --to: the watermark lives in the destination")
+    if args.incremental and args.until:
+        raise UsageError("--until cannot be combined with --incremental: records after it "
+                         "would be passed by the watermark and never exported")
+    if args.part_records < 1:
+        raise UsageError("--part-records must be at least 1")
+    try:
+        store = open_store(args.store)
+        selection = Selection(
+            since=parse_time_bound(args.since, flag="--since") if args.since else None,
+            until=parse_time_bound(args.until, flag="--until") if args.until else None,
+            site=args.site.lower().strip(".") if args.site else None,
+            all_versions=args.all_versions)
+        publisher = open_destination(args.to) if args.to else None
+        if args.format == "parquet":
+            arrow_schema()  # fails early, before any work, when pyarrow is missing
+    except (StoreURIError, SelectionError, DestinationError, FormatUnavailable) as exc:
+        raise UsageError(str(exc)) from exc
+    if selection.since and selection.until and selection.since >= selection.until:
+        raise UsageError("--since must be before --until")
+    if not store.path("catalog.sqlite").exists():
+        raise UsageError(f"no catalog in {store.uri}: nothing has been archived there")
+
+    if publisher is not None:
+        try:
+            result = export(store, publisher, selection, fmt=args.format,
+                            incremental=args.incremental, part_records=args.part_records)
+        except DestinationError as exc:
+            raise UsageError(str(exc)) from exc
+        except ExportError as exc:
+            print(f"crawler export: failed, nothing published: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        waiting = (f"; {result.pending} record(s) wait in shards still being written"
+                   if result.pending else "")
+        if result.manifest is None:
+            what = "nothing new since the last export" if args.incremental else \
+                "no records match"
+            print(f"export: {what} (catalog seq {result.after_seq}..{result.through_seq})"
+                  f"{waiting}")
+        else:
+            m = result.manifest
+            print(f"export {m['export_id']}: {m['record_count']} records in "
+                  f"{len(m['files'])} {args.format} file(s) -> {result.location}"
+                  f" (catalog seq {result.after_seq}..{result.through_seq}){waiting}")
+        rows = result.rows
+    else:
+        from crawler.export.selection import select
+
+        catalog = Catalog(store.path("catalog.sqlite"))
+        try:
+            rows = select(catalog, selection).rows
+        finally:
+            catalog.close()
+    if wacz:
+        return _wacz_of_rows(store, rows, wacz)
+    return EXIT_OK
+
+
+def _wacz_of_rows(store, rows: list[dict], out: str) -> int:
+    """The WARC files holding these article records' responses, as a WACZ."""
+    from crawler.store.catalog import Catalog
+    from crawler.wacz_package import Page, WaczError, utc_title, write_wacz
+
+    if not rows:
+        print(f"no WACZ written: no article records selected ({out})", file=sys.stderr)
+        return EXIT_OK
+    catalog = Catalog(store.path("catalog.sqlite"))
+    try:
+        captures = {c["record_id"]: c for c in catalog.captures(
+            record_ids=[r["warc_record_id"] for r in rows if r["warc_record_id"]])}
+    finally:
+        catalog.close()
+    pages, keys = [], []
+    for row in rows:
+        cap = captures.get(row["warc_record_id"])
+        if cap is None:
+            continue
+        pages.append(Page(cap["url"], cap["fetched_at"], row["title"]))
+        if cap["warc_file"] not in keys:
+            keys.append(cap["warc_file"])
+    missing = [k for k in keys if not store.path(k).is_file()]
+    if missing:
+        print(f"WACZ {out} not written: WARC files missing from the store: {missing}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        info = write_wacz(out, [store.path(k) for k in keys], pages, utc_title("export"))
+    except WaczError as exc:
+        print(f"WACZ {out} not written: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"WACZ {out}: {info['pages']} pages, {info['warcs']} WARC file(s), "
+          f"{info['size']} bytes")
+    return EXIT_OK
 
 
 # -- extract ----------------------------------------------------------------------------
@@ -338,8 +494,31 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("archive", help="fetch exactly these URLs into WARC + article records")
     p.add_argument("urls", nargs="*", metavar="URL")
     p.add_argument("--input", "-i", metavar="FILE", help="file of URLs, one a line; '-' = stdin")
+    p.add_argument("--wacz", metavar="OUT.wacz",
+                   help="also package this run's WARC files and pages as a WACZ file")
     _add_fetch_options(p)
     p.set_defaults(func=cmd_archive)
+
+    p = sub.add_parser("export", help="write article records as dataset shards + manifest")
+    p.add_argument("--store", default=None, help="DIR or file:///abs/dir (default ./data)")
+    p.add_argument("--to", metavar="DIR",
+                   help="destination folder (or file:///dir); each export is a sub-folder "
+                        "with part files and manifest.json")
+    p.add_argument("--since", help="fetched at or after: ISO date/time or age (2d, 12h)")
+    p.add_argument("--until", help="fetched before: ISO date/time or age (2d, 12h)")
+    p.add_argument("--site", help="only this host (and its subdomains)")
+    p.add_argument("--format", choices=["jsonl", "parquet"], default="jsonl",
+                   help="gzip JSON Lines (default) or Parquet (needs the [parquet] extra)")
+    p.add_argument("--incremental", action="store_true",
+                   help="only what is new or changed since the last --incremental export "
+                        "to the same destination")
+    p.add_argument("--all-versions", action="store_true",
+                   help="every version of each article, not only the newest")
+    p.add_argument("--part-records", type=int, default=100_000,
+                   help="records per part file (default 100000)")
+    p.add_argument("--wacz", metavar="OUT.wacz",
+                   help="also package the WARC files holding these articles as a WACZ file")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("extract", help="extract articles from HTML or WARC files (no network)")
     p.add_argument("paths", nargs="+", metavar="PATH")

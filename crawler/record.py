@@ -8,12 +8,21 @@ This module only shapes data: it imports neither Scrapy nor the extractor.
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime
+from importlib import resources
 from urllib.parse import urlsplit, urlunsplit
 
 import crawler
 
 SCHEMA_VERSION = 1
+SCHEMA_NAME = f"article-{SCHEMA_VERSION}.json"
+
+
+def load_schema() -> dict:
+    """The record's JSON Schema as installed with the package (package data)."""
+    text = resources.files("crawler").joinpath("schema", SCHEMA_NAME).read_text("utf-8")
+    return json.loads(text)
 
 
 def article_id(url: str) -> str:

@@ -218,6 +218,54 @@ class Catalog:
                     (site,) or (urlsplit(r["url"]).hostname or "").endswith("." + site)]
         return rows
 
+    # -- what the dataset export reads ---------------------------------------------------
+
+    def exportable_through_seq(self) -> tuple[int, int]:
+        """(highest seq whose record and every earlier one sit in closed shards, how many
+        records wait in shards still being written or left `.open` by a killed run)."""
+        first_open = self.db.execute(
+            "SELECT min(seq) FROM articles WHERE shard NOT IN "
+            "(SELECT key FROM files WHERE kind = 'articles')").fetchone()[0]
+        if first_open is None:
+            return self.db.execute("SELECT coalesce(max(seq), 0) FROM articles").fetchone()[0], 0
+        waiting = self.db.execute("SELECT count(*) FROM articles WHERE seq >= ?",
+                                  (first_open,)).fetchone()[0]
+        return first_open - 1, waiting
+
+    def first_record_of_each_version(self, after_seq: int, through_seq: int) -> list[dict]:
+        """Per (id, version), the row of the capture where that text first appeared, if
+        that row's seq is in (after_seq, through_seq]; in seq order. A refetch with the
+        same text is not a new version, so it is not exported again."""
+        cur = self.db.execute(
+            """
+            SELECT a.* FROM articles a
+            JOIN (SELECT id, version, min(seq) AS seq FROM articles
+                  GROUP BY id, version) f ON a.seq = f.seq
+            WHERE a.seq > ? AND a.seq <= ?
+            ORDER BY a.seq
+            """, (after_seq, through_seq))
+        cols = [c[0] for c in cur.description]
+        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+    def captures(self, *, crawl_id: str | None = None,
+                 record_ids: list[str] | None = None) -> list[dict]:
+        """Capture rows of one run, or with these WARC record ids; in fetch order."""
+        if record_ids is not None:
+            rows = []
+            for start in range(0, len(record_ids), 500):  # SQLite's variable limit
+                chunk = record_ids[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows += self._dicts(f"SELECT * FROM captures WHERE record_id IN ({marks})",
+                                    chunk)
+            return sorted(rows, key=lambda r: r["fetched_at"])
+        return self._dicts("SELECT * FROM captures WHERE crawl_id=? ORDER BY fetched_at",
+                           (crawl_id,))
+
+    def _dicts(self, sql: str, params) -> list[dict]:
+        cur = self.db.execute(sql, tuple(params))
+        cols = [c[0] for c in cur.description]
+        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
     def latest_article(self, article_id: str) -> dict | None:
         cur = self.db.execute("SELECT * FROM articles WHERE id=? ORDER BY version DESC, "
                               "seq DESC LIMIT 1", (article_id,))

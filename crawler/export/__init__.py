@@ -1,0 +1,142 @@
+"""The dataset feed: `crawler export` writes article records as shards plus a manifest.
+
+    export(store, publisher, selection, fmt="jsonl"|"parquet", incremental=...)
+
+reads the catalog (which records exist, in which store shard), reads those records from
+the store's `articles/...jsonl.gz` shards unchanged, writes them as export parts in a
+staging folder and hands them to the destination's publisher, manifest last.
+See `selection` for what is selected and `destination` for the layout and watermark.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import secrets
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from crawler.export.destination import MANIFEST, DestinationError, LocalPublisher
+from crawler.export.formats import PartWriter
+from crawler.export.selection import Selection, select
+from crawler.record import SCHEMA_NAME, SCHEMA_VERSION, load_schema
+from crawler.store.catalog import Catalog
+from crawler.store.local import LocalStore
+
+MANIFEST_FORMAT = "news-archive-crawler/export-manifest/1"
+
+
+class ExportError(RuntimeError):
+    """The store cannot give what its catalog promises (missing or damaged shard)."""
+
+
+@dataclass
+class ExportResult:
+    export_id: str
+    location: str | None  # where the batch was published; None when nothing was written
+    manifest: dict | None
+    rows: list[dict] = field(default_factory=list)  # catalog rows of the exported records
+    after_seq: int = 0
+    through_seq: int = 0
+    pending: int = 0
+
+
+def new_export_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{secrets.token_hex(2)}"
+
+
+def watermark(manifests: list[dict], store_uri: str, selection: Selection) -> int:
+    """Highest seq already exported incrementally to this destination with this selection."""
+    prior = [m for m in manifests if m.get("incremental")]
+    for m in prior:
+        if m.get("store") != store_uri:
+            raise DestinationError(
+                f"the destination holds incremental exports of another store "
+                f"({m.get('store')}); use a separate destination per store")
+        sel = m.get("selection", {})
+        if (sel.get("site"), bool(sel.get("all_versions"))) != (selection.site,
+                                                                 selection.all_versions):
+            raise DestinationError(
+                f"the destination holds incremental exports with --site "
+                f"{sel.get('site')!r}, all versions={bool(sel.get('all_versions'))}; use "
+                "the same selection or another destination")
+    return max((m["watermark"]["through_seq"] for m in prior), default=0)
+
+
+def iter_records(store: LocalStore, rows: list[dict]) -> Iterator[dict]:
+    """The stored records of `rows`, read once per shard, in shard order."""
+    by_shard: dict[str, list[dict]] = {}
+    for row in rows:
+        by_shard.setdefault(row["shard"], []).append(row)
+    for shard, shard_rows in by_shard.items():
+        wanted = {(r["id"], r["version"], r["fetched_at"], r["crawl_id"]) for r in shard_rows}
+        path = store.path(shard)
+        if not path.is_file():
+            raise ExportError(f"the catalog places {len(wanted)} record(s) in {shard}, "
+                              "which is not in the store")
+        try:
+            with gzip.open(path, "rt", encoding="utf-8") as fh:
+                for line in fh:
+                    record = json.loads(line)
+                    key = (record.get("id"), record.get("version"), record.get("fetched_at"),
+                           record.get("crawl_id"))
+                    if key in wanted:
+                        wanted.discard(key)
+                        yield record
+        except (OSError, EOFError, zlib.error, ValueError) as exc:
+            raise ExportError(f"cannot read shard {shard}: {exc}") from exc
+        if wanted:
+            raise ExportError(f"{len(wanted)} record(s) the catalog places in {shard} "
+                              "are not in it")
+
+
+def export(store: LocalStore, publisher: LocalPublisher, selection: Selection, *,
+           fmt: str = "jsonl", incremental: bool = False, part_records: int = 100_000,
+           export_id: str | None = None) -> ExportResult:
+    export_id = export_id or new_export_id()
+    catalog = Catalog(store.path("catalog.sqlite"))
+    try:
+        after = watermark(publisher.manifests(), store.uri, selection) if incremental else 0
+        selected = select(catalog, selection, after)
+    finally:
+        catalog.close()
+    result = ExportResult(export_id, None, None, selected.rows, selected.after_seq,
+                          selected.through_seq, selected.pending)
+    if not selected.rows:
+        return result
+    staging = publisher.staging_dir(export_id)
+    try:
+        parts = PartWriter(staging, fmt, part_records)
+        fetched = []
+        for record in iter_records(store, selected.rows):
+            parts.add(record)
+            fetched.append(record["fetched_at"])
+        files = parts.close()
+        manifest = {
+            "format": MANIFEST_FORMAT,
+            "export_id": export_id,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "store": store.uri,
+            "schema": {"version": SCHEMA_VERSION, "name": SCHEMA_NAME,
+                       "id": load_schema().get("$id"),
+                       "package_resource": f"crawler/schema/{SCHEMA_NAME}"},
+            "record_format": fmt,
+            "record_count": sum(f["records"] for f in files),
+            "incremental": incremental,
+            "selection": selection.describe(),
+            "watermark": {"field": "catalog articles.seq", "after_seq": selected.after_seq,
+                          "through_seq": selected.through_seq},
+            "time_range": {"field": "fetched_at", "min": min(fetched), "max": max(fetched)},
+            "records_waiting_in_open_shards": selected.pending,
+            "files": files,
+        }
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False),
+                                        encoding="utf-8")
+        result.location = publisher.publish(export_id, staging, [f["name"] for f in files])
+        result.manifest = manifest
+    except BaseException:
+        publisher.discard(staging)
+        raise
+    return result
