@@ -8,9 +8,10 @@ retried attempts are all recorded, and bodies are still content-encoded. Its
 request record carries the headers that were really sent.
 
 WARC writes happen on one dedicated thread (zlib and hashlib release the GIL), so
-compression overlaps with downloading instead of stalling the reactor. A file that rotates
-is closed and CDXJ-indexed on that thread too; it is registered with the run (catalog,
-manifest) back on the reactor thread, which owns the SQLite catalog.
+compression overlaps with downloading instead of stalling the reactor. A closed file is
+CDXJ-indexed on a third thread (about 15 s per GiB: on the writer thread it would hold
+up every capture that long), then registered with the run (catalog, manifest) back on
+the reactor thread, which owns the SQLite catalog.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import NotConfigured
 
 import crawler as crawler_pkg
-from crawler.capture.cdxj import IndexFile, index_warc
+from crawler.capture.cdxj import index_warc
 from crawler.capture.exchange import HttpExchange
 from crawler.capture.warc_writer import ClosedFile, WarcFileWriter
 from crawler.run import ArchiveRun
@@ -93,9 +94,10 @@ class WarcCaptureMiddleware:
             on_close=self._warc_closed,
         )
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-writer")
-        # (closed WARC, its index or None, indexing error) waiting to be registered
-        self._closed: queue.SimpleQueue[tuple[ClosedFile, IndexFile | None, str | None]] = \
-            queue.SimpleQueue()
+        self._indexer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-index")
+        # (kind, key, size, sha256, records) of closed files waiting to be registered;
+        # None for a failed indexing
+        self._closed: queue.SimpleQueue[tuple | None] = queue.SimpleQueue()
         self._closing = False
         self.run.on_close(self.close)
 
@@ -144,15 +146,24 @@ class WarcCaptureMiddleware:
         return response
 
     def _warc_closed(self, closed: ClosedFile) -> None:
-        """Writer callback, on the writer thread when a file rotates: index it here, off
-        the reactor, and hand both files to the reactor thread for registration."""
-        index, error = None, None
+        """Writer callback (writer thread on rotation, reactor thread at the end)."""
+        self._to_register(("warc", closed.key, closed.size, closed.sha256, closed.records))
+        self._indexer.submit(self._index, closed)
+
+    def _index(self, closed: ClosedFile) -> None:
+        """On the index thread."""
         try:
             index = index_warc(self.run.store, closed.key)
         except Exception as exc:  # noqa: BLE001 - the WARC itself is fine; report and go on
-            error = f"{type(exc).__name__}: {exc}"
-            logger.error("CDXJ indexing of %s failed: %s", closed.key, error)
-        self._closed.put((closed, index, error))
+            logger.error("CDXJ indexing of %s failed: %s: %s", closed.key,
+                         type(exc).__name__, exc)
+            self._to_register(None)
+            return
+        self._to_register(("cdxj", index.key, index.size, index.sha256, index.lines))
+
+    def _to_register(self, entry: tuple | None) -> None:
+        # The catalog belongs to the reactor thread: queue, and let the reactor drain.
+        self._closed.put(entry)
         if not self._closing:
             from twisted.internet import reactor
 
@@ -161,18 +172,17 @@ class WarcCaptureMiddleware:
     def _register_closed(self) -> None:
         while True:
             try:
-                closed, index, error = self._closed.get_nowait()
+                entry = self._closed.get_nowait()
             except queue.Empty:
                 return
-            self.run.file_closed("warc", closed.key, closed.size, closed.sha256,
-                                 closed.records)
-            if index is not None:
-                self.run.file_closed("cdxj", index.key, index.size, index.sha256, index.lines)
-            else:
+            if entry is None:
                 self.stats.inc_value("warc/index_errors")
+            else:
+                self.run.file_closed(*entry)
 
     def close(self) -> None:
         self._closing = True
         self._thread.shutdown(wait=True)
         self.writer.close()
+        self._indexer.shutdown(wait=True)
         self._register_closed()
