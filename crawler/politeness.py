@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from email.utils import parsedate_to_datetime
+from types import SimpleNamespace
 
 from scrapy import Request, signals
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
@@ -28,6 +29,8 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 
+from crawler.failures import describe_failure
+
 logger = logging.getLogger(__name__)
 
 REFUSAL_STATUSES = (403, 429, 503)
@@ -36,8 +39,9 @@ REFUSAL_STATUSES = (403, 429, 503)
 class DisallowAll:
     """A robots policy that forbids everything, with the reason it exists."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, robots: bool = True) -> None:
         self.reason = reason
+        self.robots = robots  # False: the host is unreachable, not a robots.txt rule
 
     def allowed(self, url, user_agent) -> bool:
         return False
@@ -51,7 +55,7 @@ class Rfc9309RobotsTxtMiddleware(RobotsTxtMiddleware):
     def process_request_2(self, rp, request) -> None:
         if isinstance(rp, DisallowAll):
             self._stats.inc_value("robotstxt/forbidden")
-            raise IgnoreRequest(f"robots: {rp.reason}")
+            raise IgnoreRequest(f"robots: {rp.reason}" if rp.robots else rp.reason)
         try:
             super().process_request_2(rp, request)
         except IgnoreRequest:
@@ -75,9 +79,11 @@ class Rfc9309RobotsTxtMiddleware(RobotsTxtMiddleware):
             try:
                 response = await self.crawler.engine.download_async(robots_request)
             except Exception as exc:  # noqa: BLE001 - any failure means "unreachable"
+                # Lead with the network error: usually the whole host is down.
+                problem, _ = describe_failure(SimpleNamespace(value=exc))
                 self._settle(netloc, DisallowAll(
-                    f"{robots_url} unreachable ({type(exc).__name__}: {exc}); "
-                    "the site is disallowed for this run (RFC 9309)"))
+                    f"{problem} (fetching {robots_url}; with robots.txt unreachable nothing "
+                    "is fetched from this host, RFC 9309)", robots=False))
             else:
                 await self._parse_robots(response, netloc, request)
             self._stats.inc_value("robotstxt/request_count")
