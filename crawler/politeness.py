@@ -24,7 +24,7 @@ from scrapy import Request, signals
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http.request import NO_CALLBACK
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
@@ -87,7 +87,13 @@ class Rfc9309RobotsTxtMiddleware(RobotsTxtMiddleware):
             else:
                 await self._parse_robots(response, netloc, request)
             self._stats.inc_value("robotstxt/request_count")
-        return await super().robot_parser(request)
+        parser = self._parsers[netloc]
+        if isinstance(parser, Deferred):
+            # Wait, then read the settled parser: a Deferred awaited by several requests
+            # passes None to all but the first (Scrapy's own loop lets those through).
+            await maybe_deferred_to_future(parser)
+            parser = self._parsers[netloc]
+        return parser
 
     async def _parse_robots(self, response, netloc, request) -> None:
         self._stats.inc_value("robotstxt/response_count")

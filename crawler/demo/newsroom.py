@@ -83,11 +83,12 @@ def default_articles(now: datetime = STARTED) -> list[Article]:
 class NewsroomSite:
     def __init__(self, host: str = "127.0.0.1", port: int = 0,
                  articles: list[Article] | None = None, crawl_delay: float | None = None,
-                 robots_status: int = 200) -> None:
+                 robots_status: int = 200, refuse_articles: bool = False) -> None:
         self.host, self.port = host, port
         self.articles = list(articles if articles is not None else default_articles())
         self.crawl_delay = crawl_delay
         self.robots_status = robots_status
+        self.refuse_articles = refuse_articles  # every article answers 429: a blocking site
         self.requests: list[tuple[str, int]] = []  # (path with query, status)
         self._limited_hits: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -272,6 +273,9 @@ class _Handler(BaseHTTPRequestHandler):
                 body = None
         else:
             article = next((a for a in site.articles if a.path == path), None)
+            if article is not None and site.refuse_articles:
+                return self._send(429, b"too many requests", "text/plain",
+                                  [("Retry-After", "0")])
             if article is not None:
                 if path.startswith("/limited/"):
                     with site._lock:
