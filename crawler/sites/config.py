@@ -288,10 +288,16 @@ def find_site(name_or_path: str, dirs: list[str | Path]) -> SiteConfig:
         if path.stem == name_or_path:
             return load_site_config(path)
         names.append(path.stem)
+    broken = 0
     for path in config_files(dirs):
-        config = load_site_config(path)
+        try:
+            config = load_site_config(path)
+        except SiteConfigError:
+            broken += 1  # not this one's business; `crawler sites` lists it
+            continue
         if config.name == name_or_path:
             return config
     known = ", ".join(names) or "none"
+    note = f"; {broken} invalid file(s), see `crawler sites`" if broken else ""
     raise SiteConfigError(f"no site named {name_or_path!r} in {', '.join(map(str, dirs))} "
-                          f"(configured sites: {known})")
+                          f"(configured sites: {known}{note})")
