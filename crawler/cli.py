@@ -4,6 +4,8 @@
     crawler export --to DIR [--since D] [--until D] [--site S] [--format jsonl|parquet]
                    [--incremental] [--all-versions] [--wacz OUT.wacz]
     crawler extract PATH... [--url URL]         # HTML (.html, .gz) or WARC files; no network
+    crawler reextract [--site S] [--since DATE] # re-derive articles from the stored WARCs
+    crawler sites | crawl SITE | schedule [--once]   # configured site crawls
     crawler demo                                # archive a built-in news site on loopback
 
 Exit status: 0 all good, 1 something failed (each failure is reported), 2 usage error.
@@ -21,9 +23,7 @@ from pathlib import Path
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-class UsageError(Exception):
-    pass
-
+from crawler.usage_error import UsageError  # noqa: E402 - re-exported for tests
 
 # -- archive ----------------------------------------------------------------------------
 
@@ -542,6 +542,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
                    help="any other setting, e.g. -s BOILERPLATE_REPEATS_MIN_SHARE=0.5")
     p.set_defaults(func=cmd_reextract)
+
+    from crawler.site_commands import add_parsers as add_site_parsers
+
+    add_site_parsers(sub, _add_fetch_options)
 
     p = sub.add_parser("demo", help="serve a built-in news site on loopback and archive it")
     _add_fetch_options(p)

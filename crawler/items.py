@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 
 @dataclass
@@ -32,3 +33,20 @@ class FetchFailed:
     stage: str = "fetch"  # input | fetch | capture
     http_status: int | None = None
     warc: dict | None = None  # the error response's record, when there was one
+
+
+def captured_page(response, url: str) -> CapturedPage:
+    """The item for a fetched page; `url` is the one requested (before redirects)."""
+    headers = response.headers
+    # returned, not yielded, by callbacks: Scrapy re-parses generator callbacks' source
+    return CapturedPage(
+        url=url,
+        final_url=response.url,
+        status=response.status,
+        content_type=(headers.get("Content-Type") or b"").decode("latin-1") or None,
+        content_language=(headers.get("Content-Language") or b"").decode("latin-1") or None,
+        body=response.body,
+        fetched_at=datetime.now(UTC).isoformat(),
+        warc=response.meta.get("warc"),
+        redirects=[str(u) for u in response.meta.get("redirect_urls", [])],
+    )

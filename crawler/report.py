@@ -34,6 +34,17 @@ def format_summary(run: ArchiveRun) -> str:
         f"{counts.get('failed', 0)} failed; store {run.store.uri}; "
         f"run report runs/{run.crawl_id}.json"
     )
+    if "discovered" in counts:  # a site crawl: what discovery found and left alone
+        lines.append(
+            f"site crawl: {counts['discovered']} article URLs discovered, "
+            f"{counts.get('already_archived', 0)} already archived, "
+            f"{counts.get('unchanged', 0)} unchanged (revisit), "
+            f"{counts.get('skipped', 0)} skipped"
+            + (" (" + ", ".join(f"{k} {v}" for k, v in
+                                sorted(run.report["skipped_by_reason"].items())) + ")"
+               if counts.get("skipped") else ""))
+    if run.report and run.report.get("finish_reason") not in (None, "finished"):
+        lines.append(f"run stopped early: {run.report['finish_reason']}")
     if counts.get("warc_write_errors"):
         lines.append(f"WARC write errors: {counts['warc_write_errors']} (see the log)")
     return "\n".join(lines)

@@ -61,6 +61,8 @@ class ArchiveRun:
         self.catalog = Catalog(store.path("catalog.sqlite"))
         self.catalog.start_run(crawl_id, command, self.started_at)
         self.outcomes: dict[str, Outcome] = {}
+        self.skipped: list[dict] = []
+        self.counts: dict[str, int] = {}  # extra counters a spider reports (site crawls)
         self.expected: list[str] = []
         self.files: list[dict] = []
         self.repaired: list[dict] = []
@@ -108,6 +110,9 @@ class ArchiveRun:
                          "kept_bytes": fixed.kept_bytes, "dropped_bytes": fixed.dropped_bytes}
                 self.repaired.append(entry)
                 if fixed.kept_bytes:
+                    if kind == "articles":
+                        entry["catalogued"] = self._catalog_shard_records(fixed.path,
+                                                                          entry["key"])
                     self.file_closed(kind, entry["key"], fixed.kept_bytes,
                                      _sha256_file(fixed.path), None)
                     if kind == "warc":
@@ -121,6 +126,22 @@ class ArchiveRun:
             return
         self.file_closed("cdxj", index.key, index.size, index.sha256, index.lines)
 
+    def _catalog_shard_records(self, path, key: str) -> int:
+        """A run killed between writing a record and cataloguing it: the shard is the
+        truth, so catalogue what it holds and the catalog lacks (the next run then does
+        not fetch that article again)."""
+        import gzip
+
+        added = 0
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                record = json.loads(line)
+                if not self.catalog.has_article(record["id"], record["version"],
+                                                record["content_sha256"]):
+                    self.catalog.add_article(record, key)
+                    added += 1
+        return added
+
     # -- what components report ---------------------------------------------------------
 
     def file_closed(self, kind: str, key: str, size: int, sha256: str,
@@ -132,13 +153,21 @@ class ArchiveRun:
                               sha256=sha256, records=records, closed_at=closed_at)
 
     def record_capture(self, *, url: str, fetched_at: str, status: int,
-                       content_type: str | None, pointer) -> None:
+                       content_type: str | None, pointer, refers_to: str | None = None,
+                       etag: str | None = None, last_modified: str | None = None) -> None:
         self.catalog.add_capture(
             record_id=pointer.record_id, crawl_id=self.crawl_id, url=url,
             fetched_at=fetched_at, status=status, content_type=content_type,
             payload_digest=pointer.payload_digest, warc_file=pointer.filename,
             warc_offset=pointer.offset, warc_length=pointer.length,
+            record_type=pointer.record_type, refers_to=refers_to, etag=etag,
+            last_modified=last_modified,
         )
+
+    def record_skip(self, url: str, reason: str, kind: str = "article") -> None:
+        """A URL discovery found but the run did not fetch or archive, and why
+        (robots, out of window, budget, blocked, trap, error...)."""
+        self.skipped.append({"url": url, "kind": kind, "reason": reason})
 
     def record_outcome(self, outcome: Outcome) -> None:
         self.outcomes[outcome.url] = outcome
@@ -191,7 +220,11 @@ class ArchiveRun:
                 "failed": len(self.failed),
                 "articles": sum(bool(o.article_id) for o in self.outcomes.values()),
                 "warc_write_errors": stats.get("warc/write_errors", 0),
+                "skipped": len(self.skipped),
+                **self.counts,
             },
+            "skipped_by_reason": _count_reasons(self.skipped),
+            "skipped": self.skipped,
             "close_errors": errors,
             "repaired_files": self.repaired,
             "files": self.files,
@@ -210,6 +243,14 @@ class ArchiveRun:
     def ok(self) -> bool:
         return bool(self.report) and not self.failed and not self.report["close_errors"] \
             and not self.report["counts"]["warc_write_errors"]
+
+
+def _count_reasons(skipped: list[dict]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for entry in skipped:
+        family = entry["reason"].split(":", 1)[0]
+        counts[family] = counts.get(family, 0) + 1
+    return counts
 
 
 def _sha256_file(path) -> str:

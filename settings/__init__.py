@@ -52,6 +52,11 @@ REPORT_PROGRESS_INTERVAL = 5.0  # seconds between progress lines on stderr; 0 = 
 
 # -- Scrapy: capture first, politeness, bounds -------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
+    # RFC 9309: an unreachable or 5xx robots.txt disallows, not allows; Crawl-delay.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.politeness.Rfc9309RobotsTxtMiddleware": 100,
+    # Between RetryMiddleware (550) and the raw responses: 403/429/503 slow the host down.
+    "crawler.politeness.RefusalBackoffMiddleware": 555,
     # Nearer the downloader than every built-in middleware: sees raw responses first.
     "crawler.capture.middleware.WarcCaptureMiddleware": 950,
 }
@@ -63,10 +68,13 @@ EXTENSIONS = {
     "crawler.report.ArchiveReport": 500,
 }
 
-USER_AGENT = (
-    f"{crawler.SOFTWARE}/{crawler.__version__} (+https://github.com/news-archive-crawler)"
-)
+# Site operators must be able to tell who crawls them and reach you: set your own page.
+CRAWLER_CONTACT_URL = "https://github.com/news-archive-crawler"
+USER_AGENT = f"{crawler.SOFTWARE}/{crawler.__version__} (+{CRAWLER_CONTACT_URL})"
 ROBOTSTXT_OBEY = True
+# Refusals (403/429/503) in a row before a run stops; longest wait a Retry-After can ask.
+POLITENESS_MAX_REFUSALS = 20
+POLITENESS_MAX_BACKOFF = 300.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 8
 DOWNLOAD_TIMEOUT = 30

@@ -9,13 +9,12 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import scrapy
 
 from crawler.failures import describe_failure
-from crawler.items import CapturedPage, FetchFailed
+from crawler.items import FetchFailed, captured_page
 from crawler.run import ArchiveRun
 
 
@@ -76,19 +75,7 @@ class UrlsSpider(scrapy.Spider):
             )
 
     def parse_page(self, response):
-        headers = response.headers
-        # return, not yield: Scrapy re-parses generator callbacks' source on every call
-        return CapturedPage(
-            url=response.meta.get("archive_url", response.url),
-            final_url=response.url,
-            status=response.status,
-            content_type=(headers.get("Content-Type") or b"").decode("latin-1") or None,
-            content_language=(headers.get("Content-Language") or b"").decode("latin-1") or None,
-            body=response.body,
-            fetched_at=datetime.now(UTC).isoformat(),
-            warc=response.meta.get("warc"),
-            redirects=[str(u) for u in response.meta.get("redirect_urls", [])],
-        )
+        return captured_page(response, response.meta.get("archive_url", response.url))
 
     def on_error(self, failure):
         request = failure.request

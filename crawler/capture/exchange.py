@@ -19,6 +19,14 @@ def reason_phrase(status: int) -> str:
         return ""
 
 
+@dataclass(frozen=True)
+class PreviousCapture:
+    record_id: str  # WARC-Record-ID of the response record refetched
+    url: str
+    fetched_at: str  # ISO 8601
+    payload_digest: str | None
+
+
 @dataclass
 class HttpExchange:
     url: str
@@ -33,6 +41,9 @@ class HttpExchange:
     protocol: str = "HTTP/1.1"  # "h2" is written as HTTP/1.1 plus WARC-Protocol
     ip_address: str | None = None
     extra_warc_headers: dict[str, str] = field(default_factory=dict)
+    # The last capture of this URL (a site crawl's conditional refetch): a 304, or a 200
+    # whose payload digest equals this one's, is written as a `revisit` record of it.
+    previous: PreviousCapture | None = None
 
     @property
     def status_line(self) -> str:

@@ -28,7 +28,7 @@ from scrapy.exceptions import NotConfigured
 
 import crawler as crawler_pkg
 from crawler.capture.cdxj import index_warc
-from crawler.capture.exchange import HttpExchange
+from crawler.capture.exchange import HttpExchange, PreviousCapture
 from crawler.capture.warc_writer import ClosedFile, WarcFileWriter
 from crawler.run import ArchiveRun
 
@@ -75,6 +75,11 @@ def exchange_from_scrapy(request, response, fetched_at: datetime) -> HttpExchang
         protocol=getattr(response, "protocol", None) or "HTTP/1.1",
         ip_address=str(ip) if ip is not None else None,
     )
+
+
+def _header(response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
 
 
 class WarcCaptureMiddleware:
@@ -126,6 +131,9 @@ class WarcCaptureMiddleware:
             return response
         fetched_at = datetime.now(UTC)
         exchange = exchange_from_scrapy(request, response, fetched_at)
+        previous = request.meta.get("previous_capture")
+        if previous and response.url == previous["url"]:
+            exchange.previous = PreviousCapture(**previous)
         loop = asyncio.get_running_loop()
         try:
             pointer = await loop.run_in_executor(self._thread, self.writer.write_exchange,
@@ -141,8 +149,15 @@ class WarcCaptureMiddleware:
             content_type=(response.headers.get("Content-Type") or b"").decode("latin-1")
             or None,
             pointer=pointer,
+            refers_to=exchange.previous.record_id if pointer.record_type == "revisit" else None,
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
         )
         request.meta["warc"] = pointer.to_dict()
+        if pointer.record_type == "revisit":
+            # Unchanged since `previous_capture`: the spider need not re-extract it.
+            request.meta["revisit"] = pointer.record_id
+            self.stats.inc_value("warc/revisits")
         return response
 
     def _warc_closed(self, closed: ClosedFile) -> None:

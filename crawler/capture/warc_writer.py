@@ -14,6 +14,7 @@ Per WARC 1.1 and the project's conventions (DESIGN.md):
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import os
@@ -45,9 +46,13 @@ class WarcPointer:
     length: int
     record_id: str
     payload_digest: str | None
+    record_type: str = "response"  # or "revisit"
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        # The article record's `warc` object: where the bytes are (schema article-1).
+        found = asdict(self)
+        del found["record_type"]
+        return found
 
 
 @dataclass(frozen=True)
@@ -110,16 +115,33 @@ class WarcFileWriter:
             resp_headers["WARC-IP-Address"] = exchange.ip_address
         if exchange.protocol and exchange.protocol.lower() not in ("http/1.1", "http/1.0"):
             resp_headers["WARC-Protocol"] = exchange.protocol.lower()
-        response = builder.create_warc_record(
-            exchange.url,
-            "response",
-            payload=io.BytesIO(exchange.body),
-            length=len(exchange.body),
-            warc_headers_dict=resp_headers,
-            http_headers=_RawHeaders(
-                exchange.status_line, exchange.response_headers, protocol="HTTP/1.1"
-            ),
-        )
+        http_headers = _RawHeaders(exchange.status_line, exchange.response_headers,
+                                   protocol="HTTP/1.1")
+        profile, digest = _revisit_profile(exchange)
+        if profile:
+            # Headers only, no body: replay tools take the body from the referred record.
+            previous = exchange.previous
+            resp_headers.update({
+                "WARC-Profile": profile,
+                "WARC-Refers-To": previous.record_id,
+                "WARC-Refers-To-Target-URI": previous.url,
+                "WARC-Refers-To-Date": _warc_date(previous.fetched_at),
+            })
+            if digest:
+                resp_headers["WARC-Payload-Digest"] = digest
+            response = builder.create_warc_record(
+                exchange.url, "revisit", payload=io.BytesIO(b""), length=0,
+                warc_headers_dict=resp_headers, http_headers=http_headers,
+            )
+        else:
+            response = builder.create_warc_record(
+                exchange.url,
+                "response",
+                payload=io.BytesIO(exchange.body),
+                length=len(exchange.body),
+                warc_headers_dict=resp_headers,
+                http_headers=http_headers,
+            )
         response_id = response.rec_headers.get_header("WARC-Record-ID")
         req_headers = {"WARC-Date": date, "WARC-Concurrent-To": response_id}
         if exchange.ip_address:
@@ -148,6 +170,7 @@ class WarcFileWriter:
                 length=len(resp_member),
                 record_id=response_id,
                 payload_digest=response.rec_headers.get_header("WARC-Payload-Digest"),
+                record_type=response.rec_headers.get_header("WARC-Type"),
             )
             self._records += 2
             if self._fh.tell() >= self.max_size:
@@ -216,6 +239,36 @@ class WarcFileWriter:
         self.closed_files.append(closed)
         if self.on_close:
             self.on_close(closed)
+
+
+PROFILE_IDENTICAL = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+PROFILE_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+
+
+def payload_digest(body: bytes) -> str:
+    """WARC-Payload-Digest form: sha1 of the body as received, base32."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+def _revisit_profile(exchange: HttpExchange) -> tuple[str | None, str | None]:
+    """(profile, payload digest) when the exchange is a revisit of `exchange.previous`."""
+    previous = exchange.previous
+    if previous is None:
+        return None, None
+    if exchange.status == 304:
+        return PROFILE_NOT_MODIFIED, None
+    if exchange.status == 200 and previous.payload_digest:
+        digest = payload_digest(exchange.body)
+        if digest == previous.payload_digest:
+            return PROFILE_IDENTICAL, digest
+    return None, None
+
+
+def _warc_date(iso: str) -> str:
+    parsed = datetime.fromisoformat(iso)
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return datetime_to_iso_date(parsed, use_micros=True)
 
 
 def _safe_host(name: str) -> str:

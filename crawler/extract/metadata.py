@@ -37,15 +37,23 @@ def normalise_datetime(value: str | None) -> str | None:
             return datetime.strptime(value, "%Y-%m-%d").date().isoformat()
         except ValueError:
             return None
+    parsed = parse_datetime(value)
+    return parsed.isoformat() if parsed else None
+
+
+def parse_datetime(value: str | None) -> datetime | None:
+    """A timezone-aware datetime (naive times are taken as UTC), or None if unparseable."""
+    if not value or not isinstance(value, str):
+        return None
     try:
-        parsed = dateparser.parse(value)
+        parsed = dateparser.parse(value.strip())
     except (ValueError, OverflowError, TypeError):
         return None
     if parsed is None or not 1900 <= parsed.year <= 2200:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.isoformat()
+    return parsed
 
 
 def _meta_values(tree) -> dict[str, str]:

@@ -9,8 +9,9 @@
     drop = ["^Articles by:", "^Related:"]                 # regexes: paragraphs to drop
     end_before = ["^Note to readers"]                     # the article ends before this
 
-The rest of the file format (start URLs, feeds, schedule...) belongs to site crawls;
-this module reads only what the boilerplate stage needs and says exactly what is wrong
+The rest of the file format (start URLs, feeds, schedule...) is read by
+`crawler.sites.config`, which calls `rules_from_table`; this module reads only what the
+boilerplate stage needs and says exactly what is wrong
 with a file that does not fit.
 """
 
@@ -66,6 +67,11 @@ def load_site_rules(path: Path) -> SiteRules:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise SiteConfigError(f"{path}: not valid TOML: {exc}") from exc
+    return rules_from_table(path, data)
+
+
+def rules_from_table(path: Path, data: dict) -> SiteRules:
+    """The `[site]` identity and `[boilerplate]` rules of an already parsed site file."""
     site = data.get("site", {})
     if not isinstance(site, dict):
         raise SiteConfigError(f"{path}: [site] must be a table")

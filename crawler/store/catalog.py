@@ -83,6 +83,15 @@ CREATE TABLE IF NOT EXISTS runs (
 """
 
 
+# Site crawls: revisit records, and the validators for conditional refetches.
+_CAPTURE_COLUMNS_ADDED = (
+    ("record_type", "TEXT NOT NULL DEFAULT 'response'"),
+    ("refers_to", "TEXT"),
+    ("etag", "TEXT"),
+    ("last_modified", "TEXT"),
+)
+
+
 class Catalog:
     """Used from one thread (the reactor's). Each write is its own committed transaction."""
 
@@ -95,6 +104,14 @@ class Catalog:
         # only an OS crash can lose the last commits.
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Columns added after the first release; older catalogs get them on open."""
+        have = {row[1] for row in self.db.execute("PRAGMA table_info(captures)")}
+        for column, decl in _CAPTURE_COLUMNS_ADDED:
+            if column not in have:
+                self.db.execute(f"ALTER TABLE captures ADD COLUMN {column} {decl}")
 
     def close(self) -> None:
         self.db.close()
@@ -102,13 +119,45 @@ class Catalog:
     def add_capture(
         self, *, record_id: str, crawl_id: str, url: str, fetched_at: str, status: int,
         content_type: str | None, payload_digest: str | None, warc_file: str,
-        warc_offset: int, warc_length: int,
+        warc_offset: int, warc_length: int, record_type: str = "response",
+        refers_to: str | None = None, etag: str | None = None,
+        last_modified: str | None = None,
     ) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO captures VALUES (?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO captures (record_id, crawl_id, url, fetched_at, status, "
+            "content_type, payload_digest, warc_file, warc_offset, warc_length, record_type, "
+            "refers_to, etag, last_modified) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (record_id, crawl_id, url, fetched_at, status, content_type, payload_digest,
-             warc_file, warc_offset, warc_length),
+             warc_file, warc_offset, warc_length, record_type, refers_to, etag,
+             last_modified),
         )
+
+    def last_full_capture(self, url: str) -> dict | None:
+        """The newest 200 `response` record of `url` (the body a revisit refers to)."""
+        cur = self.db.execute(
+            "SELECT * FROM captures WHERE url=? AND status=200 AND record_type='response' "
+            "ORDER BY fetched_at DESC LIMIT 1", (url,))
+        row = cur.fetchone()
+        return dict(zip([c[0] for c in cur.description], row, strict=True)) if row else None
+
+    def archived_articles(self) -> dict[str, dict]:
+        """Requested URL -> its latest article: fetch time and the response record it came
+        from. A site crawl skips (or conditionally refetches) these."""
+        cur = self.db.execute(
+            """
+            SELECT a.url, a.fetched_at, a.id, c.record_id, c.url AS capture_url,
+                   c.fetched_at AS capture_fetched_at, c.payload_digest, c.etag,
+                   c.last_modified
+            FROM articles a LEFT JOIN captures c ON c.record_id = a.warc_record_id
+            WHERE a.seq = (SELECT max(a2.seq) FROM articles a2 WHERE a2.url = a.url)
+            """)
+        cols = [c[0] for c in cur.description]
+        return {row[0]: dict(zip(cols, row, strict=True)) for row in cur.fetchall()}
+
+    def has_article(self, article_id: str, version: int, content_sha256: str) -> bool:
+        return self.db.execute(
+            "SELECT 1 FROM articles WHERE id=? AND version=? AND content_sha256=? LIMIT 1",
+            (article_id, version, content_sha256)).fetchone() is not None
 
     def next_article_version(self, article_id: str, content_sha256: str) -> int:
         """Same text as the latest version: same number; changed text: one more."""

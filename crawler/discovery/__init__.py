@@ -1,0 +1,1 @@
+"""Finding article URLs: feeds, sitemaps, links on hub pages, and the URL policy (traps)."""

@@ -1,0 +1,1 @@
+"""Site configurations for scheduled crawls (settings/sites/*.toml)."""
