@@ -120,8 +120,12 @@ def _wacz_of_run(run, out: str) -> int:
         last_fetch = {c["url"]: c["fetched_at"] for c in catalog.captures(crawl_id=run.crawl_id)}
     finally:
         catalog.close()
-    pages = [Page(o.url, last_fetch.get(o.url), o.title)
-             for o in run.outcomes.values() if o.archived and o.url in last_fetch]
+    pages = []
+    for o in run.outcomes.values():
+        # the requested URL's own capture, else (a URL Scrapy normalised) the final one
+        url = o.url if o.url in last_fetch else o.final_url
+        if o.archived and url in last_fetch:
+            pages.append(Page(url, last_fetch[url], o.title))
     if not warcs or not pages:
         print(f"no WACZ written: the run archived no pages ({out})", file=sys.stderr)
         return EXIT_FAILED

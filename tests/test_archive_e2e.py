@@ -263,8 +263,9 @@ def test_run_manifest_lists_files_with_sha256(archived):
     assert manifest["started_at"] < manifest["finished_at"]
     assert manifest["arguments"]["urls"] == archived["urls"]
     listed = {f["key"]: f for f in manifest["files"]}
-    on_disk = [p for p in store.rglob("*.gz")]
+    on_disk = [p for p in store.rglob("*") if p.name.endswith((".gz", ".cdxj"))]
     assert {p.relative_to(store).as_posix() for p in on_disk} == set(listed)
+    assert {f["kind"] for f in manifest["files"]} == {"warc", "cdxj", "articles"}
     for path in on_disk:
         entry = listed[path.relative_to(store).as_posix()]
         assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()

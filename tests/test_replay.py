@@ -51,7 +51,7 @@ def archived(tmp_path_factory):
                          "--wacz", str(root / "run.wacz"))
         assert result.returncode == 0, result.stdout + result.stderr
         sent = {p: site.sent[p] for p in PATHS + ["/redirect/0"]}
-        return {"root": root, "store": root / "store", "urls": dict(zip(PATHS, urls)),
+        return {"root": root, "store": root / "store", "urls": dict(zip(PATHS, urls, strict=True)),
                 "sent": sent, "base": site.base_url, "wacz": root / "run.wacz"}
 
 

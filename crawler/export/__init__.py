@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import secrets
 import zlib
 from collections.abc import Iterator
@@ -132,8 +133,10 @@ def export(store: LocalStore, publisher: LocalPublisher, selection: Selection, *
             "records_waiting_in_open_shards": selected.pending,
             "files": files,
         }
-        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False),
-                                        encoding="utf-8")
+        with open(staging / MANIFEST, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(manifest, indent=2, ensure_ascii=False))
+            fh.flush()
+            os.fsync(fh.fileno())
         result.location = publisher.publish(export_id, staging, [f["name"] for f in files])
         result.manifest = manifest
     except BaseException:
