@@ -44,6 +44,11 @@ def store(tmp_path_factory):
                                                               "/redirect/1", CHANGING]]
         result = run_cli("archive", *first, "--store", str(root))
         assert result.returncode == 0, result.stdout + result.stderr
+        # a consumer's incremental feed, taken between the two runs
+        feed = root.parent / "feed-between-runs"
+        result = run_cli("export", "--store", str(root), "--to", str(feed), "--incremental",
+                         "--all-versions")
+        assert result.returncode == 0, result.stdout + result.stderr
         time.sleep(1.1)
         between = datetime.now(UTC).isoformat()
         time.sleep(1.1)
@@ -51,7 +56,8 @@ def store(tmp_path_factory):
         result = run_cli("archive", site.url(CHANGING), site.url(site.article_paths()[1]),
                          "--store", str(root))
         assert result.returncode == 0, result.stdout + result.stderr
-        return {"root": root, "between": between, "changing": site.url(CHANGING)}
+        return {"root": root, "between": between, "changing": site.url(CHANGING),
+                "feed": feed}
 
 
 def _export(store, *args, ok=True):
@@ -137,24 +143,22 @@ def test_incremental_exports_only_what_is_new(store, tmp_path):
 
 
 def test_incremental_after_a_new_version(store, tmp_path):
-    """Export run 1's records, then see run 2 arrive as one new version only."""
-    dest = tmp_path / "inc2"
-    _export(store, "--to", str(dest), "--incremental", "--all-versions")
+    """The feed taken between the runs continues with run 2's new version only."""
+    import shutil
+
+    dest = tmp_path / "feed"
+    shutil.copytree(store["feed"], dest)  # keep the module's copy for other tests
     (first,) = _batches(dest)
-    manifest = json.loads((first / "manifest.json").read_text())
-    assert manifest["watermark"]["after_seq"] == 0
-    # Pretend batch 1 had been taken between the runs: lower its watermark to what run 1
-    # produced, as an export at that time would have recorded.
-    run1 = [r for r in _records(first) if r["fetched_at"] < store["between"]]
-    manifest["watermark"]["through_seq"] = len(
-        [r for r in _stored_records(store) if r["fetched_at"] < store["between"]])
-    (first / "manifest.json").write_text(json.dumps(manifest))
+    assert len(_records(first)) == 5
+    assert json.loads((first / "manifest.json").read_text())["watermark"]["after_seq"] == 0
     _export(store, "--to", str(dest), "--incremental", "--all-versions")
-    second = [b for b in _batches(dest) if b != first]
-    assert len(second) == 1
-    new = _records(second[0])
-    assert [(r["url"], r["version"]) for r in new] == [(store["changing"], 2)]
-    assert len(run1) == 5
+    (second,) = [b for b in _batches(dest) if b != first]
+    manifest = json.loads((second / "manifest.json").read_text())
+    # run 2 refetched an unchanged article (same version: not new) and the changed page
+    assert [(r["url"], r["version"]) for r in _records(second)] == [(store["changing"], 2)]
+    assert manifest["watermark"]["after_seq"] == json.loads(
+        (first / "manifest.json").read_text())["watermark"]["through_seq"]
+    assert manifest["record_count"] == 1
 
 
 def test_since_until_and_site(store, tmp_path):
