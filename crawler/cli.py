@@ -174,6 +174,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     wacz = _wacz_path(args.wacz)
     if not args.to and not wacz:
         raise UsageError("say where to: --to DIR (dataset shards) and/or --wacz OUT.wacz")
+    if args.wet and not args.to:
+        raise UsageError("--wet needs --to: the text file is part of an export folder")
     if args.incremental and not args.to:
         raise UsageError("--incremental needs --to: the watermark lives in the destination")
     if args.incremental and args.until:
@@ -201,7 +203,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     if publisher is not None:
         try:
             result = export(store, publisher, selection, fmt=args.format,
-                            incremental=args.incremental, part_records=args.part_records)
+                            incremental=args.incremental, part_records=args.part_records,
+                            wet=args.wet)
         except DestinationError as exc:
             raise UsageError(str(exc)) from exc
         except ExportError as exc:
@@ -216,8 +219,10 @@ def cmd_export(args: argparse.Namespace) -> int:
                   f"{waiting}")
         else:
             m = result.manifest
+            parts = [f for f in m["files"] if f["kind"] == "records"]
             print(f"export {m['export_id']}: {m['record_count']} records in "
-                  f"{len(m['files'])} {args.format} file(s) -> {result.location}"
+                  f"{len(parts)} {args.format} file(s)"
+                  f"{' + WET text' if args.wet else ''} -> {result.location}"
                   f" (catalog seq {result.after_seq}..{result.through_seq}){waiting}")
         rows = result.rows
     else:
@@ -518,6 +523,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "to the same destination")
     p.add_argument("--all-versions", action="store_true",
                    help="every version of each article, not only the newest")
+    p.add_argument("--wet", action="store_true",
+                   help="also write the text as WARC conversion records (text-00000.warc.wet.gz)"
+                        " referring to the response records")
     p.add_argument("--part-records", type=int, default=100_000,
                    help="records per part file (default 100000)")
     p.add_argument("--wacz", metavar="OUT.wacz",

@@ -327,3 +327,40 @@ def test_schema_ships_in_the_wheel(tmp_path):
     with zipfile.ZipFile(wheel) as zf:
         shipped = json.loads(zf.read("crawler/schema/article-1.json"))
     assert shipped == load_schema()
+
+
+def test_wet_conversion_records_refer_to_the_responses(store, tmp_path):
+    from warcio.archiveiterator import ArchiveIterator
+
+    from crawler.capture.warc_reader import read_record_at
+
+    _export(store, "--to", str(tmp_path / "wet"), "--wet")
+    (batch,) = _batches(tmp_path / "wet")
+    manifest = json.loads((batch / "manifest.json").read_text())
+    records = {r["warc"]["record_id"]: r for r in _records(batch)}
+    (wet_entry,) = [f for f in manifest["files"] if f["kind"] == "wet"]
+    wet = batch / wet_entry["name"]
+    assert wet_entry["records"] == manifest["record_count"] == len(records)
+    check = subprocess.run(["warcio", "check", str(wet)], capture_output=True, text=True,
+                           timeout=60)
+    assert check.returncode == 0, check.stdout + check.stderr  # block digests
+    with open(wet, "rb") as fh:
+        found = [(r.rec_type, r.rec_headers, r.content_stream().read())
+                 for r in ArchiveIterator(fh)]
+    assert found[0][0] == "warcinfo"
+    assert len(found) == len(records) + 1
+    for rec_type, headers, text in found[1:]:
+        assert rec_type == "conversion"
+        assert headers.get_header("Content-Type") == "text/plain; charset=utf-8"
+        record = records[headers.get_header("WARC-Refers-To")]
+        assert text.decode("utf-8") == record["text"]
+        assert headers.get_header("WARC-Target-URI") == record["final_url"]
+        # the referred response record is where the article record says it is
+        pointer = record["warc"]
+        response = read_record_at(store["root"] / pointer["filename"], pointer["offset"],
+                                  pointer["length"])
+        assert response.rec_type == "response"
+        assert response.rec_headers.get_header("WARC-Record-ID") == \
+            headers.get_header("WARC-Refers-To")
+        assert response.rec_headers.get_header("WARC-Date")[:19] == \
+            headers.get_header("WARC-Date")[:19]

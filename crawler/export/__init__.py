@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from crawler.export.destination import MANIFEST, DestinationError, LocalPublisher
 from crawler.export.formats import PartWriter
 from crawler.export.selection import Selection, select
+from crawler.export.wet import WetWriter
 from crawler.record import SCHEMA_NAME, SCHEMA_VERSION, load_schema
 from crawler.store.catalog import Catalog
 from crawler.store.local import LocalStore
@@ -95,7 +96,7 @@ def iter_records(store: LocalStore, rows: list[dict]) -> Iterator[dict]:
 
 def export(store: LocalStore, publisher: LocalPublisher, selection: Selection, *,
            fmt: str = "jsonl", incremental: bool = False, part_records: int = 100_000,
-           export_id: str | None = None) -> ExportResult:
+           wet: bool = False, export_id: str | None = None) -> ExportResult:
     export_id = export_id or new_export_id()
     catalog = Catalog(store.path("catalog.sqlite"))
     try:
@@ -110,11 +111,17 @@ def export(store: LocalStore, publisher: LocalPublisher, selection: Selection, *
     staging = publisher.staging_dir(export_id)
     try:
         parts = PartWriter(staging, fmt, part_records)
+        text = WetWriter(staging) if wet else None
         fetched = []
         for record in iter_records(store, selected.rows):
             parts.add(record)
+            if text is not None:
+                text.add(record)
             fetched.append(record["fetched_at"])
         files = parts.close()
+        record_count = sum(f["records"] for f in files)
+        if text is not None:
+            files.append(text.close())
         manifest = {
             "format": MANIFEST_FORMAT,
             "export_id": export_id,
@@ -124,7 +131,7 @@ def export(store: LocalStore, publisher: LocalPublisher, selection: Selection, *
                        "id": load_schema().get("$id"),
                        "package_resource": f"crawler/schema/{SCHEMA_NAME}"},
             "record_format": fmt,
-            "record_count": sum(f["records"] for f in files),
+            "record_count": record_count,
             "incremental": incremental,
             "selection": selection.describe(),
             "watermark": {"field": "catalog articles.seq", "after_seq": selected.after_seq,

@@ -133,6 +133,6 @@ class PartWriter:
         with open(path, "rb") as fh:
             os.fsync(fh.fileno())
             digest = hashlib.file_digest(fh, "sha256").hexdigest()
-        self.files.append({"name": name, "records": len(self._batch),
+        self.files.append({"name": name, "kind": "records", "records": len(self._batch),
                            "size": path.stat().st_size, "sha256": digest})
         self._batch = []

@@ -1,0 +1,67 @@
+"""The exported articles' clean text as WARC `conversion` records (`--wet`), like Common
+Crawl's WET files: one gzip member per record, `Content-Type: text/plain`, `WARC-Refers-To`
+the `response` record the text was extracted from, `WARC-Target-URI` its URL and
+`WARC-Date` its capture time. Any WARC reader (warcio, jwarc) reads the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from datetime import UTC
+from pathlib import Path
+
+from dateutil import parser as dateparser
+from warcio.timeutils import datetime_to_iso_date
+from warcio.warcwriter import WARCWriter
+
+import crawler as crawler_pkg
+
+WARC_VERSION = "WARC/1.1"
+
+
+def _warc_date(value: str) -> str:
+    parsed = dateparser.isoparse(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return datetime_to_iso_date(parsed.astimezone(UTC).replace(tzinfo=None), use_micros=True)
+
+
+class WetWriter:
+    """Writes `name` in `folder`; `add` skips records that point at no WARC record."""
+
+    def __init__(self, folder: Path, name: str = "text-00000.warc.wet.gz") -> None:
+        self.name = name
+        self.path = folder / name
+        self._fh = open(self.path, "wb")
+        self._writer = WARCWriter(self._fh, gzip=True, warc_version=WARC_VERSION)
+        self._writer.write_record(self._writer.create_warcinfo_record(name, {
+            "software": f"{crawler_pkg.SOFTWARE}/{crawler_pkg.__version__}",
+            "description": "clean article text extracted from the referred response records",
+            "format": "WARC File Format 1.1"}))
+        self.records = 0
+
+    def add(self, record: dict) -> None:
+        warc = record.get("warc")
+        if not warc or not record.get("fetched_at"):
+            return
+        text = (record.get("text") or "").encode("utf-8")
+        headers = {"WARC-Date": _warc_date(record["fetched_at"]),
+                   "WARC-Refers-To": warc["record_id"]}
+        if record.get("language"):
+            headers["WARC-Identified-Content-Language"] = record["language"]
+        conversion = self._writer.create_warc_record(
+            record.get("final_url") or record["url"], "conversion", payload=io.BytesIO(text),
+            length=len(text), warc_content_type="text/plain; charset=utf-8",
+            warc_headers_dict=headers)
+        self._writer.write_record(conversion)
+        self.records += 1
+
+    def close(self) -> dict:
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._fh.close()
+        data = self.path.read_bytes()
+        return {"name": self.name, "kind": "wet", "records": self.records,
+                "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
