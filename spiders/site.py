@@ -283,47 +283,29 @@ class SiteSpider(scrapy.Spider):
                 yield request
 
     def _parse_xml_hub(self, response, body: bytes):
-        entries = None
+        """Links of a feed or sitemap, whichever the body turns out to be (sites point
+        `feeds` at sitemaps and section URLs at feeds)."""
+        kind = response.meta.get("kind", "hub")
         try:
             entries = parse_feed(body, response.url)
             sitemap = parse_sitemap(body, response.url) if entries is None else None
         except XmlTooLarge as exc:
-            self.run.record_skip(response.url, f"error: {exc}", "hub")
+            self.run.record_skip(response.url, f"error: {exc}", kind)
             return
         if entries is not None:
             yield from self._entries(entries)
         elif sitemap is not None:
             yield from self._sitemap_content(sitemap)
+        elif not response.meta.get("usual_path"):  # a guessed /sitemap.xml may be anything
+            self.run.record_skip(response.url, "error: neither a feed nor a sitemap", kind)
 
     def parse_feed(self, response):
         self.counts["feeds"] += 1
-        body, _ = self._body_of(response)
-        try:
-            entries = parse_feed(body, response.url)
-        except XmlTooLarge as exc:
-            self.run.record_skip(response.url, f"error: {exc}", "feed")
-            return
-        if entries is None:
-            # Some sites point `feeds` at a sitemap; read what is there.
-            yield from self._parse_xml_hub(response, body)
-            return
-        yield from self._entries(entries)
+        yield from self._parse_xml_hub(response, self._body_of(response)[0])
 
     def parse_sitemap(self, response):
         self.counts["sitemaps"] += 1
-        body, _ = self._body_of(response)
-        try:
-            sitemap = parse_sitemap(body, response.url)
-        except XmlTooLarge as exc:
-            self.run.record_skip(response.url, f"error: {exc}", "sitemap")
-            return
-        if sitemap is None:
-            if response.meta.get("usual_path"):
-                return  # a guessed /sitemap.xml that is not one: nothing to report
-            self.run.record_skip(response.url, "error: not a sitemap (no urlset or "
-                                               "sitemapindex)", "sitemap")
-            return
-        yield from self._sitemap_content(sitemap)
+        yield from self._parse_xml_hub(response, self._body_of(response)[0])
 
     def _sitemap_content(self, sitemap):
         for child in sitemap.children:

@@ -116,8 +116,8 @@ def test_sigterm_lets_the_running_crawl_finish_its_records(newsroom, tmp_path):
               politeness="download_delay = 0.5\nconcurrency = 1\nautothrottle = false")
     store = tmp_path / "data"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "crawler.cli", "schedule", *only(sites), "--store", str(store)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True)
+        [sys.executable, "-m", "crawler.cli", "schedule", *only(sites), "--store", str(store)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not any(

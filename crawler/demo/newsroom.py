@@ -28,8 +28,10 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+from crawler.demo.loopback import LoopbackSite
 
 PER_PAGE = 3
 SECTIONS = ("world", "politics")
@@ -80,11 +82,13 @@ def default_articles(now: datetime = STARTED) -> list[Article]:
     ]
 
 
-class NewsroomSite:
+class NewsroomSite(LoopbackSite):
+    handler_class = None  # set below, once _Handler exists
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0,
                  articles: list[Article] | None = None, crawl_delay: float | None = None,
                  robots_status: int = 200, refuse_articles: bool = False) -> None:
-        self.host, self.port = host, port
+        super().__init__(host, port)
         self.articles = list(articles if articles is not None else default_articles())
         self.crawl_delay = crawl_delay
         self.robots_status = robots_status
@@ -92,38 +96,6 @@ class NewsroomSite:
         self.requests: list[tuple[str, int]] = []  # (path with query, status)
         self._limited_hits: dict[str, int] = {}
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-
-    # -- lifecycle -------------------------------------------------------------------
-    def start(self) -> NewsroomSite:
-        site = self
-
-        class Handler(_Handler):
-            fixture = site
-
-        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-
-    def __enter__(self) -> NewsroomSite:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def url(self, path: str) -> str:
-        return self.base_url + path
 
     def add_article(self, slug: str, section: str = "world",
                     published: datetime | None = None) -> Article:
@@ -307,6 +279,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if status != 304:
             self.wfile.write(body)
+
+
+NewsroomSite.handler_class = _Handler
 
 
 def main() -> None:

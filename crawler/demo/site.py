@@ -16,9 +16,11 @@ import gzip
 import threading
 import time
 import zlib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+
+from crawler.demo.loopback import LoopbackSite
 
 PAGES = Path(__file__).resolve().parent / "pages"
 ARTICLES = {
@@ -52,10 +54,12 @@ def _small_article(title: str) -> bytes:
             f"</head><body><article><h1>{title}</h1>{paras}</article></body></html>").encode()
 
 
-class FixtureSite:
+class FixtureSite(LoopbackSite):
+    handler_class = None  # set below, once _Handler exists
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0,
                  extra_pages: dict[str, bytes] | None = None) -> None:
-        self.host, self.port = host, port
+        super().__init__(host, port)
         self.pages = {path: (PAGES / name).read_bytes() for path, name in ARTICLES.items()}
         self.extra_pages = dict(extra_pages or {})
         self.sent: dict[str, bytes] = {}
@@ -63,38 +67,6 @@ class FixtureSite:
         self._flaky: dict[str, int] = {}
         self._lock = threading.Lock()
         self._bomb: bytes | None = None
-        self._server: ThreadingHTTPServer | None = None
-
-    # -- lifecycle ---------------------------------------------------------------------
-    def start(self) -> FixtureSite:
-        site = self
-
-        class Handler(_Handler):
-            fixture = site
-
-        self._server = ThreadingHTTPServer((self.host, self.port), Handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-
-    def __enter__(self) -> FixtureSite:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
-
-    def url(self, path: str) -> str:
-        return self.base_url + path
 
     def article_paths(self) -> list[str]:
         return list(ARTICLES)
@@ -219,6 +191,9 @@ class _Handler(BaseHTTPRequestHandler):
             piece = block[: min(len(block), total - sent)]
             self.wfile.write(piece)
             sent += len(piece)
+
+
+FixtureSite.handler_class = _Handler
 
 
 def main() -> None:
