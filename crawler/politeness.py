@@ -137,11 +137,16 @@ def _crawl_delay(parser, user_agent: str) -> float | None:
 
 
 def raise_slot_delay(crawler, request, delay: float) -> None:
-    """Make the host's download slot wait at least `delay` seconds between requests."""
+    """Make the host's download slot wait at least `delay` seconds between requests.
+
+    Scrapy jitters a slot's delay by ±`jitter` (RANDOMIZE_DOWNLOAD_DELAY); scale it up so
+    that even the shortest jittered wait is `delay`."""
     downloader = crawler.engine.downloader
     _, slot = downloader._get_slot(request)
-    if slot.delay < delay:
-        slot.delay = delay
+    jitter = getattr(slot, "jitter", 0.0) or 0.0
+    needed = delay / (1 - jitter) if jitter < 1 else delay * 2
+    if slot.delay < needed:
+        slot.delay = needed
 
 
 def retry_after_seconds(value: bytes | None, now: float | None = None) -> float | None:

@@ -247,3 +247,15 @@ def test_scrapy_crawl_site_through_scrapy_cfg(newsroom, tmp_path):
     assert result.returncode == 0, result.stderr
     assert paths_of(newsroom, [r["url"] for r in article_records(store)]) == \
         newsroom.expected_in_window(WINDOW)
+
+
+def test_crawl_delay_from_robots_is_honoured(tmp_path):
+    with NewsroomSite(crawl_delay=0.4) as site:
+        store = tmp_path / "data"
+        result = run_cli("crawl", str(site_toml(site, tmp_path)), "--store", str(store),
+                         "--max-articles", "3")
+        times = list(site.request_times)
+    assert result.returncode == 0, result.stderr[-3000:]
+    gaps = [b - a for a, b in zip(times[1:], times[2:], strict=False)]  # after robots.txt
+    assert len(gaps) >= 6
+    assert min(gaps) >= 0.38, gaps  # Crawl-delay is a minimum, whatever the jitter

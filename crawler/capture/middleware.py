@@ -94,7 +94,7 @@ class WarcCaptureMiddleware:
             self.run.store,
             prefix=settings.get("WARC_PREFIX", "crawl"),
             max_size=settings.getint("WARC_MAX_SIZE", 1 << 30),
-            gzip_level=settings.getint("WARC_GZIP_LEVEL", 6),
+            gzip_level=settings.getint("WARC_GZIP_LEVEL", 2),
             warcinfo=self._warcinfo(settings),
             on_close=self._warc_closed,
         )

@@ -94,6 +94,7 @@ class NewsroomSite(LoopbackSite):
         self.robots_status = robots_status
         self.refuse_articles = refuse_articles  # every article answers 429: a blocking site
         self.requests: list[tuple[str, int]] = []  # (path with query, status)
+        self.request_times: list[float] = []  # time.monotonic() of each, same order
         self._limited_hits: dict[str, int] = {}
         self._lock = threading.Lock()
 
@@ -269,6 +270,7 @@ class _Handler(BaseHTTPRequestHandler):
               headers: list[tuple[str, str]] | None = None) -> None:
         with self.fixture._lock:
             self.fixture.requests.append((self.path, status))
+            self.fixture.request_times.append(time.monotonic())
         self.send_response(status)
         if ctype:
             self.send_header("Content-Type", ctype)
