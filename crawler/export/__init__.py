@@ -102,6 +102,10 @@ def export(store: LocalStore, publisher: LocalPublisher, selection: Selection, *
     try:
         after = watermark(publisher.manifests(), store.uri, selection) if incremental else 0
         selected = select(catalog, selection, after)
+        # WET records carry the capture time of the response they refer to
+        captured = {c["record_id"]: c["fetched_at"] for c in catalog.captures(
+            record_ids=[r["warc_record_id"] for r in selected.rows if r["warc_record_id"]])
+        } if wet else {}
     finally:
         catalog.close()
     result = ExportResult(export_id, None, None, selected.rows, selected.after_seq,
@@ -116,7 +120,7 @@ def export(store: LocalStore, publisher: LocalPublisher, selection: Selection, *
         for record in iter_records(store, selected.rows):
             parts.add(record)
             if text is not None:
-                text.add(record)
+                text.add(record, captured.get((record.get("warc") or {}).get("record_id")))
             fetched.append(record["fetched_at"])
         files = parts.close()
         record_count = sum(f["records"] for f in files)

@@ -1,7 +1,8 @@
 """The exported articles' clean text as WARC `conversion` records (`--wet`), like Common
 Crawl's WET files: one gzip member per record, `Content-Type: text/plain`, `WARC-Refers-To`
 the `response` record the text was extracted from, `WARC-Target-URI` its URL and
-`WARC-Date` its capture time. Any WARC reader (warcio, jwarc) reads the file.
+`WARC-Date` its capture time (the response record's WARC-Date). Any WARC reader
+(warcio, jwarc) reads the file.
 """
 
 from __future__ import annotations
@@ -42,12 +43,14 @@ class WetWriter:
             "format": "WARC File Format 1.1"}))
         self.records = 0
 
-    def add(self, record: dict) -> None:
+    def add(self, record: dict, captured_at: str | None = None) -> None:
+        """`captured_at`: the response's capture time (the catalog's), else fetched_at."""
         warc = record.get("warc")
-        if not warc or not record.get("fetched_at"):
+        when = captured_at or record.get("fetched_at")
+        if not warc or not when:
             return
         text = (record.get("text") or "").encode("utf-8")
-        headers = {"WARC-Date": _warc_date(record["fetched_at"]),
+        headers = {"WARC-Date": _warc_date(when),
                    "WARC-Refers-To": warc["record_id"]}
         if record.get("language"):
             headers["WARC-Identified-Content-Language"] = record["language"]
