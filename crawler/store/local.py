@@ -52,6 +52,12 @@ class LocalStore:
         _fsync_dir(final.parent)
         return final
 
+    def read_range(self, key: str, offset: int, length: int) -> bytes:
+        """`length` bytes at `offset` of `key` (one WARC record by its pointer)."""
+        with open(self.root / key, "rb") as fh:
+            fh.seek(offset)
+            return fh.read(length)
+
     def open_files(self, folder: str) -> list[Path]:
         """Every `*.open` file below `folder` (left behind by a crashed writer)."""
         base = self.root / folder
