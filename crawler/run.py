@@ -307,7 +307,9 @@ class ArchiveRun:
         self.uploads.drain()
         self.uploads.stop()
         pending = self.catalog.pending_uploads(self.store.uri)
-        reasons = [e["last_error"] for e in pending if e["last_error"]]
+        # The error of a file that was tried, not the "not tried: ..." of those skipped.
+        reasons = [e["last_error"] for e in pending
+                   if e["last_error"] and not e["last_error"].startswith("not tried: ")]
         return {"target": self.store.uri, "pending": [e["key"] for e in pending],
                 "reason": reasons[-1] if reasons else self.uploads.uploader.last_error,
                 "retry": self.store.retry_hint()}

@@ -217,19 +217,15 @@ _UNAVAILABLE_CODES = {
 
 def describe_error(exc: BaseException) -> tuple[str, bool]:
     """(a message for the user, whether S3 as a whole is unavailable)."""
-    from botocore.exceptions import (
-        BotoCoreError,
-        ClientError,
-        HTTPClientError,
-        NoCredentialsError,
-        PartialCredentialsError,
-    )
+    from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+    from botocore.exceptions import ConnectionError as S3ConnectionError
+    from botocore.exceptions import NoCredentialsError, PartialCredentialsError
 
     if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
         return (f"no usable AWS credentials ({exc}); set them the standard boto3 way "
                 "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ~/.aws/credentials, "
                 "an instance role)"), True
-    if isinstance(exc, HTTPClientError):
+    if isinstance(exc, (S3ConnectionError, HTTPClientError)):
         return f"S3 unreachable: {exc}", True
     if isinstance(exc, ClientError):
         code = _error_code(exc)
@@ -290,6 +286,7 @@ class S3Uploader:
             return UploadResult(key, True, already_there=True)
         if not self.s3_available:
             error = f"not tried: {self.last_error}"
+            self._catalog().note_upload_error(target=self.target, key=key, error=error)
             return UploadResult(key, False, error=error, s3_unavailable=True)
         try:
             already, etag = self._put_verified(key, entry["size"], entry["sha256"])
