@@ -297,7 +297,7 @@ class ArchiveRun:
         pending = self.catalog.pending_uploads(self.store.uri)
         return {
             "target": self.store.uri,
-            "uploaded": sum(1 for r in self.uploads.results if r.ok and r.key in own),
+            "uploaded": len({r.key for r in self.uploads.results if r.ok and r.key in own}),
             "pending": [{"key": e["key"], "error": e["last_error"]} for e in pending],
             "keep_local": self.store.options.keep_local,
         }

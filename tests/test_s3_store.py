@@ -28,7 +28,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler.capture.warc_reader import parse_record_member
 from crawler.store.catalog import Catalog
-from crawler.store.s3 import S3Store, S3Uploader
+from crawler.store.s3 import BackgroundUploads, S3Store, S3Uploader
 from crawler.store.uri import open_store
 from tests.conftest import ROOT, run_cli
 from tests.s3_server import FAKE_KEY_ID, FAKE_SECRET, S3_ENV, MotoServer
@@ -495,3 +495,36 @@ def test_bad_s3_input_is_a_usage_error(args, message, tmp_path):
     assert result.returncode == 2, result.stdout + result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_background_uploads_catch_up_when_s3_returns(own_moto, tmp_path, s3_env):
+    """During a run: files closed while S3 is down stay pending; the first upload that
+    works again brings them along, without waiting for the end of the run."""
+    bucket = "catch-up-bucket"
+    own_moto.create_bucket(bucket)
+    own_moto.stop()
+    store = make_store(own_moto, bucket, tmp_path / "spool", STORE_S3_MAX_ATTEMPTS=1,
+                       STORE_S3_CONNECT_TIMEOUT=2, STORE_S3_RETRY_AFTER=0)
+    data = {f"articles/2026/01/01/run-{i:05d}.jsonl.gz": os.urandom(100 + i)
+            for i in range(3)}
+    keys = list(data)
+    uploads = BackgroundUploads(S3Uploader(store))
+    try:
+        for key in keys[:2]:
+            spool_file(store, key, data[key])
+            uploads.submit(key)
+        uploads.drain()
+        assert not any(r.ok for r in uploads.results)
+        assert all(row["uploaded_at"] is None for row in ledger(store.root).values())
+        own_moto.start()
+        own_moto.create_bucket(bucket)
+        spool_file(store, keys[2], data[keys[2]])
+        uploads.submit(keys[2])
+        uploads.drain()
+    finally:
+        uploads.stop()
+    stored = objects(own_moto, bucket)
+    assert {k.removeprefix(f"{PREFIX}/") for k in stored} == set(keys)
+    for key in keys:
+        assert stored[f"{PREFIX}/{key}"]["sha256"] == sha256(data[key])
+    assert all(row["uploaded_at"] for row in ledger(store.root).values())

@@ -396,13 +396,23 @@ class BackgroundUploads:
         self._thread.join(timeout=60)
 
     def _work(self) -> None:
+        outage = False
         try:
             while True:
                 key = self._queue.get()
                 try:
                     if key is None:
                         return
-                    self.results.append(self.uploader.upload(key))
+                    result = self.uploader.upload(key)
+                    self.results.append(result)
+                    if result.s3_unavailable:
+                        outage = True
+                    elif result.ok and outage:
+                        # S3 is back: catch up on what the outage left pending now,
+                        # not only at the end of the run.
+                        outage = False
+                        for entry in self.uploader.pending():
+                            self._queue.put(entry["key"])
                 except Exception as exc:  # noqa: BLE001 - the thread must keep serving
                     logger.error("uploader: %s: %s", key, exc)
                     self.results.append(UploadResult(key, False, error=str(exc)))
