@@ -528,3 +528,44 @@ def test_background_uploads_catch_up_when_s3_returns(own_moto, tmp_path, s3_env)
     for key in keys:
         assert stored[f"{PREFIX}/{key}"]["sha256"] == sha256(data[key])
     assert all(row["uploaded_at"] for row in ledger(store.root).values())
+
+
+def test_killed_run_leftovers_upload_with_next_run(moto, site, tmp_path):
+    """A run killed with SIGKILL leaves closed-but-not-uploaded files and `.open` files
+    in the spool; the next run closes the `.open` ones and uploads all of it."""
+    bucket, spool = "killed-run", tmp_path / "spool"
+    moto.create_bucket(bucket)
+    urls = [site.url(p) for p in site.article_paths()] + [site.url("/slow?delay=30")]
+    args = ["archive", *urls, *store_args(moto, bucket, spool), "--ignore-robots",
+            "-s", "WARC_MAX_SIZE=2000"]
+    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", *args], cwd=ROOT,
+                            env={**os.environ, **S3_ENV}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not list(spool.glob("articles/*/*/*/*.open")):
+            time.sleep(0.2)  # an article shard is being written: the crawl is under way
+        assert list(spool.glob("articles/*/*/*/*.open"))
+        time.sleep(1)
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+    left = spool_files(spool)
+    assert any(k.endswith(".open") for k in left)
+
+    result = cli("archive", site.url("/gzip/article.html"), *store_args(moto, bucket, spool))
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    assert spool_files(spool) == {}  # everything uploaded, verified, and dropped locally
+    stored = objects(moto, bucket)
+    rows = ledger(spool)
+    assert all(r["uploaded_at"] for r in rows.values())
+    assert {f"{PREFIX}/{k}" for k in rows} == set(stored)
+    for key, row in rows.items():
+        assert stored[f"{PREFIX}/{key}"]["sha256"] == row["sha256"]
+    # The killed run's shard, cut back to whole records, is there under its final name.
+    killed_shards = [k for k in left if k.startswith("articles/") and k.endswith(".open")]
+    for key in killed_shards:
+        final = f"{PREFIX}/{key.removesuffix('.open')}"
+        assert final in stored
+        lines = gzip.decompress(get_bytes(moto, bucket, final)).decode().splitlines()
+        assert lines and all(json.loads(line)["url"] for line in lines)
