@@ -569,3 +569,23 @@ def test_killed_run_leftovers_upload_with_next_run(moto, site, tmp_path):
         assert final in stored
         lines = gzip.decompress(get_bytes(moto, bucket, final)).decode().splitlines()
         assert lines and all(json.loads(line)["url"] for line in lines)
+
+
+@pytest.mark.parametrize("when_required", [False, True])
+def test_checksums_only_when_required_setting(moto, tmp_path, s3_env, when_required):
+    """STORE_S3_CHECKSUMS_WHEN_REQUIRED reaches botocore: by default a CRC32 checksum goes
+    with the upload (S3 checks and keeps it); when_required sends none."""
+    bucket = f"checksums-{str(when_required).lower()}"
+    moto.create_bucket(bucket)
+    store = make_store(moto, bucket, tmp_path / "spool",
+                       STORE_S3_CHECKSUMS_WHEN_REQUIRED=when_required)
+    key = "runs/20260101T000000Z-abcdef.json"
+    spool_file(store, key, b'{"ok": true}')
+    uploader = S3Uploader(store)
+    try:
+        assert uploader.upload(key).ok
+    finally:
+        uploader.close_thread_catalog()
+    head = moto.client().head_object(Bucket=bucket, Key=f"{PREFIX}/{key}",
+                                     ChecksumMode="ENABLED")
+    assert ("ChecksumCRC32" in head) is not when_required, head
