@@ -18,8 +18,8 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import threading
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

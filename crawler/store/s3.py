@@ -217,9 +217,14 @@ _UNAVAILABLE_CODES = {
 
 def describe_error(exc: BaseException) -> tuple[str, bool]:
     """(a message for the user, whether S3 as a whole is unavailable)."""
-    from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        HTTPClientError,
+        NoCredentialsError,
+        PartialCredentialsError,
+    )
     from botocore.exceptions import ConnectionError as S3ConnectionError
-    from botocore.exceptions import NoCredentialsError, PartialCredentialsError
 
     if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
         return (f"no usable AWS credentials ({exc}); set them the standard boto3 way "
