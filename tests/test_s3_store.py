@@ -644,3 +644,19 @@ def test_site_crawl_and_schedule_on_s3(moto, tmp_path):
             text = gzip.decompress(get_bytes(moto, bucket, key)).decode("utf-8")
             urls |= {json.loads(line)["url"] for line in text.splitlines()}
     assert {u.replace(newsroom.base_url, "") for u in urls} == expected | {a.path for a in new}
+
+
+def test_no_credentials_is_a_clear_failure_and_nothing_is_lost(moto, site, tmp_path):
+    bucket, spool = "no-credentials", tmp_path / "spool"
+    moto.create_bucket(bucket)
+    env = {**S3_ENV, "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}
+    url = site.url(site.article_paths()[0])
+    result = run_cli("archive", url, *store_args(moto, bucket, spool), *FAST_FAIL, env=env,
+                     timeout=180)
+    assert result.returncode == 1, result.stdout + result.stderr[-3000:]
+    assert re.search(rf"^archived +200 +{re.escape(url)} ", result.stdout, re.M)
+    assert f"files not uploaded to s3://{bucket}/{PREFIX}: no usable AWS credentials" \
+        in result.stdout
+    assert "Traceback" not in result.stderr
+    assert spool_files(spool) and set(spool_files(spool)) == set(ledger(spool))
+    assert objects(moto, bucket) == {}
