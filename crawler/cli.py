@@ -333,6 +333,7 @@ def cmd_upload(args: argparse.Namespace) -> int:
         return EXIT_OK
     uploader = S3Uploader(store)
     try:
+        uploader.adopt_unledgered()
         results = uploader.upload_pending()
     finally:
         uploader.close_thread_catalog()

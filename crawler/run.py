@@ -23,7 +23,7 @@ from scrapy import signals
 
 import crawler as crawler_pkg
 from crawler.store.catalog import Catalog
-from crawler.store.local import LocalStore
+from crawler.store.local import LocalStore, sha256_file
 from crawler.store.recovery import repair_open_file
 from crawler.store.s3 import BackgroundUploads, S3Store, S3Uploader
 from crawler.store.uri import open_store
@@ -80,7 +80,10 @@ class ArchiveRun:
         self.uploads: BackgroundUploads | None = None
         self.upload_status: dict | None = None  # set by finish(): what is still pending
         if isinstance(store, S3Store):
-            self.uploads = BackgroundUploads(S3Uploader(store))
+            uploader = S3Uploader(store)
+            uploader.adopt_unledgered()
+            uploader.close_thread_catalog()
+            self.uploads = BackgroundUploads(uploader)
             for entry in self.catalog.pending_uploads(store.uri):
                 self.uploads.submit(entry["key"])  # leftovers of earlier runs first
 
@@ -127,7 +130,7 @@ class ArchiveRun:
                         entry["catalogued"] = self._catalog_shard_records(fixed.path,
                                                                           entry["key"])
                     self.file_closed(kind, entry["key"], fixed.kept_bytes,
-                                     _sha256_file(fixed.path), None)
+                                     sha256_file(fixed.path), None)
 
     def _catalog_shard_records(self, path, key: str) -> int:
         """A run killed between writing a record and cataloguing it: the shard is the
@@ -336,16 +339,6 @@ def _count_reasons(skipped: list[dict]) -> dict[str, int]:
         family = entry["reason"].split(":", 1)[0]
         counts[family] = counts.get(family, 0) + 1
     return counts
-
-
-def _sha256_file(path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _software_versions() -> dict[str, str]:

@@ -660,3 +660,21 @@ def test_no_credentials_is_a_clear_failure_and_nothing_is_lost(moto, site, tmp_p
     assert "Traceback" not in result.stderr
     assert spool_files(spool) and set(spool_files(spool)) == set(ledger(spool))
     assert objects(moto, bucket) == {}
+
+
+def test_upload_adopts_spool_files_missing_from_the_ledger(moto, tmp_path):
+    """A run killed between publishing a file and recording it leaves a complete file the
+    ledger does not know; `crawler upload` (and every run start) picks it up."""
+    bucket, spool = "adopt-bucket", tmp_path / "spool"
+    moto.create_bucket(bucket)
+    key = "articles/2026/01/01/20260101T000000Z-abcdef-00000.jsonl.gz"
+    data = gzip.compress(b'{"url": "http://example.org/"}\n')
+    (spool / key).parent.mkdir(parents=True)
+    (spool / key).write_bytes(data)
+    (spool / (key + ".open")).write_bytes(b"torn")  # a live writer's file: not adopted
+    Catalog(spool / "catalog.sqlite").close()
+    result = cli("upload", *store_args(moto, bucket, spool))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 uploaded and verified, 0 still pending" in result.stdout
+    assert objects(moto, bucket)[f"{PREFIX}/{key}"]["sha256"] == sha256(data)
+    assert set(ledger(spool)) == {key}

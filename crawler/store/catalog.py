@@ -245,6 +245,10 @@ class Catalog:
         cols = [c[0] for c in cur.description]
         return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
 
+    def upload_keys(self, target: str) -> set[str]:
+        return {k for (k,) in self.db.execute("SELECT key FROM uploads WHERE target=?",
+                                              (target,))}
+
     def upload_entry(self, target: str, key: str) -> dict | None:
         cur = self.db.execute("SELECT * FROM uploads WHERE target=? AND key=?", (target, key))
         row = cur.fetchone()

@@ -70,6 +70,17 @@ class LocalStore:
         return rel[: -len(OPEN_SUFFIX)] if rel.endswith(OPEN_SUFFIX) else rel
 
 
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a whole file, read in 1 MiB blocks."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def _fsync_dir(folder: Path) -> None:
     # The rename is only durable once the directory entry is on disk.
     fd = os.open(folder, os.O_RDONLY)

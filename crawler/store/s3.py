@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from crawler.store.catalog import Catalog
-from crawler.store.local import LocalStore
+from crawler.store.local import OPEN_SUFFIX, LocalStore, sha256_file
 
 logger = logging.getLogger(__name__)
 
@@ -310,6 +310,29 @@ class S3Uploader:
             # Only now: the object is verified and the ledger says so.
             self.store.path(key).unlink(missing_ok=True)
         return UploadResult(key, True, already_there=already)
+
+    def adopt_unledgered(self) -> list[str]:
+        """Ledger complete spool files the ledger does not know: a process killed after
+        publishing a file but before recording it would otherwise strand it locally."""
+        known = self._catalog().upload_keys(self.target)
+        adopted = []
+        for folder, kind in (("warc", "warc"), ("articles", "articles"), ("runs", "manifest")):
+            base = self.store.path(folder)
+            if not base.is_dir():
+                continue
+            for path in sorted(base.rglob("*")):
+                key = path.relative_to(self.store.root).as_posix()
+                if key in known or not path.is_file() or \
+                        path.name.endswith((OPEN_SUFFIX, ".tmp")):
+                    continue
+                self._catalog().queue_upload(target=self.target, key=key, kind=kind,
+                                             size=path.stat().st_size,
+                                             sha256=sha256_file(path), queued_at=_utcnow())
+                adopted.append(key)
+        if adopted:
+            logger.warning("%d spool files were not in the upload ledger (a killed run?); "
+                           "queued for upload: %s", len(adopted), ", ".join(adopted))
+        return adopted
 
     def upload_pending(self) -> list[UploadResult]:
         """Every pending file of this target, oldest first. S3 is probed again even if it
