@@ -1,8 +1,10 @@
 """The `crawler` command.
 
-    crawler archive URL... [--input FILE|-] [--store DIR|file:///dir] [--wacz OUT.wacz]
+    crawler archive URL... [--input FILE|-] [--store DIR|file:///dir|s3://bucket/prefix]
+                    [--wacz OUT.wacz]
+    crawler upload --store s3://bucket/prefix   # upload what earlier runs left pending
     crawler export --to DIR [--since D] [--until D] [--site S] [--format jsonl|parquet]
-                   [--incremental] [--all-versions] [--wacz OUT.wacz]
+                   [--incremental] [--all-versions] [--wet] [--wacz OUT.wacz]
     crawler extract PATH... [--url URL]         # HTML (.html, .gz) or WARC files; no network
     crawler reextract [--site S] [--since DATE] # re-derive articles from the stored WARCs
     crawler sites | crawl SITE | schedule [--once]   # configured site crawls
@@ -35,7 +37,7 @@ def _scrapy_settings(args: argparse.Namespace, command: str):
 
     settings = get_project_settings()
     overrides = {
-        "STORE_URI": args.store,
+        **store_overrides(args),
         "CONCURRENT_REQUESTS": args.concurrency,
         "DOWNLOAD_TIMEOUT": args.timeout,
         "DOWNLOAD_MAXSIZE": args.max_size,
@@ -53,6 +55,26 @@ def _scrapy_settings(args: argparse.Namespace, command: str):
     return settings
 
 
+def add_store_options(p: argparse.ArgumentParser) -> None:
+    """The storage flags, shared by every command that reads or writes a store."""
+    p.add_argument("--store", default=None,
+                   help="where to store everything: DIR, file:///abs/dir or "
+                        "s3://bucket/prefix (STORE_URI; default ./data)")
+    p.add_argument("--s3-endpoint-url", metavar="URL",
+                   help="S3-compatible endpoint, e.g. http://127.0.0.1:9000 "
+                        "(STORE_S3_ENDPOINT_URL; default AWS)")
+    p.add_argument("--spool-dir", metavar="DIR",
+                   help="local spool for an s3:// store: files wait here until uploaded "
+                        "(STORE_SPOOL_DIR; default ~/.local/state/crawler/spool/BUCKET/PREFIX)")
+
+
+def store_overrides(args: argparse.Namespace) -> dict:
+    """Settings from the flags of `add_store_options` (None = not given)."""
+    return {"STORE_URI": args.store,
+            "STORE_S3_ENDPOINT_URL": getattr(args, "s3_endpoint_url", None),
+            "STORE_SPOOL_DIR": getattr(args, "spool_dir", None)}
+
+
 def _apply_overrides(settings, overrides: dict, assignments: list[str] | None) -> None:
     """--flags, then -s NAME=VALUE, onto `settings`; then check the storage URI."""
     from crawler.store.uri import StoreURIError, open_store
@@ -66,7 +88,7 @@ def _apply_overrides(settings, overrides: dict, assignments: list[str] | None) -
             raise UsageError(f"-s expects NAME=VALUE, got {item!r}")
         settings.set(name.strip(), value, priority="cmdline")
     try:
-        open_store(settings.get("STORE_URI"))
+        open_store(settings.get("STORE_URI"), settings)
     except StoreURIError as exc:
         raise UsageError(str(exc)) from exc
 
@@ -112,9 +134,9 @@ def run_archive(urls: list[str], settings, wacz: str | None = None) -> int:
 
 def _wacz_of_run(run, out: str) -> int:
     from crawler.store.catalog import Catalog
-    from crawler.wacz_package import Page, WaczError, utc_title, write_wacz
+    from crawler.wacz_package import Page
 
-    warcs = [run.store.path(f["key"]) for f in run.files if f["kind"] == "warc"]
+    keys = [f["key"] for f in run.files if f["kind"] == "warc"]
     catalog = Catalog(run.store.path("catalog.sqlite"))
     try:
         last_fetch = {c["url"]: c["fetched_at"] for c in catalog.captures(crawl_id=run.crawl_id)}
@@ -126,12 +148,24 @@ def _wacz_of_run(run, out: str) -> int:
         url = o.url if o.url in last_fetch else o.final_url
         if o.archived and url in last_fetch:
             pages.append(Page(url, last_fetch[url], o.title))
-    if not warcs or not pages:
+    if not keys or not pages:
         print(f"no WACZ written: the run archived no pages ({out})", file=sys.stderr)
         return EXIT_FAILED
+    return _write_wacz(run.store, keys, pages, out, f"crawl {run.crawl_id}")
+
+
+def _write_wacz(store, keys: list[str], pages: list, out: str, title: str) -> int:
+    import tempfile
+
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from crawler.wacz_package import WaczError, local_warcs, utc_title, write_wacz
+
     try:
-        info = write_wacz(out, warcs, pages, utc_title(f"crawl {run.crawl_id}"))
-    except WaczError as exc:
+        with tempfile.TemporaryDirectory(prefix="wacz-warcs-") as tmp:
+            warcs = local_warcs(store, keys, Path(tmp))
+            info = write_wacz(out, warcs, pages, utc_title(title))
+    except (WaczError, OSError, BotoCoreError, ClientError) as exc:
         print(f"WACZ {out} not written: {exc}", file=sys.stderr)
         return EXIT_FAILED
     print(f"WACZ {out}: {info['pages']} pages, {info['warcs']} WARC file(s), "
@@ -183,8 +217,9 @@ def cmd_export(args: argparse.Namespace) -> int:
                          "would be passed by the watermark and never exported")
     if args.part_records < 1:
         raise UsageError("--part-records must be at least 1")
+    settings = _plain_settings(args)  # --store and the S3 flags; usage errors here
     try:
-        store = open_store(args.store)
+        store = open_store(settings.get("STORE_URI"), settings)
         selection = Selection(
             since=parse_time_bound(args.since, flag="--since") if args.since else None,
             until=parse_time_bound(args.until, flag="--until") if args.until else None,
@@ -241,7 +276,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def _wacz_of_rows(store, rows: list[dict], out: str) -> int:
     """The WARC files holding these article records' responses, as a WACZ."""
     from crawler.store.catalog import Catalog
-    from crawler.wacz_package import Page, WaczError, utc_title, write_wacz
+    from crawler.wacz_package import Page
 
     if not rows:
         print(f"no WACZ written: no article records selected ({out})", file=sys.stderr)
@@ -260,19 +295,7 @@ def _wacz_of_rows(store, rows: list[dict], out: str) -> int:
         pages.append(Page(cap["url"], cap["fetched_at"], row["title"]))
         if cap["warc_file"] not in keys:
             keys.append(cap["warc_file"])
-    missing = [k for k in keys if not store.path(k).is_file()]
-    if missing:
-        print(f"WACZ {out} not written: WARC files missing from the store: {missing}",
-              file=sys.stderr)
-        return EXIT_FAILED
-    try:
-        info = write_wacz(out, [store.path(k) for k in keys], pages, utc_title("export"))
-    except WaczError as exc:
-        print(f"WACZ {out} not written: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    print(f"WACZ {out}: {info['pages']} pages, {info['warcs']} WARC file(s), "
-          f"{info['size']} bytes")
-    return EXIT_OK
+    return _write_wacz(store, keys, pages, out, "export")
 
 
 # -- extract ----------------------------------------------------------------------------
@@ -372,7 +395,7 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     from urllib.parse import urlsplit
 
     from crawler.articles import ArticleSink
-    from crawler.capture.warc_reader import read_record_at
+    from crawler.capture.warc_reader import parse_record_member
     from crawler.extract.metadata import normalise_datetime
     from crawler.extract.pool import ExtractionPool
     from crawler.extract.site_rules import rules_for
@@ -385,9 +408,10 @@ def cmd_reextract(args: argparse.Namespace) -> int:
         if since is None:
             raise UsageError(f"--since {args.since!r} is not a date or time")
     settings = _plain_settings(args)
-    store = open_store(settings.get("STORE_URI"))
+    store = open_store(settings.get("STORE_URI"), settings)
     if not store.path("catalog.sqlite").exists():
-        raise UsageError(f"no catalog in {store.uri}: nothing has been archived there")
+        raise UsageError(f"no catalog in {store.uri} (looked for {store.path('catalog.sqlite')})"
+                         ": nothing has been archived there")
     site_rules = _site_rules(settings.getlist("SITES_DIRS")
                              if settings.getbool("BOILERPLATE_ENABLED", True) else [])
     run = ArchiveRun(store, new_crawl_id(), "crawler reextract",
@@ -403,10 +427,11 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     def jobs():
         for cap in captures:
             try:
-                record = read_record_at(store.path(cap["warc_file"]), cap["warc_offset"],
-                                        cap["warc_length"])
+                record = parse_record_member(store.read_range(
+                    cap["warc_file"], cap["warc_offset"], cap["warc_length"]))
                 body = record.content_stream().read(pool.max_bytes + 1)
-            except (OSError, EOFError, gzip_mod.BadGzipFile, ValueError) as exc:
+            except (OSError, EOFError, gzip_mod.BadGzipFile, ValueError,
+                    *_s3_read_errors()) as exc:
                 body = b""
                 cap["read_error"] = f"cannot read WARC record: {exc}"
             lang = record.http_headers.get_header("Content-Language") if body else None
@@ -432,7 +457,16 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     print(f"reextract: {counts['captures']} captures, {counts['new_versions']} new article "
           f"versions, {counts['unchanged']} unchanged, {counts['failed']} failed; "
           f"run report runs/{run.crawl_id}.json")
-    return EXIT_FAILED if counts["failed"] else EXIT_OK
+    if run.upload_problem:
+        print(run.upload_problem)
+    return EXIT_FAILED if counts["failed"] or run.upload_problem else EXIT_OK
+
+
+def _s3_read_errors() -> tuple[type[BaseException], ...]:
+    # A ranged GET that fails is a failed capture, like an unreadable local file.
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (BotoCoreError, ClientError)
 
 
 def _plain_settings(args: argparse.Namespace):
@@ -441,9 +475,51 @@ def _plain_settings(args: argparse.Namespace):
     from scrapy.utils.project import get_project_settings
 
     settings = get_project_settings()
-    _apply_overrides(settings, {"STORE_URI": args.store, "EXTRACT_WORKERS": args.workers,
-                                "EXTRACT_TIMEOUT": args.extract_timeout}, args.set)
+    overrides = store_overrides(args)
+    if "workers" in args:
+        overrides.update({"EXTRACT_WORKERS": args.workers,
+                          "EXTRACT_TIMEOUT": args.extract_timeout})
+    _apply_overrides(settings, overrides, args.set)
     return settings
+
+
+# -- upload -------------------------------------------------------------------------------
+
+def cmd_upload(args: argparse.Namespace) -> int:
+    """Upload every file the ledger of an s3:// store's spool holds as pending."""
+    from crawler.store.s3 import S3Store, S3Uploader
+    from crawler.store.uri import open_store
+
+    settings = _plain_settings(args)
+    store = open_store(settings.get("STORE_URI"), settings)
+    if not isinstance(store, S3Store):
+        raise UsageError(f"{store.uri} is a local store: nothing to upload; give "
+                         "--store s3://bucket/prefix")
+    if not store.path("catalog.sqlite").exists():
+        print(f"upload: nothing pending for {store.uri} (no catalog in spool {store.root})")
+        return EXIT_OK
+    uploader = S3Uploader(store)
+    try:
+        uploader.adopt_unledgered()
+        results = uploader.upload_pending()
+    finally:
+        uploader.close_thread_catalog()
+    failed = [r for r in results if not r.ok]
+    for r in results:
+        if r.ok:
+            print(f"uploaded  {store.uri}/{r.key}" + ("  (already there, same sha256)"
+                                                      if r.already_there else ""))
+        else:
+            print(f"FAILED    {store.uri}/{r.key}  {r.error}", file=sys.stderr)
+    print(f"upload: {len(results) - len(failed)} uploaded and verified, {len(failed)} "
+          f"still pending in {store.root}")
+    if failed:
+        reason = next((r.error for r in failed if r.s3_unavailable and
+                       not r.error.startswith("not tried")), failed[0].error)
+        print(f"{len(failed)} files not uploaded to {store.uri}: {reason}; run "
+              f"`{store.retry_hint()}` to retry", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 # -- demo -------------------------------------------------------------------------------
@@ -474,9 +550,7 @@ Look at what was stored:
 # -- argument parsing ---------------------------------------------------------------------
 
 def _add_fetch_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--store", default=None,
-                   help="where to store everything: DIR or file:///abs/dir (STORE_URI; "
-                        "default ./data)")
+    add_store_options(p)
     p.add_argument("--concurrency", type=int, help="parallel requests (CONCURRENT_REQUESTS)")
     p.add_argument("--timeout", type=float, help="download timeout, seconds (DOWNLOAD_TIMEOUT)")
     p.add_argument("--max-size", type=int,
@@ -509,7 +583,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_archive)
 
     p = sub.add_parser("export", help="write article records as dataset shards + manifest")
-    p.add_argument("--store", default=None, help="DIR or file:///abs/dir (default ./data)")
+    add_store_options(p)
+    p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
+                   help="any other setting, e.g. -s STORE_S3_MAX_ATTEMPTS=3")
     p.add_argument("--to", metavar="DIR",
                    help="destination folder (or file:///dir); each export is a sub-folder "
                         "with part files and manifest.json")
@@ -546,7 +622,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reextract",
                        help="re-derive article records from the stored WARC records")
-    p.add_argument("--store", default=None, help="DIR or file:///abs/dir (default ./data)")
+    add_store_options(p)
     p.add_argument("--site", help="only this host (and its subdomains)")
     p.add_argument("--since", help="only captures fetched at or after this date/time")
     p.add_argument("--workers", type=int, help="extraction processes (EXTRACT_WORKERS)")
@@ -558,6 +634,12 @@ def build_parser() -> argparse.ArgumentParser:
     from crawler.site_commands import add_parsers as add_site_parsers
 
     add_site_parsers(sub, _add_fetch_options)
+
+    p = sub.add_parser("upload", help="upload files an s3:// store's spool holds as pending")
+    add_store_options(p)
+    p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
+                   help="any other setting, e.g. -s STORE_S3_PART_SIZE=16777216")
+    p.set_defaults(func=cmd_upload)
 
     p = sub.add_parser("demo", help="serve a built-in news site on loopback and archive it")
     _add_fetch_options(p)

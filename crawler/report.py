@@ -47,6 +47,8 @@ def format_summary(run: ArchiveRun) -> str:
         lines.append(f"run stopped early: {run.report['finish_reason']}")
     if counts.get("warc_write_errors"):
         lines.append(f"WARC write errors: {counts['warc_write_errors']} (see the log)")
+    if run.upload_problem:
+        lines.append(run.upload_problem)
     return "\n".join(lines)
 
 

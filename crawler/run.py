@@ -14,6 +14,7 @@ import os
 import secrets
 import socket
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -23,8 +24,9 @@ from scrapy import signals
 import crawler as crawler_pkg
 from crawler.capture.cdxj import index_warc
 from crawler.store.catalog import Catalog
-from crawler.store.local import LocalStore
+from crawler.store.local import LocalStore, sha256_file
 from crawler.store.recovery import repair_open_file
+from crawler.store.s3 import BackgroundUploads, S3Store, S3Uploader
 from crawler.store.uri import open_store
 
 logger = logging.getLogger(__name__)
@@ -70,6 +72,21 @@ class ArchiveRun:
         self._stats = None  # a Scrapy StatsCollector when run under a crawler
         self._finishers: list[Callable[[ArchiveRun], None]] = []
         self.report: dict | None = None
+        # Writers may close files on their own threads (the WARC writer rotates on its
+        # thread); the catalog belongs to this one, so those reports are handed over.
+        self._owner_thread = threading.get_ident()
+        self._handoff: list[tuple] = []
+        self._handoff_lock = threading.Lock()
+        # S3 stores: closed files upload on a background thread as the run goes.
+        self.uploads: BackgroundUploads | None = None
+        self.upload_status: dict | None = None  # set by finish(): what is still pending
+        if isinstance(store, S3Store):
+            uploader = S3Uploader(store)
+            uploader.adopt_unledgered()
+            uploader.close_thread_catalog()
+            self.uploads = BackgroundUploads(uploader)
+            for entry in self.catalog.pending_uploads(store.uri):
+                self.uploads.submit(entry["key"])  # leftovers of earlier runs first
 
     # -- wiring ------------------------------------------------------------------------
 
@@ -78,7 +95,7 @@ class ArchiveRun:
         run = getattr(crawler, "_archive_run", None)
         if run is None:
             settings = crawler.settings
-            store = open_store(settings.get("STORE_URI", "./data"))
+            store = open_store(settings.get("STORE_URI", "./data"), settings)
             run = cls(
                 store,
                 settings.get("CRAWL_ID") or new_crawl_id(),
@@ -113,18 +130,21 @@ class ArchiveRun:
                     if kind == "articles":
                         entry["catalogued"] = self._catalog_shard_records(fixed.path,
                                                                           entry["key"])
+                    # Index before registering: registration may upload the WARC and
+                    # drop its spool copy (S3 store).
+                    index = self._index_repaired(entry["key"]) if kind == "warc" else None
                     self.file_closed(kind, entry["key"], fixed.kept_bytes,
-                                     _sha256_file(fixed.path), None)
-                    if kind == "warc":
-                        self._index_repaired(entry["key"])
+                                     sha256_file(fixed.path), None)
+                    if index is not None:
+                        self.file_closed("cdxj", index.key, index.size, index.sha256,
+                                         index.lines)
 
-    def _index_repaired(self, key: str) -> None:
+    def _index_repaired(self, key: str):
         try:
-            index = index_warc(self.store, key)
+            return index_warc(self.store, key)
         except Exception as exc:  # noqa: BLE001 - the repaired WARC is kept either way
             logger.error("CDXJ indexing of repaired %s failed: %s", key, exc)
-            return
-        self.file_closed("cdxj", index.key, index.size, index.sha256, index.lines)
+            return None
 
     def _catalog_shard_records(self, path, key: str) -> int:
         """A run killed between writing a record and cataloguing it: the shard is the
@@ -146,11 +166,41 @@ class ArchiveRun:
 
     def file_closed(self, kind: str, key: str, size: int, sha256: str,
                     records: int | None) -> None:
+        if threading.get_ident() != self._owner_thread:
+            with self._handoff_lock:
+                self._handoff.append((kind, key, size, sha256, records))
+            try:
+                from twisted.internet import reactor
+
+                reactor.callFromThread(self._take_handoff)
+            except Exception:  # noqa: BLE001 - no reactor: finish() takes them
+                pass
+            return
+        self._take_handoff()
+        self._record_closed(kind, key, size, sha256, records)
+
+    def _take_handoff(self) -> None:
+        with self._handoff_lock:
+            pending, self._handoff = self._handoff, []
+        for args in pending:
+            self._record_closed(*args)
+
+    def _record_closed(self, kind: str, key: str, size: int, sha256: str,
+                       records: int | None) -> None:
         closed_at = utcnow_iso()
         self.files.append({"key": key, "kind": kind, "size": size, "sha256": sha256,
                            "records": records})
         self.catalog.add_file(key=key, kind=kind, crawl_id=self.crawl_id, size=size,
                               sha256=sha256, records=records, closed_at=closed_at)
+        self._queue_upload(kind, key, size, sha256)
+
+    def _queue_upload(self, kind: str, key: str, size: int, sha256: str) -> None:
+        # Ledgered before the upload starts: a killed run leaves it pending, not lost.
+        if self.uploads is None:
+            return
+        self.catalog.queue_upload(target=self.store.uri, key=key, kind=kind, size=size,
+                                  sha256=sha256, queued_at=utcnow_iso())
+        self.uploads.submit(key)
 
     def record_capture(self, *, url: str, fetched_at: str, status: int,
                        content_type: str | None, pointer, refers_to: str | None = None,
@@ -194,6 +244,8 @@ class ArchiveRun:
             except Exception as exc:  # noqa: BLE001 - report every failing closer
                 logger.error("closing %r failed: %s", closer, exc)
                 errors.append(f"{closer!r}: {exc}")
+        self._take_handoff()
+        upload_report = self._upload_before_manifest()
         # URLs the engine never got to (e.g. the run was stopped) are failures too.
         for url in self.expected:
             if url not in self.outcomes:
@@ -211,6 +263,8 @@ class ArchiveRun:
             "finished_at": self.finished_at,
             "finish_reason": reason,
             "store": self.store.uri,
+            **({"spool": self.store.spool_uri, "upload": upload_report}
+               if self.uploads is not None else {}),
             "host": socket.gethostname(),
             "pid": os.getpid(),
             "software": _software_versions(),
@@ -232,17 +286,65 @@ class ArchiveRun:
             "stats": stats,
         }
         key = f"runs/{self.crawl_id}.json"
-        self.store.write_atomic(key, json.dumps(self.report, indent=2, sort_keys=True,
-                                                default=str).encode("utf-8"))
+        data = json.dumps(self.report, indent=2, sort_keys=True, default=str).encode("utf-8")
+        self.store.write_atomic(key, data)
         self.catalog.finish_run(self.crawl_id, self.finished_at, self.report["counts"])
+        if self.uploads is not None:
+            import hashlib
+
+            self._queue_upload("manifest", key, len(data), hashlib.sha256(data).hexdigest())
+            self.upload_status = self._finish_uploads()
         self.catalog.close()
         for callback in self._finishers:
             callback(self)
 
+    def _upload_before_manifest(self) -> dict:
+        """Wait for this run's uploads; probe S3 once more for anything still pending
+        (a failure earlier in the run, leftovers of earlier runs). Goes into the manifest."""
+        if self.uploads is None:
+            return {}
+        self.uploads.drain()
+        pending = self.catalog.pending_uploads(self.store.uri)
+        if pending:
+            self.uploads.uploader.retry_now()
+            for entry in pending:
+                self.uploads.submit(entry["key"])
+            self.uploads.drain()
+        own = {f["key"] for f in self.files}
+        pending = self.catalog.pending_uploads(self.store.uri)
+        return {
+            "target": self.store.uri,
+            "uploaded": len({r.key for r in self.uploads.results if r.ok and r.key in own}),
+            "pending": [{"key": e["key"], "error": e["last_error"]} for e in pending],
+            "keep_local": self.store.options.keep_local,
+        }
+
+    def _finish_uploads(self) -> dict:
+        """Upload the manifest, stop the uploader; what is still pending and why."""
+        self.uploads.drain()
+        self.uploads.stop()
+        pending = self.catalog.pending_uploads(self.store.uri)
+        # The error of a file that was tried, not the "not tried: ..." of those skipped.
+        reasons = [e["last_error"] for e in pending
+                   if e["last_error"] and not e["last_error"].startswith("not tried: ")]
+        return {"target": self.store.uri, "pending": [e["key"] for e in pending],
+                "reason": reasons[-1] if reasons else self.uploads.uploader.last_error,
+                "retry": self.store.retry_hint()}
+
+    @property
+    def upload_problem(self) -> str | None:
+        """The summary line when files did not reach S3, else None."""
+        status = self.upload_status
+        if not status or not status["pending"]:
+            return None
+        return (f"{len(status['pending'])} files not uploaded to {status['target']}: "
+                f"{status['reason'] or 'unknown reason'}; they are kept in "
+                f"{self.store.root}; run `{status['retry']}` to retry")
+
     @property
     def ok(self) -> bool:
         return bool(self.report) and not self.failed and not self.report["close_errors"] \
-            and not self.report["counts"]["warc_write_errors"]
+            and not self.report["counts"]["warc_write_errors"] and not self.upload_problem
 
 
 def _count_reasons(skipped: list[dict]) -> dict[str, int]:
@@ -251,16 +353,6 @@ def _count_reasons(skipped: list[dict]) -> dict[str, int]:
         family = entry["reason"].split(":", 1)[0]
         counts[family] = counts.get(family, 0) + 1
     return counts
-
-
-def _sha256_file(path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _software_versions() -> dict[str, str]:

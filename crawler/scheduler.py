@@ -224,14 +224,34 @@ class Scheduler:
                 site.process.send_signal(signal.SIGTERM)
 
 
+def _catalog_counts(store_root: Path, crawl_id: str) -> dict | None:
+    import sqlite3
+
+    path = store_root / "catalog.sqlite"
+    if not path.exists():
+        return None
+    db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30)
+    try:
+        row = db.execute("SELECT report FROM runs WHERE crawl_id=?", (crawl_id,)).fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        db.close()
+    return json.loads(row[0]) if row and row[0] else None
+
+
 def _manifest_counts(store_root: Path, crawl_id: str | None) -> dict:
     if not crawl_id:
         return {}
     try:
-        report = json.loads((store_root / "runs" / f"{crawl_id}.json").read_text())
+        counts = json.loads((store_root / "runs" / f"{crawl_id}.json").read_text()
+                            ).get("counts", {})
     except (OSError, ValueError):
-        return {"manifest": "missing"}
-    counts = report.get("counts", {})
+        # An s3:// store drops the spool copy once the manifest is uploaded; the
+        # catalog keeps the run's counts.
+        counts = _catalog_counts(store_root, crawl_id)
+        if counts is None:
+            return {"manifest": "missing"}
     keep = ("archived", "articles", "failed", "skipped", "already_archived", "unchanged",
             "discovered")
     return {k: counts[k] for k in keep if k in counts}

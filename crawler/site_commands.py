@@ -25,7 +25,8 @@ def _sites_dirs(args, settings) -> list[str]:
 def _store_root(settings) -> Path:
     from crawler.store.uri import open_store
 
-    return Path(open_store(settings.get("STORE_URI")).root)
+    # For an s3:// store: its local spool (locks are per machine).
+    return Path(open_store(settings.get("STORE_URI"), settings).root)
 
 
 # -- sites --------------------------------------------------------------------------------
@@ -136,6 +137,10 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     if not sites:
         raise UsageError(f"no site in {', '.join(dirs)} has a schedule")
     child_args = ["--store", settings.get("STORE_URI")]
+    for flag, name in (("--s3-endpoint-url", "STORE_S3_ENDPOINT_URL"),
+                       ("--spool-dir", "STORE_SPOOL_DIR")):
+        if settings.get(name):
+            child_args += [flag, settings.get(name)]
     for d in args.sites_dir or []:
         child_args += ["--sites-dir", d]
     for item in args.set or []:
@@ -171,7 +176,9 @@ def add_parsers(sub, add_fetch_options) -> None:
     p.add_argument("--once", action="store_true",
                    help="run whatever is due now, wait for it, exit (for cron/systemd timers)")
     p.add_argument("--sites-dir", action="append", help="another folder of site configs")
-    p.add_argument("--store", default=None, help="DIR or file:///abs/dir (default ./data)")
+    from crawler.cli import add_store_options
+
+    add_store_options(p)
     p.add_argument("--max-runs", type=int, help=argparse.SUPPRESS)  # tests: stop after N
     p.add_argument("--log-level", default="WARNING", help="log level of the crawl runs")
     p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",

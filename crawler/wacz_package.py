@@ -11,6 +11,7 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -97,6 +98,20 @@ def write_wacz(out: str | os.PathLike[str], warcs: list[Path], pages: list[Page]
         raise WaczError(f"pages without a capture in the WARCs: {missing}")
     os.replace(tmp_out, out)
     return {"pages": len(listed), "warcs": len(warcs), "size": out.stat().st_size}
+
+
+def local_warcs(store, keys: list[str], folder: Path) -> list[Path]:
+    """Paths of the WARC files `keys`: in the store folder, or (S3 store, spool copy
+    already uploaded and dropped) downloaded into `folder`."""
+    paths = []
+    for key in keys:
+        path = store.path(key)
+        if not path.is_file():
+            path = folder / Path(key).name
+            with contextlib.closing(store.open_read(key)) as src, open(path, "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+        paths.append(path)
+    return paths
 
 
 def utc_title(prefix: str) -> str:

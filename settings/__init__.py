@@ -13,10 +13,40 @@ SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 
 # -- storage -------------------------------------------------------------------------
-# `./data`, `/abs/dir` or `file:///abs/dir`. The SQLite catalog lives at its root.
+# `./data`, `/abs/dir`, `file:///abs/dir` or `s3://bucket/prefix` (same key layout under
+# the prefix). The SQLite catalog lives at the store root (for S3: in the spool).
 STORE_URI = "./data"
 # Records per article shard (articles/YYYY/MM/DD/<crawl-id>-<serial>.jsonl.gz).
 STORE_SHARD_MAX_RECORDS = 10_000
+
+# -- S3 storage (STORE_URI = s3://...) ----------------------------------------------------
+# Credentials come only from boto3's standard chain (AWS_* variables, AWS_PROFILE,
+# ~/.aws/credentials, instance roles), never from settings.
+# Files are written into this local spool and uploaded once closed; the catalog (the
+# ledger of what is still pending) lives here too. "" = $XDG_STATE_HOME/crawler/spool/
+# <bucket>/<prefix>, i.e. ~/.local/state/...: found from any working directory.
+STORE_SPOOL_DIR = ""
+STORE_S3_ENDPOINT_URL = ""  # S3-compatible stores (MinIO, Ceph, R2, ...); "" = AWS
+STORE_S3_REGION = ""  # "" = from the credential chain's config (AWS_DEFAULT_REGION, ...)
+STORE_S3_ADDRESSING_STYLE = "auto"  # "path" for stores without bucket subdomains
+# True: send and check checksums only where the API requires them (botocore
+# request_checksum_calculation / response_checksum_validation = "when_required");
+# some S3-compatible stores reject the CRC32 checksums botocore sends by default.
+STORE_S3_CHECKSUMS_WHEN_REQUIRED = False
+# Files above this size go up in multipart uploads with parts this big (S3 minimum 5 MiB).
+STORE_S3_PART_SIZE = 64 * 1024 * 1024
+STORE_S3_CONCURRENCY = 4  # parallel part uploads per file
+STORE_S3_MAX_BANDWIDTH = 0  # bytes/s for uploads; 0 = unlimited
+# False: a file's spool copy is deleted once its upload is verified (size and sha256 in
+# S3, marked in the ledger), so the spool does not grow with the archive; reextract
+# reads WARC records from S3 with ranged GETs. True: keep a full local copy as well.
+STORE_S3_KEEP_LOCAL = False
+STORE_S3_CONNECT_TIMEOUT = 10.0  # seconds
+STORE_S3_READ_TIMEOUT = 60.0  # seconds
+STORE_S3_MAX_ATTEMPTS = 3  # per request, botocore's "standard" retry mode
+# After S3 failed as a whole (unreachable, credentials, no bucket), files closed in the
+# next this-many seconds are left pending without trying; the run's end tries once more.
+STORE_S3_RETRY_AFTER = 60.0
 
 # -- WARC capture ----------------------------------------------------------------------
 WARC_ENABLED = True

@@ -23,7 +23,7 @@ import scrapy
 from scrapy import signals
 from scrapy.http import HtmlResponse
 
-from crawler.capture.warc_reader import read_record_at
+from crawler.capture.warc_reader import parse_record_member
 from crawler.discovery.feeds import Entry, parse_feed
 from crawler.discovery.safe_xml import XmlTooLarge
 from crawler.discovery.sitemaps import USUAL_PATHS, parse_sitemap, robots_sitemaps
@@ -237,8 +237,9 @@ class SiteSpider(scrapy.Spider):
         last = self.catalog.last_full_capture(response.url) if previous else None
         if last is None:
             return b"", response
-        record = read_record_at(self.run.store.path(last["warc_file"]), last["warc_offset"],
-                                last["warc_length"])
+        # From the spool/local copy, or a ranged GET once an S3 store dropped it.
+        record = parse_record_member(self.run.store.read_range(
+            last["warc_file"], last["warc_offset"], last["warc_length"]))
         body = record.content_stream().read(self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
         ctype = record.http_headers.get_header("Content-Type") or "text/html"
         rebuilt = HtmlResponse(response.url, body=body, headers={"Content-Type": ctype},

@@ -284,7 +284,7 @@ def test_all_good_run_exits_zero_and_reads_stdin(site, tmp_path):
 @pytest.mark.parametrize("args, message", [
     ([], "no URLs given"),
     (["--input", "/nonexistent/urls.txt"], "cannot read --input"),
-    (["http://x.invalid/", "--store", "s3://bucket/p"], "S3 storage is not available"),
+    (["http://x.invalid/", "--store", "s3://B_ucket/p"], "is not an S3 bucket name"),
     (["http://x.invalid/", "--store", "ftp://host/dir"], "unsupported scheme"),
 ])
 def test_usage_errors_exit_2(tmp_path, args, message):

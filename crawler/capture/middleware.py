@@ -10,15 +10,13 @@ request record carries the headers that were really sent.
 WARC writes happen on one dedicated thread (zlib and hashlib release the GIL), so
 compression overlaps with downloading instead of stalling the reactor. A closed file is
 CDXJ-indexed on a third thread (about 15 s per GiB: on the writer thread it would hold
-up every capture that long), then registered with the run (catalog, manifest) back on
-the reactor thread, which owns the SQLite catalog.
+up every capture that long); the run registers both files on the reactor thread.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import queue
 import socket
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -100,10 +98,6 @@ class WarcCaptureMiddleware:
         )
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-writer")
         self._indexer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-index")
-        # (kind, key, size, sha256, records) of closed files waiting to be registered;
-        # None for a failed indexing
-        self._closed: queue.SimpleQueue[tuple | None] = queue.SimpleQueue()
-        self._closing = False
         self.run.on_close(self.close)
 
     @classmethod
@@ -162,42 +156,24 @@ class WarcCaptureMiddleware:
 
     def _warc_closed(self, closed: ClosedFile) -> None:
         """Writer callback (writer thread on rotation, reactor thread at the end)."""
-        self._to_register(("warc", closed.key, closed.size, closed.sha256, closed.records))
         self._indexer.submit(self._index, closed)
 
     def _index(self, closed: ClosedFile) -> None:
-        """On the index thread."""
+        """On the index thread: index, then register the WARC and its index (in that
+        order: registering may upload the WARC and drop its spool copy, S3 store).
+        `ArchiveRun.file_closed` hands calls from other threads to the reactor thread."""
+        index = None
         try:
             index = index_warc(self.run.store, closed.key)
         except Exception as exc:  # noqa: BLE001 - the WARC itself is fine; report and go on
             logger.error("CDXJ indexing of %s failed: %s: %s", closed.key,
                          type(exc).__name__, exc)
-            self._to_register(None)
-            return
-        self._to_register(("cdxj", index.key, index.size, index.sha256, index.lines))
-
-    def _to_register(self, entry: tuple | None) -> None:
-        # The catalog belongs to the reactor thread: queue, and let the reactor drain.
-        self._closed.put(entry)
-        if not self._closing:
-            from twisted.internet import reactor
-
-            reactor.callFromThread(self._register_closed)
-
-    def _register_closed(self) -> None:
-        while True:
-            try:
-                entry = self._closed.get_nowait()
-            except queue.Empty:
-                return
-            if entry is None:
-                self.stats.inc_value("warc/index_errors")
-            else:
-                self.run.file_closed(*entry)
+            self.stats.inc_value("warc/index_errors")
+        self.run.file_closed("warc", closed.key, closed.size, closed.sha256, closed.records)
+        if index is not None:
+            self.run.file_closed("cdxj", index.key, index.size, index.sha256, index.lines)
 
     def close(self) -> None:
-        self._closing = True
         self._thread.shutdown(wait=True)
         self.writer.close()
         self._indexer.shutdown(wait=True)
-        self._register_closed()

@@ -69,6 +69,12 @@ def read_record_at(path: str | Path, offset: int, length: int):
     with open(path, "rb") as fh:
         fh.seek(offset)
         member = fh.read(length)
+    return parse_record_member(member)
+
+
+def parse_record_member(member: bytes):
+    """One WARC record from its gzip member (the bytes a `warc` pointer names, read
+    locally or with a ranged GET from S3)."""
     raw = gzip.decompress(member)
     return ArcWarcRecordLoader().parse_record_stream(io.BufferedReader(io.BytesIO(raw)))
 

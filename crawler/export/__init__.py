@@ -10,6 +10,7 @@ See `selection` for what is selected and `destination` for the layout and waterm
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -18,6 +19,8 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from crawler.export.destination import MANIFEST, DestinationError, LocalPublisher
 from crawler.export.formats import PartWriter
@@ -74,12 +77,15 @@ def iter_records(store: LocalStore, rows: list[dict]) -> Iterator[dict]:
         by_shard.setdefault(row["shard"], []).append(row)
     for shard, shard_rows in by_shard.items():
         wanted = {(r["id"], r["version"], r["fetched_at"], r["crawl_id"]) for r in shard_rows}
-        path = store.path(shard)
-        if not path.is_file():
-            raise ExportError(f"the catalog places {len(wanted)} record(s) in {shard}, "
-                              "which is not in the store")
         try:
-            with gzip.open(path, "rt", encoding="utf-8") as fh:
+            raw = store.open_read(shard)  # the file, or (S3 store) a streamed GET
+        except FileNotFoundError:
+            raise ExportError(f"the catalog places {len(wanted)} record(s) in {shard}, "
+                              "which is not in the store") from None
+        except (OSError, BotoCoreError, ClientError) as exc:
+            raise ExportError(f"cannot read shard {shard}: {exc}") from exc
+        try:
+            with contextlib.closing(raw), gzip.open(raw, "rt", encoding="utf-8") as fh:
                 for line in fh:
                     record = json.loads(line)
                     key = (record.get("id"), record.get("version"), record.get("fetched_at"),
@@ -87,7 +93,7 @@ def iter_records(store: LocalStore, rows: list[dict]) -> Iterator[dict]:
                     if key in wanted:
                         wanted.discard(key)
                         yield record
-        except (OSError, EOFError, zlib.error, ValueError) as exc:
+        except (OSError, EOFError, zlib.error, ValueError, BotoCoreError, ClientError) as exc:
             raise ExportError(f"cannot read shard {shard}: {exc}") from exc
         if wanted:
             raise ExportError(f"{len(wanted)} record(s) the catalog places in {shard} "

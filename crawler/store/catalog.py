@@ -73,6 +73,20 @@ CREATE TABLE IF NOT EXISTS site_articles (
     article_id TEXT NOT NULL,
     PRIMARY KEY (site, article_id)
 ) WITHOUT ROWID;
+-- the upload ledger of an S3 store (the catalog lives in its local spool directory):
+-- a row per closed file; `uploaded_at` is set only once the object was verified in S3
+CREATE TABLE IF NOT EXISTS uploads (
+    target      TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    sha256      TEXT NOT NULL,
+    queued_at   TEXT NOT NULL,
+    uploaded_at TEXT,
+    etag        TEXT,
+    last_error  TEXT,
+    PRIMARY KEY (target, key)
+);
 CREATE TABLE IF NOT EXISTS runs (
     crawl_id    TEXT PRIMARY KEY,
     command     TEXT,
@@ -205,6 +219,51 @@ class Catalog:
             "UPDATE runs SET finished_at=?, report=? WHERE crawl_id=?",
             (finished_at, json.dumps(report, sort_keys=True), crawl_id),
         )
+
+    # -- upload ledger (S3 stores) ----------------------------------------------------------
+
+    def queue_upload(self, *, target: str, key: str, kind: str, size: int, sha256: str,
+                     queued_at: str) -> None:
+        """Record a closed file as pending upload to `target` (s3://bucket/prefix). A key
+        already uploaded with the same sha256 stays uploaded; other content makes it
+        pending again (its upload will then meet the write-once check)."""
+        self.db.execute(
+            "INSERT INTO uploads (target, key, kind, size, sha256, queued_at) "
+            "VALUES (?,?,?,?,?,?) ON CONFLICT (target, key) DO UPDATE SET "
+            "kind=excluded.kind, size=excluded.size, queued_at=excluded.queued_at, "
+            "uploaded_at=CASE WHEN uploads.sha256=excluded.sha256 "
+            "THEN uploads.uploaded_at END, "
+            "etag=CASE WHEN uploads.sha256=excluded.sha256 THEN uploads.etag END, "
+            "sha256=excluded.sha256, last_error=NULL",
+            (target, key, kind, size, sha256, queued_at),
+        )
+
+    def pending_uploads(self, target: str) -> list[dict]:
+        cur = self.db.execute(
+            "SELECT key, kind, size, sha256, last_error FROM uploads "
+            "WHERE target=? AND uploaded_at IS NULL ORDER BY queued_at, key", (target,))
+        cols = [c[0] for c in cur.description]
+        return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]
+
+    def upload_keys(self, target: str) -> set[str]:
+        return {k for (k,) in self.db.execute("SELECT key FROM uploads WHERE target=?",
+                                              (target,))}
+
+    def upload_entry(self, target: str, key: str) -> dict | None:
+        cur = self.db.execute("SELECT * FROM uploads WHERE target=? AND key=?", (target, key))
+        row = cur.fetchone()
+        return dict(zip([c[0] for c in cur.description], row, strict=True)) if row else None
+
+    def mark_uploaded(self, *, target: str, key: str, sha256: str, etag: str,
+                      uploaded_at: str) -> None:
+        # Guarded by sha256: a newer, different file under the key stays pending.
+        self.db.execute(
+            "UPDATE uploads SET uploaded_at=?, etag=?, last_error=NULL "
+            "WHERE target=? AND key=? AND sha256=?", (uploaded_at, etag, target, key, sha256))
+
+    def note_upload_error(self, *, target: str, key: str, error: str) -> None:
+        self.db.execute("UPDATE uploads SET last_error=? WHERE target=? AND key=? "
+                        "AND uploaded_at IS NULL", (error, target, key))
 
     # -- paragraph statistics for learned repeats ----------------------------------------
 

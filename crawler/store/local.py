@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 OPEN_SUFFIX = ".open"
 
@@ -52,6 +53,16 @@ class LocalStore:
         _fsync_dir(final.parent)
         return final
 
+    def open_read(self, key: str) -> BinaryIO:
+        """`key` opened for reading, binary (a whole shard or WARC file)."""
+        return open(self.root / key, "rb")
+
+    def read_range(self, key: str, offset: int, length: int) -> bytes:
+        """`length` bytes at `offset` of `key` (one WARC record by its pointer)."""
+        with open(self.root / key, "rb") as fh:
+            fh.seek(offset)
+            return fh.read(length)
+
     def open_files(self, folder: str) -> list[Path]:
         """Every `*.open` file below `folder` (left behind by a crashed writer)."""
         base = self.root / folder
@@ -62,6 +73,17 @@ class LocalStore:
     def key_of(self, path: Path) -> str:
         rel = path.relative_to(self.root).as_posix()
         return rel[: -len(OPEN_SUFFIX)] if rel.endswith(OPEN_SUFFIX) else rel
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a whole file, read in 1 MiB blocks."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _fsync_dir(folder: Path) -> None:

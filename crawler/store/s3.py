@@ -1,0 +1,457 @@
+"""S3 storage (`s3://bucket/prefix`): a local spool directory plus a verified uploader.
+
+Every writer (WARC files, article shards, run manifests, the catalog) writes into the
+spool exactly as into a local store, under the same keys. A file is uploaded once it
+is closed, to `<prefix>/<key>`:
+
+- write-once: `IfNoneMatch: *` on PutObject / CompleteMultipartUpload, so an object is
+  never overwritten; a 412 is followed by a HEAD, and the same size and sha256 there
+  count as success (a retry of an upload whose response was lost, or a racing uploader);
+- our own SHA-256 of the file goes into the object's metadata (`x-amz-meta-sha256`);
+- verified: after the upload a HEAD must show our size and sha256 before the file is
+  marked uploaded in the catalog's `uploads` ledger and (unless STORE_S3_KEEP_LOCAL)
+  its spool copy is deleted. Nothing is marked uploaded that is not in S3.
+
+If S3 cannot be reached, files stay in the spool and pending in the ledger; the next run
+or `crawler upload` uploads them. Credentials come only from boto3's standard chain and
+botocore's loggers are held at WARNING (its DEBUG output prints signed headers).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from crawler.store.catalog import Catalog
+from crawler.store.local import OPEN_SUFFIX, LocalStore, sha256_file
+
+logger = logging.getLogger(__name__)
+
+# botocore logs request headers (the Authorization signature, the access key id) at
+# DEBUG; these loggers never go below WARNING, whatever LOG_LEVEL says.
+QUIET_LOGGERS = ("botocore", "boto3", "s3transfer", "urllib3")
+MIN_PART_SIZE = 5 * 1024 * 1024  # S3's minimum multipart part size
+
+
+class S3StoreError(ValueError):
+    """An S3 setting cannot be used; the message says what to write instead."""
+
+
+@dataclass(frozen=True)
+class S3Options:
+    """The STORE_S3_* settings (defaults and comments in settings/__init__.py)."""
+
+    endpoint_url: str | None = None
+    region: str | None = None
+    addressing_style: str = "auto"
+    checksums_when_required: bool = False
+    part_size: int = 64 * 1024 * 1024
+    concurrency: int = 4
+    max_bandwidth: int | None = None
+    keep_local: bool = False
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    max_attempts: int = 3
+    retry_after: float = 60.0
+
+    @classmethod
+    def from_settings(cls, settings) -> S3Options:
+        if settings is None:
+            return cls()
+        endpoint = (settings.get("STORE_S3_ENDPOINT_URL") or "").strip() or None
+        if endpoint and not endpoint.startswith(("http://", "https://")):
+            raise S3StoreError(f"S3 endpoint URL {endpoint!r} must start with http:// or "
+                               "https://, e.g. http://127.0.0.1:9000")
+        part_size = settings.getint("STORE_S3_PART_SIZE", cls.part_size)
+        if part_size < MIN_PART_SIZE:
+            raise S3StoreError(f"STORE_S3_PART_SIZE={part_size} is below S3's minimum part "
+                               f"size of {MIN_PART_SIZE} bytes (5 MiB)")
+        style = settings.get("STORE_S3_ADDRESSING_STYLE") or "auto"
+        if style not in ("auto", "path", "virtual"):
+            raise S3StoreError(f"STORE_S3_ADDRESSING_STYLE={style!r}: use auto, path or "
+                               "virtual")
+        return cls(
+            endpoint_url=endpoint,
+            region=settings.get("STORE_S3_REGION") or None,
+            addressing_style=style,
+            checksums_when_required=settings.getbool("STORE_S3_CHECKSUMS_WHEN_REQUIRED"),
+            part_size=part_size,
+            concurrency=max(1, settings.getint("STORE_S3_CONCURRENCY", cls.concurrency)),
+            max_bandwidth=settings.getint("STORE_S3_MAX_BANDWIDTH", 0) or None,
+            keep_local=settings.getbool("STORE_S3_KEEP_LOCAL", cls.keep_local),
+            connect_timeout=settings.getfloat("STORE_S3_CONNECT_TIMEOUT",
+                                              cls.connect_timeout),
+            read_timeout=settings.getfloat("STORE_S3_READ_TIMEOUT", cls.read_timeout),
+            max_attempts=max(1, settings.getint("STORE_S3_MAX_ATTEMPTS", cls.max_attempts)),
+            retry_after=settings.getfloat("STORE_S3_RETRY_AFTER", cls.retry_after),
+        )
+
+
+def default_spool_dir(bucket: str, prefix: str) -> Path:
+    """$XDG_STATE_HOME/crawler/spool/<bucket>/<prefix> (~/.local/state/... by default):
+    the same place from any working directory, so pending files are always found, and
+    not a cache folder, which cleaners may empty while it holds files not yet in S3."""
+    base = os.environ.get("XDG_STATE_HOME") or "~/.local/state"
+    return Path(base).expanduser() / "crawler" / "spool" / bucket / prefix
+
+
+class S3Store(LocalStore):
+    """A LocalStore rooted at the spool directory, whose files belong in S3."""
+
+    def __init__(self, bucket: str, prefix: str, spool_dir: str | os.PathLike[str],
+                 options: S3Options) -> None:
+        super().__init__(spool_dir)
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.options = options
+        self._client = None
+        self._client_lock = threading.Lock()
+
+    @property
+    def uri(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}" if self.prefix else f"s3://{self.bucket}"
+
+    @property
+    def spool_uri(self) -> str:
+        return self.root.as_uri()
+
+    def object_key(self, key: str) -> str:
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def retry_hint(self) -> str:
+        """The command that uploads what is pending, with the flags this store needs."""
+        cmd = f"crawler upload --store {self.uri}"
+        if self.options.endpoint_url:
+            cmd += f" --s3-endpoint-url {self.options.endpoint_url}"
+        return cmd
+
+    def client(self):
+        """One boto3 S3 client per store (clients are thread-safe), standard credential
+        chain, bounded timeouts and retries."""
+        with self._client_lock:
+            if self._client is None:
+                self._client = _make_client(self.options)
+            return self._client
+
+    def open_read(self, key: str):
+        """`key` for reading: the spool copy while there is one, else a streamed GET."""
+        if self.path(key).exists():
+            return super().open_read(key)
+        return self.client().get_object(Bucket=self.bucket,
+                                        Key=self.object_key(key))["Body"]
+
+    def read_range(self, key: str, offset: int, length: int) -> bytes:
+        """`length` bytes at `offset` of `key`: from the spool copy while there is one,
+        else one ranged GET."""
+        path = self.path(key)
+        if path.exists():
+            return super().read_range(key, offset, length)
+        resp = self.client().get_object(Bucket=self.bucket, Key=self.object_key(key),
+                                        Range=f"bytes={offset}-{offset + length - 1}")
+        return resp["Body"].read()
+
+
+def _make_client(options: S3Options):
+    import boto3
+    from botocore.config import Config
+
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    when = "when_required" if options.checksums_when_required else "when_supported"
+    config = Config(
+        connect_timeout=options.connect_timeout,
+        read_timeout=options.read_timeout,
+        retries={"max_attempts": options.max_attempts, "mode": "standard"},
+        max_pool_connections=max(10, options.concurrency * 2),
+        request_checksum_calculation=when,
+        response_checksum_validation=when,
+        s3={"addressing_style": options.addressing_style},
+    )
+    client = boto3.session.Session().client(
+        "s3", endpoint_url=options.endpoint_url, region_name=options.region, config=config)
+    # s3transfer does not pass IfNoneMatch through (not in its allowed upload args), so
+    # the write-once condition is added to the two calls that create an object.
+    client.meta.events.register("provide-client-params.s3.PutObject", _if_none_match)
+    client.meta.events.register("provide-client-params.s3.CompleteMultipartUpload",
+                                _if_none_match)
+    return client
+
+
+def _if_none_match(params, **_kwargs) -> None:
+    params["IfNoneMatch"] = "*"
+
+
+# -- uploading ----------------------------------------------------------------------------
+
+class UploadConflict(Exception):
+    """The key already holds different content in S3; it is never overwritten."""
+
+
+class UploadVerifyError(Exception):
+    """After the upload, the object's size or sha256 is not ours."""
+
+
+@dataclass
+class UploadResult:
+    key: str
+    ok: bool
+    already_there: bool = False  # found in S3 with the same sha256 (412 on our write)
+    error: str | None = None
+    s3_unavailable: bool = False  # the failure is S3's (unreachable, auth, bucket), not the file's
+
+
+def _utcnow() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _error_code(exc) -> str:
+    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+
+
+# Codes that say S3 (or our access to it) is failing as a whole: no point trying the next file.
+_UNAVAILABLE_CODES = {
+    "NoSuchBucket", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch",
+    "ExpiredToken", "InvalidToken", "InternalError", "ServiceUnavailable", "SlowDown",
+    "RequestTimeout", "500", "502", "503", "504",
+}
+
+
+def describe_error(exc: BaseException) -> tuple[str, bool]:
+    """(a message for the user, whether S3 as a whole is unavailable)."""
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        HTTPClientError,
+        NoCredentialsError,
+        PartialCredentialsError,
+    )
+    from botocore.exceptions import ConnectionError as S3ConnectionError
+
+    if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
+        return (f"no usable AWS credentials ({exc}); set them the standard boto3 way "
+                "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ~/.aws/credentials, "
+                "an instance role)"), True
+    if isinstance(exc, (S3ConnectionError, HTTPClientError)):
+        return f"S3 unreachable: {exc}", True
+    if isinstance(exc, ClientError):
+        code = _error_code(exc)
+        message = exc.response.get("Error", {}).get("Message") or str(exc)
+        return f"S3 error {code}: {message}", code in _UNAVAILABLE_CODES
+    if isinstance(exc, (UploadConflict, UploadVerifyError)):
+        return str(exc), False
+    if isinstance(exc, BotoCoreError):
+        return f"S3 client error: {exc}", True
+    if isinstance(exc, OSError):
+        return f"cannot read the spool copy: {exc}", False
+    return f"{type(exc).__name__}: {exc}", False
+
+
+class S3Uploader:
+    """Uploads closed spool files to S3 and keeps the ledger (the catalog's `uploads`).
+
+    Thread-safe for several uploader threads: each thread uses its own catalog
+    connection (SQLite WAL), the boto3 client is shared."""
+
+    def __init__(self, store: S3Store) -> None:
+        self.store = store
+        self.target = store.uri
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self.unavailable_until = 0.0  # monotonic time; skip S3 until then
+        self.last_error: str | None = None
+
+    def _catalog(self) -> Catalog:
+        cat = getattr(self._local, "catalog", None)
+        if cat is None:
+            cat = self._local.catalog = Catalog(self.store.path("catalog.sqlite"))
+        return cat
+
+    def close_thread_catalog(self) -> None:
+        cat = getattr(self._local, "catalog", None)
+        if cat is not None:
+            cat.close()
+            self._local.catalog = None
+
+    def pending(self) -> list[dict]:
+        return self._catalog().pending_uploads(self.target)
+
+    @property
+    def s3_available(self) -> bool:
+        return time.monotonic() >= self.unavailable_until
+
+    def retry_now(self) -> None:
+        """Forget that S3 failed: the next upload tries again (a probe)."""
+        self.unavailable_until = 0.0
+
+    def upload(self, key: str) -> UploadResult:
+        """Upload one ledgered file, verify it, mark it uploaded, drop the spool copy."""
+        entry = self._catalog().upload_entry(self.target, key)
+        if entry is None:
+            return UploadResult(key, False, error="not in the upload ledger")
+        if entry["uploaded_at"]:
+            return UploadResult(key, True, already_there=True)
+        if not self.s3_available:
+            error = f"not tried: {self.last_error}"
+            self._catalog().note_upload_error(target=self.target, key=key, error=error)
+            return UploadResult(key, False, error=error, s3_unavailable=True)
+        try:
+            already, etag = self._put_verified(key, entry["size"], entry["sha256"])
+        except Exception as exc:  # noqa: BLE001 - every failure leaves the file pending
+            message, unavailable = describe_error(exc)
+            self._catalog().note_upload_error(target=self.target, key=key, error=message)
+            if unavailable:
+                with self._lock:
+                    self.last_error = message
+                    self.unavailable_until = time.monotonic() + self.store.options.retry_after
+            logger.warning("upload of %s to %s failed: %s", key, self.target, message)
+            return UploadResult(key, False, error=message, s3_unavailable=unavailable)
+        self._catalog().mark_uploaded(target=self.target, key=key, sha256=entry["sha256"],
+                                      etag=etag, uploaded_at=_utcnow())
+        if not self.store.options.keep_local:
+            # Only now: the object is verified and the ledger says so.
+            self.store.path(key).unlink(missing_ok=True)
+        return UploadResult(key, True, already_there=already)
+
+    def adopt_unledgered(self) -> list[str]:
+        """Ledger complete spool files the ledger does not know: a process killed after
+        publishing a file but before recording it would otherwise strand it locally."""
+        known = self._catalog().upload_keys(self.target)
+        adopted = []
+        for folder, kind in (("warc", "warc"), ("articles", "articles"), ("runs", "manifest")):
+            base = self.store.path(folder)
+            if not base.is_dir():
+                continue
+            for path in sorted(base.rglob("*")):
+                key = path.relative_to(self.store.root).as_posix()
+                if key in known or not path.is_file() or \
+                        path.name.endswith((OPEN_SUFFIX, ".tmp")):
+                    continue
+                self._catalog().queue_upload(target=self.target, key=key, kind=kind,
+                                             size=path.stat().st_size,
+                                             sha256=sha256_file(path), queued_at=_utcnow())
+                adopted.append(key)
+        if adopted:
+            logger.warning("%d spool files were not in the upload ledger (a killed run?); "
+                           "queued for upload: %s", len(adopted), ", ".join(adopted))
+        return adopted
+
+    def upload_pending(self) -> list[UploadResult]:
+        """Every pending file of this target, oldest first. S3 is probed again even if it
+        failed a moment ago; after the first S3-wide failure the rest are not tried."""
+        self.retry_now()
+        return [self.upload(entry["key"]) for entry in self.pending()]
+
+    def _put_verified(self, key: str, size: int, sha256: str) -> tuple[bool, str]:
+        """(whether the object was already there, its ETag) or an exception."""
+        from boto3.s3.transfer import TransferConfig, create_transfer_manager
+        from botocore.exceptions import ClientError
+
+        path = self.store.path(key)
+        actual = path.stat().st_size  # a missing spool copy raises: nothing to upload
+        if actual != size:
+            raise UploadVerifyError(f"spool copy {path} has {actual} bytes, the ledger "
+                                    f"{size}; not uploaded")
+        client = self.store.client()
+        opts = self.store.options
+        config = TransferConfig(multipart_threshold=opts.part_size,
+                                multipart_chunksize=opts.part_size,
+                                max_concurrency=opts.concurrency,
+                                max_bandwidth=opts.max_bandwidth)
+        obj = self.store.object_key(key)
+        extra = {"Metadata": {"sha256": sha256}, "ContentType": _content_type(key)}
+        already = False
+        for attempt in range(3):
+            try:
+                # create_transfer_manager, not client.upload_file: the latter wraps the
+                # ClientError into a message and the 412 could not be told apart.
+                with create_transfer_manager(client, config) as manager:
+                    manager.upload(str(path), self.store.bucket, obj,
+                                   extra_args=dict(extra)).result()
+                break
+            except ClientError as exc:
+                code = _error_code(exc)
+                if code in ("PreconditionFailed", "412"):
+                    already = True  # someone wrote the key: is it our content?
+                    break
+                if code == "ConditionalRequestConflict" and attempt < 2:
+                    time.sleep(1 + attempt)  # a racing conditional write is in flight
+                    continue
+                raise
+        head = client.head_object(Bucket=self.store.bucket, Key=obj)
+        their_size = head.get("ContentLength")
+        their_sha = (head.get("Metadata") or {}).get("sha256")
+        if their_size != size or their_sha != sha256:
+            where = f"s3://{self.store.bucket}/{obj}"
+            if already:
+                raise UploadConflict(
+                    f"{where} already exists with different content (size {their_size}, "
+                    f"sha256 {their_sha or 'not recorded'}; ours: size {size}, sha256 "
+                    f"{sha256}); keys are write-once, so it was not overwritten and the "
+                    f"spool copy {path} is kept")
+            raise UploadVerifyError(f"{where} after upload has size {their_size}, sha256 "
+                                    f"{their_sha}; expected {size}, {sha256}")
+        return already, str(head.get("ETag", "")).strip('"')
+
+
+def _content_type(key: str) -> str:
+    if key.endswith(".json"):
+        return "application/json"
+    if key.endswith(".gz"):
+        # Not Content-Encoding: gzip, which clients undo on download and WARC offsets
+        # (and range reads) refer to the compressed bytes.
+        return "application/gzip"
+    return "application/octet-stream"
+
+
+class BackgroundUploads:
+    """One uploader thread fed by a queue: files upload while the crawl goes on, off
+    the Scrapy reactor. `drain()` waits for what was submitted."""
+
+    def __init__(self, uploader: S3Uploader) -> None:
+        self.uploader = uploader
+        self.results: list[UploadResult] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._work, name="s3-upload", daemon=True)
+        self._thread.start()
+
+    def submit(self, key: str) -> None:
+        self._queue.put(key)
+
+    def drain(self) -> None:
+        self._queue.join()
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=60)
+
+    def _work(self) -> None:
+        outage = False
+        try:
+            while True:
+                key = self._queue.get()
+                try:
+                    if key is None:
+                        return
+                    result = self.uploader.upload(key)
+                    self.results.append(result)
+                    if result.s3_unavailable:
+                        outage = True
+                    elif result.ok and outage:
+                        # S3 is back: catch up on what the outage left pending now,
+                        # not only at the end of the run.
+                        outage = False
+                        for entry in self.uploader.pending():
+                            self._queue.put(entry["key"])
+                except Exception as exc:  # noqa: BLE001 - the thread must keep serving
+                    logger.error("uploader: %s: %s", key, exc)
+                    self.results.append(UploadResult(key, False, error=str(exc)))
+                finally:
+                    self._queue.task_done()
+        finally:
+            self.uploader.close_thread_catalog()
