@@ -198,6 +198,9 @@ def _wacz_path(value: str | None) -> str | None:
 # -- export -----------------------------------------------------------------------------
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from boto3.exceptions import Boto3Error  # S3UploadFailedError from upload_file
+    from botocore.exceptions import BotoCoreError, ClientError
+
     from crawler.export import ExportError, export
     from crawler.export.destination import DestinationError, open_destination
     from crawler.export.formats import FormatUnavailable, arrow_schema
@@ -225,7 +228,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             until=parse_time_bound(args.until, flag="--until") if args.until else None,
             site=args.site.lower().strip(".") if args.site else None,
             all_versions=args.all_versions)
-        publisher = open_destination(args.to) if args.to else None
+        publisher = open_destination(args.to, settings) if args.to else None
         if args.format == "parquet":
             arrow_schema()  # fails early, before any work, when pyarrow is missing
     except (StoreURIError, SelectionError, DestinationError, FormatUnavailable) as exc:
@@ -244,6 +247,10 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from exc
         except ExportError as exc:
             print(f"crawler export: failed, nothing published: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        except (Boto3Error, BotoCoreError, ClientError) as exc:
+            print(f"crawler export: cannot write to {args.to}: {exc} (an export folder "
+                  "without manifest.json is incomplete and is ignored)", file=sys.stderr)
             return EXIT_FAILED
         waiting = (f"; {result.pending} record(s) wait in shards still being written"
                    if result.pending else "")
@@ -587,8 +594,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",
                    help="any other setting, e.g. -s STORE_S3_MAX_ATTEMPTS=3")
     p.add_argument("--to", metavar="DIR",
-                   help="destination folder (or file:///dir); each export is a sub-folder "
-                        "with part files and manifest.json")
+                   help="destination folder, file:///dir or s3://bucket/prefix (with the "
+                        "STORE_S3_* settings); each export is a sub-folder with part files "
+                        "and manifest.json")
     p.add_argument("--since", help="fetched at or after: ISO date/time or age (2d, 12h)")
     p.add_argument("--until", help="fetched before: ISO date/time or age (2d, 12h)")
     p.add_argument("--site", help="only this host (and its subdomains)")

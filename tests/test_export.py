@@ -255,7 +255,8 @@ print(json.dumps([sorted((r["id"], r["version"], r["warc"]["offset"], len(r["aut
 
 def test_user_errors_are_clear_and_publish_nothing(store, tmp_path):
     cases = [
-        (["--to", "s3://bucket/feed"], "not available in this build"),
+        (["--to", "s3:///feed"], "names no bucket"),
+        (["--to", "s3://bucket/feed", "--s3-endpoint-url", "ftp://x"], "must start with http"),
         (["--to", str(tmp_path / "x"), "--since", "last tuesday"], "is not a date"),
         (["--to", str(tmp_path / "x"), "--incremental", "--until", "2d"], "--until"),
         (["--since", "2d"], "--to DIR"),

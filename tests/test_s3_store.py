@@ -198,6 +198,35 @@ def test_export_and_wacz_read_from_s3_once_the_spool_is_empty(archived_to_s3, mo
     assert inside == {"archive/" + r["warc"]["filename"].rsplit("/", 1)[-1] for r in records}
 
 
+def test_incremental_export_to_an_s3_destination(archived_to_s3, moto, tmp_path):
+    bucket, spool = archived_to_s3["bucket"], archived_to_s3["spool"]
+    moto.create_bucket("feeds")
+    args = ["export", *store_args(moto, bucket, spool), "--to", "s3://feeds/daily",
+            "--incremental", "--format", "parquet"]
+    first = cli(*args)
+    assert first.returncode == 0, first.stdout + first.stderr
+    again = cli(*args)
+    assert again.returncode == 0 and "nothing new" in again.stdout, again.stdout + again.stderr
+    stored = objects(moto, "feeds")
+    (manifest_key,) = [k for k in stored if k.endswith("/manifest.json")]
+    assert manifest_key.startswith("daily/") and manifest_key.count("/") == 2
+    manifest = json.loads(get_bytes(moto, "feeds", manifest_key))
+    folder = manifest_key.rsplit("/", 1)[0]
+    assert set(stored) == {manifest_key} | {f"{folder}/{f['name']}" for f in manifest["files"]}
+    import pyarrow.parquet as pq
+
+    rows = 0
+    for entry in manifest["files"]:
+        data = get_bytes(moto, "feeds", f"{folder}/{entry['name']}")
+        assert sha256(data) == entry["sha256"] == stored[f"{folder}/{entry['name']}"]["sha256"]
+        rows += pq.read_table(io.BytesIO(data)).num_rows
+    assert rows == manifest["record_count"] > 0
+    # the destination's bucket must exist: a clear failure, nothing half-claimed
+    missing = cli("export", *store_args(moto, bucket, spool), "--to", "s3://no-such-bucket/x")
+    assert missing.returncode == 1 and "cannot write to s3://no-such-bucket/x" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+
 def test_warc_read_back_from_s3(archived_to_s3, moto):
     bucket = archived_to_s3["bucket"]
     targets = set()

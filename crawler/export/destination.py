@@ -8,14 +8,20 @@ Layout of a destination: one folder per export, `<DIR>/<export-id>/part-NNNNN.js
 The incremental watermark lives in the destination: each manifest records the catalog
 `articles.seq` range it covers, so the next `--incremental` export to the same place
 continues after the highest one, and a destination that was wiped starts again from the
-beginning. Only local directories for now; `s3://` is refused with a clear message.
+beginning.
+
+Destinations: a local folder (staging inside it, published by renames) or
+`s3://bucket/prefix` (staging in a temp folder, published by uploads through the S3
+store's client settings, STORE_S3_*; objects are write-once, like the store's).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -69,15 +75,73 @@ class LocalPublisher:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def open_destination(uri: str) -> LocalPublisher:
+class S3Publisher:
+    """`s3://bucket/prefix`: each export is `<prefix>/<export-id>/...`, manifest last."""
+
+    def __init__(self, bucket: str, prefix: str, options) -> None:
+        from crawler.store.s3 import _make_client
+
+        self.bucket, self.prefix = bucket, prefix.strip("/")
+        self.client = _make_client(options)
+
+    @property
+    def uri(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}" if self.prefix else f"s3://{self.bucket}"
+
+    def _key(self, *parts: str) -> str:
+        return "/".join(p for p in (self.prefix, *parts) if p)
+
+    def manifests(self) -> list[dict]:
+        base = self._key() + "/" if self.prefix else ""
+        found = []
+        for page in self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=base):
+            for obj in page.get("Contents", []):
+                rest = obj["Key"][len(base):]
+                if rest.count("/") == 1 and rest.endswith("/" + MANIFEST):
+                    body = self.client.get_object(Bucket=self.bucket, Key=obj["Key"])["Body"]
+                    try:
+                        found.append(json.loads(body.read()))
+                    except ValueError as exc:
+                        raise DestinationError(f"cannot read s3://{self.bucket}/"
+                                               f"{obj['Key']}: {exc}") from exc
+        return sorted(found, key=lambda m: m.get("export_id", ""))
+
+    def staging_dir(self, export_id: str) -> Path:
+        return Path(tempfile.mkdtemp(prefix=f"export-{export_id}-"))
+
+    def publish(self, export_id: str, staging: Path, names: list[str]) -> str:
+        for name in [*names, MANIFEST]:
+            path = staging / name
+            with open(path, "rb") as fh:
+                digest = hashlib.file_digest(fh, "sha256").hexdigest()
+            # the client adds If-None-Match: * (write-once keys, as in the store)
+            self.client.upload_file(str(path), self.bucket, self._key(export_id, name),
+                                    ExtraArgs={"Metadata": {"sha256": digest}})
+        shutil.rmtree(staging, ignore_errors=True)
+        return f"s3://{self.bucket}/{self._key(export_id)}/"
+
+    def discard(self, staging: Path) -> None:
+        # Parts already uploaded stay without a manifest: an incomplete export, ignored.
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def open_destination(uri: str, settings=None) -> LocalPublisher | S3Publisher:
     if not uri or not uri.strip():
         raise DestinationError("empty export destination; use a folder such as ./export")
     uri = uri.strip()
     parts = urlsplit(uri)
     if parts.scheme == "s3":
-        raise DestinationError(
-            f"export destination {uri!r}: s3:// is not available in this build yet; "
-            "export to a local folder (--to ./export) and copy it")
+        from crawler.store.s3 import S3Options, S3StoreError
+
+        if not parts.netloc:
+            raise DestinationError(f"export destination {uri!r} names no bucket; use "
+                                   "s3://bucket/prefix")
+        try:
+            options = S3Options.from_settings(settings)
+        except S3StoreError as exc:
+            raise DestinationError(str(exc)) from exc
+        return S3Publisher(parts.netloc, parts.path, options)
     if parts.scheme == "file":
         if parts.netloc not in ("", "localhost"):
             raise DestinationError(f"export destination {uri!r} names a remote host; use "
