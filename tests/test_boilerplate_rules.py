@@ -22,7 +22,7 @@ SEED_TITLE = "Video: Syrian Army Repels Major Attack by Idlib Al Qaeda Affiliate
 @pytest.mark.skipif(not SEED.exists(), reason="../shared/seed-article.txt not present")
 def test_seed_lines():
     lines = [ln for ln in SEED.read_text().split("\n") if ln.strip()]
-    kept, removed, authors = apply_generic_rules(lines, SEED_TITLE, [])
+    kept, removed, authors = apply_generic_rules(lines, [SEED_TITLE], [])
     assert kept[0].startswith("Last weekend, the province of Idlib once again")
     assert kept[-1].endswith("and the Assad government.")
     assert len(kept) == 11
@@ -75,7 +75,7 @@ def test_tail_labels_only_after_the_article_ended():
         "It ends here.",
         "Tags: bridge, city",
     ]
-    kept, removed, _ = apply_generic_rules(paragraphs, None, [])
+    kept, removed, _ = apply_generic_rules(paragraphs, [], [])
     # no boilerplate block in the tail: nothing is a label, nothing goes
     assert kept == paragraphs and removed == []
 
