@@ -80,8 +80,9 @@ _KIND_PATTERNS: dict[str, list[str]] = {
         r"\bnot necessarily (reflect|represent) the (views|opinions?|position)\b",
         r"\bsole responsibility of the author",
         r"\bdoes not constitute (\w+ ){0,4}advice\b",
-        r"\binformational purposes only\b", r"\bholds? no positions?\b",
-        r"\bpositions? in any of the (stocks|shares|securities|companies)\b",
+        r"\binformational purposes only\b",
+        r"\bthe authors? (holds?|has|have|had) no (positions?|financial (interests?|ties))\b",
+        r"\bi (hold|have) no (positions?|financial (interests?|ties))\b",
         r"\bwill not be (held )?responsible for any\b", r"^haftungsausschluss\b",
         r"^(offenlegung|transparenzhinweis|interessenkonflikt|interessenkonflikte)\s*:",
         r"\bgibt die meinung de[rs] autor", r"\bn'engage(nt)? que (leur|son|ses) auteur",
@@ -98,9 +99,15 @@ _KIND_PATTERNS: dict[str, list[str]] = {
         r"\bprovisions of \W?fair use\b", r"\bgrants permission to cross-post\b",
         r"\bmay not be (reproduced|republished|redistributed)\b",
         r"\brepublish (this|our) (story|article|piece|content|work)\b",
-        r"\b(licensed|licenced|available|published) under (a|the) creative commons\b",
-        r"\bsteht unter einer creative[- ]commons\b", r"\bsous licence creative commons\b",
-        r"\bbajo (una )?licencia creative commons\b",
+        # Creative Commons notes on the page's own content, not reports of someone's licence
+        r"\bthis (article|story|post|work|site|website|page|content|material)\b.{0,60}\b"
+        r"(is|are) (licensed|licenced|available|published) under (a|the) creative commons\b",
+        r"\b(dieser artikel|dieser beitrag|dieser text|dieses werk|alle inhalte)\b.{0,60}"
+        r"\b(steht|stehen|ist|sind) unter (einer|der) creative[- ]commons",
+        r"\b(cet article|ce contenu|ce texte|cette œuvre)\b.{0,60}\bsous licence creative "
+        r"commons\b",
+        r"\b(este artículo|este contenido|este texto|esta obra)\b.{0,60}\bbajo (una )?"
+        r"licencia creative commons\b",
     ],
     "contact": [
         r"\bfor media inquiries\b", r"\bmedia (contact|inquiries)\s*:", r"\bpress (contact|"
@@ -119,11 +126,11 @@ _KIND_PATTERNS: dict[str, list[str]] = {
         r"voir aussi|lee también|te puede interesar|más información)\s*[:\-–—]",
     ],
     "author_bio": [
-        r"^[A-Z][\w.'-]+( [A-Z][\w.'-]+){1,3} (is|was|has been) (an? |the )?(\w+ ){0,4}("
+        r"^(?-i:[A-Z][\w.'’-]+( [A-Z][\w.'’-]+){1,3}) (is|was|has been) (an? |the )?(\w+ ){0,4}("
         r"reporter|correspondent|writer|editor|journalist|columnist|contributor|freelancer|"
         r"professor|lecturer|researcher|scientist|fellow|president|director|founder|"
         r"chair(man|woman)?|analyst|economist|consultant|author|novelist)s?\b",
-        r"^[A-Z][\w.'-]+( [A-Z][\w.'-]+){1,3} (covers|writes about|reports on)\b",
+        r"^(?-i:[A-Z][\w.'’-]+( [A-Z][\w.'’-]+){1,3}) (covers|writes about|reports on)\b",
         r"\bfollow (him|her|them) on\b", r"\b(receives|has received) funding from\b",
     ],
     "republication": [
@@ -156,8 +163,9 @@ _KIND_PATTERNS: dict[str, list[str]] = {
 # Speed: the stage runs every phrase of every kind over every paragraph of every page, and
 # Python's re cannot skip ahead in a case-insensitive pattern that opens with \b. So each
 # phrase's leading literal text ("donat" for r"\bdonat(e|ing|ion)s?\b") is searched first
-# in the lowercased paragraph, with a plain case-sensitive alternation re scans fast; the
-# phrases run only on a hit. Phrases without a leading literal always run.
+# in the lowercased paragraph (one case-sensitive alternation of all literals, which re
+# scans fast, then `in` for the kind's literals), and a phrase runs only when its literal
+# is there. Phrases without a leading literal always run.
 _REGEX_SYNTAX = set("()[]{}?*+|.^$\\")
 _PLAIN_ALTERNATIVES = re.compile(r"\(((?:[^()\[\]{}?*+.^$\\|]+\|)+[^()\[\]{}?*+.^$\\|]+)\)")
 
@@ -185,32 +193,31 @@ def _lead_literals(pattern: str) -> list[str] | None:
 
 
 class _KindPhrases:
-    """One kind's phrases: an alternation behind a literal prefilter, and the rest."""
+    """One kind's phrases, each behind its leading literal(s), and those without one."""
 
     def __init__(self, patterns: list[str]) -> None:
-        screened, unscreened, literals = [], [], set()
+        self.by_literal: dict[str, list[re.Pattern]] = {}
+        self.unscreened: list[re.Pattern] = []
         for pattern in patterns:
+            compiled = re.compile(pattern, re.IGNORECASE)
             lead = _lead_literals(pattern)
-            (screened if lead else unscreened).append(pattern)
-            literals.update(lead or ())
-        self.prefilter = re.compile("|".join(map(re.escape, sorted(literals)))) \
-            if literals else None
-        self.screened = _alternation(screened)
-        self.unscreened = _alternation(unscreened)
+            for literal in lead or ():
+                self.by_literal.setdefault(literal, []).append(compiled)
+            if not lead:
+                self.unscreened.append(compiled)
+        self.prefilter = re.compile("|".join(map(re.escape, sorted(self.by_literal)))) \
+            if self.by_literal else None
 
     def finditer(self, text: str, lowered: str, screen: bool) -> Iterator[re.Match]:
-        """Matches of the phrases in `text`; `screen`: whether `lowered` (the lowercased
-        text) holds any kind's literal at all, one search for all kinds."""
-        if screen and self.screened and self.prefilter.search(lowered):
-            yield from self.screened.finditer(text)
-        if self.unscreened:
-            yield from self.unscreened.finditer(text)
-
-
-def _alternation(patterns: list[str]) -> re.Pattern | None:
-    if not patterns:
-        return None
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+        """Matches of the phrases in `text`, not in text order; `screen`: whether
+        `lowered` (the lowercased text) holds any kind's literal at all."""
+        if screen and self.prefilter is not None and self.prefilter.search(lowered):
+            for literal, patterns in self.by_literal.items():
+                if literal in lowered:
+                    for pattern in patterns:
+                        yield from pattern.finditer(text)
+        for pattern in self.unscreened:
+            yield from pattern.finditer(text)
 
 
 _PHRASES = {kind: _KindPhrases(patterns) for kind, patterns in _KIND_PATTERNS.items()}
