@@ -84,6 +84,7 @@ def test_seed_lines():
     ("Follow the Coastal Gazette on X and Facebook for the latest news.", "share"),
     ("Know someone who uses the app? Share this article with them.", "share"),
     ("Found this useful? Share it with a friend.", "share"),
+    ("- Share on Facebook", "share"),  # a list item is an imperative too
     ("Folgen Sie uns auf Instagram und Facebook.", "share"),
     ("Partagez cet article avec vos proches.", "share"),
     ("Comparte este artículo en tus redes.", "share"),
@@ -121,6 +122,7 @@ def test_boilerplate_kinds(text, kind):
     # phrasings of the newer rules, in reporting
     "Readers who share this article with friends rarely read it, the study found.",
     "Millions follow the president on X, where he posts several times a day.",
+    "- Researchers asked users to share this article with a friend before reading it",
     "The disclosure of the documents forced the minister to resign.",
     "Analysts said the bank holds no positions in Russian debt.",
     "He declined to say whether he held positions in any of the companies.",

@@ -235,9 +235,10 @@ _NEEDS_EVIDENCE = {"related", "newsletter", "republication"}
 _ADDRESS = re.compile(
     r"\b(you|your|you're|yours|please|(?-i:us|Us)|our|we|sie|ihr|ihre|unser[e]?|uns|vous|"
     r"votre|vos|nous|notre|nos|usted|tu|tus|nuestro|nuestra)\b"
-    r"|(^|[.!?:]\s+|[¿¡])(support|donate|subscribe|sign up|share|follow|join|click|forward|"
-    r"help|get|email|contact|tell|send|unterstützen|abonnieren|teilen|folgen|soutenez|"
-    r"abonnez|partagez|suivez|apoya|suscríbete|comparte|síguenos|déjanos)\b",
+    # an imperative opening the block, a list item ("- Share on X") or a sentence
+    r"|(^[-–•*]?\s*|[.!?:]\s+|[¿¡])(support|donate|subscribe|sign up|share|follow|join|"
+    r"click|forward|help|get|email|contact|tell|send|unterstützen|abonnieren|teilen|folgen|"
+    r"soutenez|abonnez|partagez|suivez|apoya|suscríbete|comparte|síguenos|déjanos)\b",
     re.IGNORECASE,
 )
 _QUOTES = "\"“”„«»‘’"
