@@ -226,8 +226,8 @@ _ANY_LITERAL = re.compile("|".join(
 
 # Kinds that are appeals to the reader: they must address the reader to count.
 _APPEAL_KINDS = {"donation", "newsletter", "share", "comment_prompt"}
-# Kinds that are boilerplate only in the tail of the article (see the module docstring),
-# and of those, the ones that need another boilerplate block in the same tail.
+# Where a kind counts (see the module docstring): only in the tail; in the tail only beside
+# a block of a kind not in this set; in the body only once the page shows other boilerplate.
 _TAIL_ONLY = {"copyright", "comment_prompt", "author_bio"}
 _NEEDS_COMPANY = {"author_bio", "republication"}
 _NEEDS_EVIDENCE = {"related", "newsletter", "republication"}
