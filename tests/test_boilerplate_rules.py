@@ -276,11 +276,15 @@ def test_title_line_matches_the_declared_titles_and_needs_evidence():
     assert kept[0] == "Council approves harbour budget" and removed == []
 
 
-def test_leading_byline_is_a_label_and_the_author():
+@pytest.mark.parametrize("byline, name", [
+    ("By Tomas Lindqvist", "Tomas Lindqvist"), ("Von Anna Schmidt", "Anna Schmidt"),
+    ("Par Jean Dupont et Marie Claire", "Jean Dupont et Marie Claire"),
+    ("Por Lucía Montero", "Lucía Montero"),
+])
+def test_leading_byline_is_a_label_and_the_author(byline, name):
     tail = ["Share this article with your friends on Facebook."]
-    kept, removed, authors = apply_generic_rules(["By Tomas Lindqvist"] + ARTICLE + tail,
-                                                 [], [])
-    assert kept == ARTICLE and authors == ["Tomas Lindqvist"]
+    kept, removed, authors = apply_generic_rules([byline] + ARTICLE + tail, [], [])
+    assert kept == ARTICLE and authors == [name]
     assert _kinds(removed) == ["label", "share"]
     # metadata authors win; a sentence starting with "By" is no byline
     _, _, authors = apply_generic_rules(["By Tomas Lindqvist"] + ARTICLE + tail, [], ["X Y"])
