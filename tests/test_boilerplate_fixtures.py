@@ -19,22 +19,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "boilerplate"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text(encoding="utf-8"))
 
 
-# Pages whose blocks the generic rules do not all catch yet (issue 3 is still open):
-# strict xfail, so the day a rule starts passing one, the test says so.
-NOT_YET = {
-    "custom-harbour-dredging.html", "custom-regional-banks.html",
-    "drupal-nursing-home-staffing.html", "es-embalses-sequia.html",
-    "ghost-parking-app-breach.html", "negative-disclaimer-lawsuit.html",
-    "wp-conversation-kelp.html", "wp-opinion-community-colleges.html",
-    "wp-repost-seabed-mining.html",
-}
-
-
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="rule not written yet"))
-    if n in NOT_YET else n
-    for n in sorted(EXPECTED)
-])
+@pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_page(name):
     want = EXPECTED[name]
     got = extract_html((FIXTURES / "pages" / name).read_bytes(), want["url"])

@@ -54,7 +54,9 @@ def _site_pages() -> tuple[dict[str, bytes], dict[str, list[str]]]:
             f"Valley Gazette</title></head><body><header><nav><a href='/'>Home</a></nav></header>"
             f"<main><article><h1>Council decides on the {topic}</h1>{body}</article></main>"
             f"<footer>Valley Gazette</footer></body></html>").encode()
-        own[path] = paragraphs
+        # trafilatura keeps the <h1> as the first line; the generic rules drop such a title
+        # line only on a page that shows boilerplate of their own kinds, which these do not
+        own[path] = [f"Council decides on the {topic}"] + paragraphs
     return pages, own
 
 

@@ -232,9 +232,12 @@ def test_site_that_keeps_refusing_is_stopped(tmp_path):
     assert report["finish_reason"].startswith("blocked:")
     failed = [o for o in report["outcomes"] if not o["archived"]]
     assert failed and all(o["reason"].startswith("blocked: HTTP 429") for o in failed)
-    # what was discovered but never tried is listed with the reason the run ended
-    assert any(s["reason"].startswith("not fetched: run ended (blocked:")
-               for s in report["skipped"]) or len(failed) == report["counts"]["discovered"]
+    # every discovered article is accounted for: failed (blocked), or skipped with a reason
+    # (out of window, robots, or "not fetched: run ended (blocked: ...)" if still queued)
+    skipped = [s for s in report["skipped"] if s["kind"] == "article"]
+    assert len(failed) + len(skipped) == report["counts"]["discovered"]
+    assert all(s["reason"].startswith(("out of window", "robots:", "not fetched: run ended "
+                                       "(blocked:")) for s in skipped)
 
 
 def test_scrapy_crawl_site_through_scrapy_cfg(newsroom, tmp_path):

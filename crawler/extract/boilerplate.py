@@ -2,39 +2,58 @@
 article (donation appeals, newsletter boxes, share prompts, disclaimers, ...).
 
 trafilatura decides at the level of containers; these blocks sit inside the article's own
-container, so it keeps them. Here every paragraph of its output is classified on its own
-phrasing, and the rules are built to stay quiet on articles *about* donations,
-newsletters or copyright:
-- each kind needs a phrase typical of the appeal/notice itself, not of reporting on it;
-- appeal kinds (donation, newsletter, share, comment prompt) also need the reader to be
-  addressed (you/your/please, an imperative opening, "us/our" for the publisher);
-- a match inside quotation marks, or a paragraph of reported speech (a quote plus
-  "said"/"sagte"/"a déclaré"/"dijo"...), is reporting, never boilerplate;
+container, so it keeps them. Here every paragraph of its output is classified on its
+phrasing, its shape and its position, and the rules are built to stay quiet on articles
+*about* donations, newsletters or copyright:
+- phrasing: each kind needs a phrase typical of the appeal/notice itself, not of
+  reporting on it; appeal kinds (donation, newsletter, share, comment prompt) also need
+  the reader to be addressed (you/your/please, an imperative opening a sentence, "us/our"
+  for the publisher); a match inside quotation marks, or a paragraph of reported speech
+  (a quote plus "said"/"sagte"/"a déclaré"/"dijo"...), is reporting, never boilerplate;
+- shape: boilerplate blocks are short. A block of more than `_SHORT_BLOCK_WORDS` words
+  counts only when it opens as a notice (the phrase in its first characters, like
+  "Disclaimer: ..." or a fair-use notice); one of more than `_LONG_BLOCK_WORDS` never;
+- position: some kinds are only boilerplate at the end of the article, in the tail (see
+  `_TAIL_ONLY`): a copyright line or a "leave a comment" prompt in the middle of a text is
+  part of it (an RFC's own notice, a quoted prompt); a bio or a republication credit
+  needs a second boilerplate block beside it, because a last paragraph about a person or
+  a source reads just like one (`_NEEDS_COMPANY`);
+- evidence: a lone cross-reference ("Related: ...", "Lire aussi : ..."), newsletter promo
+  or credit in the body, and the lines before the article (a copy of the page's declared
+  title, a kicker such as "In-depth Report:", a "By X" byline), go only when the page
+  shows boilerplate of the other kinds too (`_NEEDS_EVIDENCE`). Such lines are the only
+  thing separating them from article text, and readers of a page with a clean article
+  container lose less from a kept cross-reference than from a lost sentence;
 - the tail rule: once the article has ended in a run of boilerplate blocks, the short
   label lines between them ("*", "Articles by: X", "Tags: ...") go too; a credit line
   becomes the author when the metadata has none.
+- a text that is all boilerplate is kept whole: it is the page's content (a donation or
+  legal page), not an article with furniture.
 Every removal is reported as {kind, layer, text} so it can be audited and undone.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 LAYER = "generic"
 
-# Phrases by kind. English first; German, French and Spanish for the common kinds.
+# Phrases by kind, in the order kinds are tried. English first; German, French and
+# Spanish for the common kinds.
 _KIND_PATTERNS: dict[str, list[str]] = {
     "donation": [
-        r"\bdonat(e|ing|ion)s?\b", r"\bsupport (us|our (work|journalism|reporting|project|"
-        r"mission|newsroom|content)|the project|independent (journalism|media))\b",
-        r"\bchip in\b", r"\bbecome an? (patron|member|supporter|sustaining member)\b",
+        r"\bdonat(e|ing|ion)s?\b", r"\bsupport us\b", r"\bsupport our (work|journalism|"
+        r"reporting|project|mission|newsroom|content)\b", r"\bsupport the project\b",
+        r"\bsupport independent (journalism|media)\b",
+        r"\bchip in\b", r"\bbecome an? (paid )?(patron|member|supporter|sustaining member)\b",
         r"\bmake an? (one-time |monthly )?(contribution|gift)\b", r"\bpatreon\b", r"\bpaypal\b",
-        r"\bbuy (us|me) a coffee\b", r"\bko-fi\b", r"/donate\b",
+        r"\bbuy us a coffee\b", r"\bbuy me a coffee\b", r"\bko-fi\b", r"/donate\b",
         r"\bunterstützen sie (uns|unsere)\b", r"\bjetzt spenden\b", r"\bspende[nr]?\b",
         r"\bsoutenez[- ]nous\b", r"\bfaire un don\b", r"\bfaites un don\b",
         r"\bapoya (nuestro|a)\b", r"\bhaz una donación\b", r"\bdona ahora\b",
-        r"\bhazte socio\b", r"\bcall (up)?on (\w+ ){0,3}readers to support\b",
+        r"\bhazte socio\b", r"\breaders to support\b",
         r"\bsupport\b.{0,60}\bin (its|their|our) (endeavou?rs|work|efforts|mission)\b",
     ],
     "newsletter": [
@@ -46,32 +65,60 @@ _KIND_PATTERNS: dict[str, list[str]] = {
     ],
     "share": [
         r"\bshare (this|the) (article|story|post|page)\b", r"\bclick the share buttons?\b",
+        r"\bshare (it|this) with (a friend|friends|your friends|others|someone|them)\b",
         r"\bforward this (article|story|email)\b", r"\bcrosspost\b",
-        r"\bfollow us on\b", r"\bshare (it )?on (facebook|twitter|x|linkedin|whatsapp)\b",
+        r"\bfollow (?!(him|her|them)\b)(\S+ ){0,4}on (x|twitter|facebook|instagram|linkedin|"
+        r"telegram|tiktok|youtube|threads|bluesky|mastodon|whatsapp)\b",
+        r"\bshare (it )?on (facebook|twitter|x|linkedin|whatsapp)\b",
         r"\bteilen sie (diesen|den) (artikel|beitrag)\b", r"\bfolgen sie uns\b",
         r"\bpartagez (cet|cet article|l'article)\b", r"\bsuivez-nous\b",
         r"\bcomparte (este|esta) (artículo|nota|noticia)\b", r"\bsíguenos\b",
     ],
     "disclaimer": [
-        r"^disclaimer\b", r"\bthe views (and opinions )?expressed\b.{0,80}\b(author|own|"
-        r"necessarily|solely)\b", r"\bsole responsibility of the author",
-        r"\bdoes not constitute (financial|legal|investment|medical) advice\b",
+        r"^disclaimer\b", r"^disclosures?\s*:", r"\b(views|opinions)( and (views|opinions))? "
+        r"expressed\b.{0,100}\b(author|own|necessarily|solely)\b",
+        r"\bnot necessarily (reflect|represent) the (views|opinions?|position)\b",
+        r"\bsole responsibility of the author",
+        r"\bdoes not constitute (\w+ ){0,4}advice\b",
+        r"\binformational purposes only\b",
+        r"\bthe authors? (holds?|has|have|had) no (positions?|financial (interests?|ties))\b",
+        r"\bi (hold|have) no (positions?|financial (interests?|ties))\b",
         r"\bwill not be (held )?responsible for any\b", r"^haftungsausschluss\b",
+        r"^(offenlegung|transparenzhinweis|interessenkonflikt|interessenkonflikte)\s*:",
         r"\bgibt die meinung de[rs] autor", r"\bn'engage(nt)? que (leur|son|ses) auteur",
+        r"^(déclaration d'intérêts|avertissement)\s*:",
         r"\bno se hace responsable\b", r"\bno refleja(n)? necesariamente\b",
+        r"^(aviso legal|descargo de responsabilidad|declaración de intereses)\s*:",
         r"\bspiegel(t|n) nicht (zwingend |unbedingt |notwendigerweise )?die meinung\b",
     ],
     "copyright": [
-        r"©", r"\(c\) (19|20)\d\d\b", r"\bcopyright (©\s*)?(19|20)\d\d\b",
+        r"©\s*(copyright\s*)?((19|20)\d\d|(?-i:[A-Z]))", r"^©", r"\(c\) (19|20)\d\d\b",
+        r"\bcopyright (©\s*)?(19|20)\d\d\b",
         r"\ball rights reserved\b", r"\balle rechte vorbehalten\b", r"\btous droits réservés\b",
         r"\btodos los derechos reservados\b", r"\bcontains copyrighted material\b",
         r"\bprovisions of \W?fair use\b", r"\bgrants permission to cross-post\b",
         r"\bmay not be (reproduced|republished|redistributed)\b",
+        r"\brepublish (this|our) (story|article|piece|content|work)\b",
+        # Creative Commons notes on the page's own content, not reports of someone's licence
+        r"\bthis (article|story|post|work|site|website|page|content|material)\b.{0,60}\b"
+        r"(is|are) (licensed|licenced|available|published) under (a|the) creative commons\b",
+        r"\b(dieser artikel|dieser beitrag|dieser text|dieses werk|alle inhalte)\b.{0,60}"
+        r"\b(steht|stehen|ist|sind) unter (einer|der) creative[- ]commons",
+        r"\b(cet article|ce contenu|ce texte|cette œuvre)\b.{0,60}\bsous licence creative "
+        r"commons\b",
+        r"\b(este artículo|este contenido|este texto|esta obra)\b.{0,60}\bbajo (una )?"
+        r"licencia creative commons\b",
     ],
     "contact": [
         r"\bfor media inquiries\b", r"\bmedia (contact|inquiries)\s*:", r"\bpress (contact|"
         r"inquiries)\s*:", r"\bpressekontakt\b", r"\bcontact presse\b",
-        r"\bcontacto de prensa\b", r"\bhave a (news )?tip\b", r"\bsend (us )?(your )?tips\b",
+        r"\bcontacto de prensa\b", r"\bgot a (news )?(tip|story)\b",
+        r"\bhave a (news )?(tip|story)\b",
+        r"\bsend (us )?(your )?tips\b", r"\bto hear from you\b",
+        r"\bcontact (the |our )?(reporter|author|writer|newsroom|newsdesk|news desk)s?\b",
+        r"\bhinweise an die redaktion\b", r"\bhaben sie (einen hinweis|informationen)\b",
+        r"\bvous avez (une info|des informations)\b", r"\bcontactez (la rédaction|"
+        r"l'auteur)\b", r"\btienes (una pista|información)\b", r"\bcontacta con la redacción\b",
     ],
     "related": [
         r"^(read more|related|related articles?|also read|see also|more on this( story)?|"
@@ -79,40 +126,119 @@ _KIND_PATTERNS: dict[str, list[str]] = {
         r"voir aussi|lee también|te puede interesar|más información)\s*[:\-–—]",
     ],
     "author_bio": [
-        r"^[A-Z][\w.'-]+( [A-Z][\w.'-]+){1,3} (is|was) an? (\w+ ){0,3}(reporter|correspondent|"
-        r"writer|editor|journalist|columnist|contributor|freelancer)\b",
-        r"\bfollow (him|her|them) on\b",
+        r"^(?-i:[A-Z][\w.'’-]+( [A-Z][\w.'’-]+){1,3}) (is|was|has been) (an? |the )?(\w+ ){0,4}("
+        r"reporter|correspondent|writer|editor|journalist|columnist|contributor|freelancer|"
+        r"professor|lecturer|researcher|scientist|fellow|president|director|founder|"
+        r"chair(man|woman)?|analyst|economist|consultant|author|novelist)s?\b",
+        r"^(?-i:[A-Z][\w.'’-]+( [A-Z][\w.'’-]+){1,3}) (covers|writes about|reports on)\b",
+        r"\bfollow (him|her|them) on\b", r"\b(receives|has received) funding from\b",
     ],
     "republication": [
-        r"\boriginally (published|appeared) (by|in|on|at)\b",
-        r"\brepublished (here )?(with permission|under)\b",
-        r"\bthis (article|story) was (produced|published) (in partnership|by|with)\b",
+        r"\b(article|story|post|column|piece|essay|interview|report|op-ed) (was |is )?"
+        r"(originally|first) (published|appeared|ran|posted)\b",
+        r"^(originally|first) (published|appeared|posted) (by|in|on|at)\b",
+        r"\brepublished (here )?(with permission|under)\b", r"\brepublished from\b",
+        r"\bthis article was (produced|published) (in partnership|by|with)\b",
+        r"\bthis story was (produced|published) (in partnership|by|with)\b",
         r"\bzuerst erschienen (bei|in|auf)\b", r"\b(publié|paru) initialement\b",
         r"\bpublicado originalmente\b",
     ],
     "comment_prompt": [
         r"\bleave a (comment|reply)\b", r"\blet us know in the comments\b",
-        r"\bjoin the (conversation|discussion)\b", r"^what do you think\?",
+        r"\bjoin the (conversation|discussion)\b", r"^what do you think\b",
         r"\bcomments? (are|is) (closed|moderated)\b", r"\bkommentieren sie\b",
-        r"\blaissez un commentaire\b", r"\bdeja (un|tu) comentario\b",
+        r"\bshare your (thoughts|views|opinions?)\b", r"\btell us your (thoughts|views)\b",
+        r"\bin the comments( section)? below\b", r"^do you agree\?",
+        r"^(was meinen sie|wie sehen sie das)\b", r"\bdiskutieren sie mit\b",
+        r"^qu'en pensez-vous\b", r"\blaissez un commentaire\b", r"\bdonnez votre avis\b",
+        r"\bdeja (un|tu) comentario\b", r"\bdéjanos (un|tu|su) comentario\b",
+        r"^¿qué (opinas|piensas|te parece)\b",
     ],
     "ad_label": [
         r"^(advertisement|advertising|sponsored( content| post)?|paid (post|content)|anzeige|"
         r"werbung|publicité|publicidad|ad)\W*$",
     ],
 }
-_COMPILED = {
-    kind: [re.compile(p, re.IGNORECASE | re.UNICODE) for p in patterns]
-    for kind, patterns in _KIND_PATTERNS.items()
-}
+
+# Speed: the stage runs every phrase of every kind over every paragraph of every page, and
+# Python's re cannot skip ahead in a case-insensitive pattern that opens with \b. So each
+# phrase's leading literal text ("donat" for r"\bdonat(e|ing|ion)s?\b") is searched first
+# in the lowercased paragraph (one case-sensitive alternation of all literals, which re
+# scans fast, then `in` for the kind's literals), and a phrase runs only when its literal
+# is there. Phrases without a leading literal always run.
+_REGEX_SYNTAX = set("()[]{}?*+|.^$\\")
+_PLAIN_ALTERNATIVES = re.compile(r"\(((?:[^()\[\]{}?*+.^$\\|]+\|)+[^()\[\]{}?*+.^$\\|]+)\)")
+
+
+def _lead_literals(pattern: str) -> list[str] | None:
+    """Lowercase texts one of which starts every match of `pattern`, or None when the
+    pattern does not open with literal text (or a group of literal alternatives)."""
+    p = pattern.removeprefix("^").removeprefix("\\b")
+    group = _PLAIN_ALTERNATIVES.match(p)
+    if group and p[group.end():group.end() + 1] not in ("?", "*", "{"):
+        return [alt.lower() for alt in group.group(1).split("|")]
+    literal, i = [], 0
+    while i < len(p):
+        if p[i] == "\\" and i + 1 < len(p) and not p[i + 1].isalnum():
+            literal.append(p[i + 1])  # an escaped punctuation mark: r"\(c\)"
+            i += 2
+        elif p[i] in _REGEX_SYNTAX:
+            break
+        else:
+            literal.append(p[i])
+            i += 1
+    if literal and i < len(p) and p[i] in "?*{":
+        literal.pop()  # "newsletters?": the quantified last letter may be absent
+    return ["".join(literal).lower()] if literal else None
+
+
+class _KindPhrases:
+    """One kind's phrases, each behind its leading literal(s), and those without one."""
+
+    def __init__(self, patterns: list[str]) -> None:
+        self.by_literal: dict[str, list[re.Pattern]] = {}
+        self.unscreened: list[re.Pattern] = []
+        for pattern in patterns:
+            compiled = re.compile(pattern, re.IGNORECASE)
+            lead = _lead_literals(pattern)
+            for literal in lead or ():
+                self.by_literal.setdefault(literal, []).append(compiled)
+            if not lead:
+                self.unscreened.append(compiled)
+        self.prefilter = re.compile("|".join(map(re.escape, sorted(self.by_literal)))) \
+            if self.by_literal else None
+
+    def finditer(self, text: str, lowered: str, screen: bool) -> Iterator[re.Match]:
+        """Matches of the phrases in `text`, not in text order; `screen`: whether
+        `lowered` (the lowercased text) holds any kind's literal at all."""
+        if screen and self.prefilter is not None and self.prefilter.search(lowered):
+            for literal, patterns in self.by_literal.items():
+                if literal in lowered:
+                    for pattern in patterns:
+                        yield from pattern.finditer(text)
+        for pattern in self.unscreened:
+            yield from pattern.finditer(text)
+
+
+_PHRASES = {kind: _KindPhrases(patterns) for kind, patterns in _KIND_PATTERNS.items()}
+_ANY_LITERAL = re.compile("|".join(
+    ph.prefilter.pattern for ph in _PHRASES.values() if ph.prefilter is not None))
 
 # Kinds that are appeals to the reader: they must address the reader to count.
 _APPEAL_KINDS = {"donation", "newsletter", "share", "comment_prompt"}
+# Where a kind counts (see the module docstring): only in the tail; in the tail only beside
+# a block of a kind not in this set; in the body only once the page shows other boilerplate.
+_TAIL_ONLY = {"copyright", "comment_prompt", "author_bio"}
+_NEEDS_COMPANY = {"author_bio", "republication"}
+_NEEDS_EVIDENCE = {"related", "newsletter", "republication"}
+
 _ADDRESS = re.compile(
-    r"\b(you|your|you're|yours|please|(?-i:us|Us)|our|we|sie|ihr|ihre|unser[e]?|uns|vous|votre|vos|"
-    r"nous|notre|nos|usted|tu|tus|nuestro|nuestra|nos)\b|^(support|donate|subscribe|sign up|"
-    r"share|follow|join|click|forward|help|get|unterstützen|abonnieren|teilen|soutenez|"
-    r"abonnez|partagez|apoya|suscríbete|comparte)\b",
+    r"\b(you|your|you're|yours|please|(?-i:us|Us)|our|we|sie|ihr|ihre|unser[e]?|uns|vous|"
+    r"votre|vos|nous|notre|nos|usted|tu|tus|nuestro|nuestra)\b"
+    # an imperative opening the block, a list item ("- Share on X") or a sentence
+    r"|(^[-–•*]?\s*|[.!?:]\s+|[¿¡])(support|donate|subscribe|sign up|share|follow|join|"
+    r"click|forward|help|get|email|contact|tell|send|unterstützen|abonnieren|teilen|folgen|"
+    r"soutenez|abonnez|partagez|suivez|apoya|suscríbete|comparte|síguenos|déjanos)\b",
     re.IGNORECASE,
 )
 _QUOTES = "\"“”„«»‘’"
@@ -125,9 +251,16 @@ _CREDIT = re.compile(
     r"^(articles? by|posted by|written by|by|von|par|por)\s*:?\s+(?P<name>[^\d:;|]{3,60})$",
     re.IGNORECASE,
 )
+# A byline's name: capitalised words, joined by "and"/"und"/"et"/"y" or commas.
+_NAME = re.compile(r"^[A-ZÀ-Þ][\w.'’-]*( ([A-ZÀ-Þ][\w.'’-]*|and|und|et|y|de|van|von|,))*$")
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Lines shorter than this (in words) with no sentence end are labels, not prose.
 _LABEL_MAX_WORDS = 8
+# Shape: a block longer than this is boilerplate only if it opens as a notice...
+_SHORT_BLOCK_WORDS = 60
+_OPENING_CHARS = 120
+# ...and a block longer than this never is.
+_LONG_BLOCK_WORDS = 130
 
 
 @dataclass
@@ -159,22 +292,31 @@ def _reported_speech(text: str) -> bool:
 
 
 def classify(text: str) -> str | None:
-    """The boilerplate kind of one block, or None for article text."""
+    """The boilerplate kind of one block by its phrasing and shape, or None for article
+    text. Where the block sits is `apply_generic_rules`' business."""
     stripped = text.strip()
     if not stripped:
         return None
-    if _reported_speech(stripped):
+    n_words = len(_WORD.findall(stripped))
+    if n_words > _LONG_BLOCK_WORDS:
         return None
-    for kind, patterns in _COMPILED.items():
-        for pattern in patterns:
-            match = pattern.search(stripped)
-            if match is None or _inside_quotes(stripped, match.start()):
+    # a long block counts only when the notice opens it
+    reach = len(stripped) if n_words <= _SHORT_BLOCK_WORDS else _OPENING_CHARS
+    lowered = stripped.lower()
+    screen = _ANY_LITERAL.search(lowered) is not None
+    reported: bool | None = None  # computed on the first phrase found: most blocks have none
+    for kind, phrases in _PHRASES.items():
+        for match in phrases.finditer(stripped, lowered, screen):
+            if match.start() >= reach or _inside_quotes(stripped, match.start()):
                 continue
+            if reported is None:
+                reported = _reported_speech(stripped)
+            if reported:
+                return None
             if kind in _APPEAL_KINDS and not _ADDRESS.search(stripped):
-                continue
+                break
             return kind
     return None
-
 
 def is_label(text: str) -> bool:
     """A short line that is not a sentence: '*', 'Tags: a, b', 'Articles by: X'."""
@@ -186,56 +328,108 @@ def is_label(text: str) -> bool:
 
 
 def credit_name(text: str) -> str | None:
-    """'Articles by: South Front' -> 'South Front'."""
+    """'Articles by: South Front' -> 'South Front'; None unless the rest is a name."""
     match = _CREDIT.match(text.strip())
-    return match.group("name").strip() if match else None
+    if not match:
+        return None
+    name = match.group("name").strip()
+    return name if _NAME.match(name) else None
 
 
 def _norm(text: str) -> str:
     return " ".join(_WORD.findall(text.lower()))
 
 
-def apply_generic_rules(
-    paragraphs: list[str], title: str | None, authors: list[str]
-) -> tuple[list[str], list[dict], list[str]]:
-    """(kept paragraphs, removals, authors) after the generic rules and the tail rule."""
-    blocks = [Block(p, classify(p)) for p in paragraphs]
-    removed: dict[int, tuple[str, str]] = {}  # index -> (kind, text)
+# Between a headline and the site's name in a <title>: "Headline | Site", "Site - Headline".
+_TITLE_SEPARATOR = re.compile(r"\s+[-|–—:·»/]+\s+|\s*[|·»]\s*")
 
+
+def _title_forms(titles: list[str]) -> set[str]:
+    """Normalised forms of the declared titles, each also without the site name(s) that
+    separators set apart at its start or end."""
+    forms: set[str] = set()
+    for title in titles:
+        parts = [p for p in _TITLE_SEPARATOR.split(title) if _WORD.search(p)]
+        for k in range(1, len(parts) + 1):
+            forms.add(_norm(" ".join(parts[:k])))
+            forms.add(_norm(" ".join(parts[-k:])))
+    forms.discard("")
+    return forms
+
+
+def _head(blocks: list[Block], titles: list[str]) -> dict[int, str]:
+    """Labels before the article's first paragraph: a first line repeating a title the
+    page declares ("title"), kickers ("In-depth Report:") and a byline ("By X") ("label").
+    index -> kind. Classified blocks among them are the body rules' business.
+    A first <h1> line that differs from the declared titles stays: it is not a copy of
+    the page's metadata (Readability keeps such a heading the same way)."""
+    labels: dict[int, str] = {}
+    title_forms = _title_forms(titles)
     for i, block in enumerate(blocks):
+        if block.kind in _TAIL_ONLY:
+            break
         if block.kind:
-            removed[i] = (block.kind, block.text)
+            continue  # e.g. a republication credit opening the text
+        if i == 0 and _norm(block.text) in title_forms:
+            labels[i] = "title"
+        elif is_label(block.text) and (block.text.rstrip().endswith(":")
+                                       or credit_name(block.text)):
+            labels[i] = "label"
+        else:
+            break
+    return labels
 
-    # Leading labels: a first line repeating the title, "In-depth Report:"-style kickers.
-    title_norm = _norm(title) if title else None
-    for i, block in enumerate(blocks):
-        if i in removed:
-            continue
-        if title_norm and _norm(block.text) == title_norm:
-            removed[i] = ("title", block.text)
-            continue
-        if is_label(block.text) and block.text.rstrip().endswith(":"):
-            removed[i] = ("label", block.text)
-            continue
-        break
 
-    # The tail: after the last article paragraph, everything is boilerplate or a label.
-    last_article = max((i for i, b in enumerate(blocks)
-                        if i not in removed and not is_label(b.text)), default=-1)
-    tail = range(last_article + 1, len(blocks))
-    tail_has_boilerplate = any(i in removed for i in tail)
+def _tail_start(blocks: list[Block]) -> int:
+    """Index of the first block of the tail: the run of classified blocks and labels that
+    ends the text (len(blocks) when the last block is article text)."""
+    start = len(blocks)
+    while start > 0 and (blocks[start - 1].kind or is_label(blocks[start - 1].text)):
+        start -= 1
+    return start
+
+
+def apply_generic_rules(
+    paragraphs: list[str], titles: list[str], authors: list[str], *,
+    known_boilerplate: bool = False,
+) -> tuple[list[str], list[dict], list[str]]:
+    """(kept paragraphs, removals, authors) after the generic rules and the tail rule.
+    `titles`: the titles the page declares in its head (metadata.declared_titles);
+    `known_boilerplate`: an earlier layer (site rules) already removed some from this page."""
+    blocks = [Block(p, classify(p)) for p in paragraphs]
+    tail = _tail_start(blocks)
+    removed: dict[int, str] = {}  # index -> kind
+
+    # The tail: every kind; a bio or a credit only beside another boilerplate block.
+    tail_kinds = {i: b.kind for i, b in enumerate(blocks) if i >= tail and b.kind}
+    for i, kind in tail_kinds.items():
+        if kind not in _NEEDS_COMPANY or any(
+                k not in _NEEDS_COMPANY for j, k in tail_kinds.items() if j != i):
+            removed[i] = kind
+    # The body: the kinds that are boilerplate wherever they stand...
+    for i, block in enumerate(blocks[:tail]):
+        if block.kind and block.kind not in _TAIL_ONLY | _NEEDS_EVIDENCE:
+            removed[i] = block.kind
+    # ...and, once the page shows some boilerplate, the lines that a lone occurrence
+    # could be article text for: cross-references, promos, credits, the title line,
+    # kickers and bylines before the article.
+    if removed or known_boilerplate:
+        for i, block in enumerate(blocks[:tail]):
+            if block.kind in _NEEDS_EVIDENCE:
+                removed[i] = block.kind
+        removed.update(_head(blocks[:tail], titles))
+    # The tail's labels, once the tail holds boilerplate after some article text.
+    if tail > 0 and any(i >= tail for i in removed):
+        removed.update((i, "label") for i in range(tail, len(blocks)) if i not in removed)
+    if len(removed) == len(blocks):
+        return list(paragraphs), [], list(authors)  # all boilerplate: the page's content
+
     new_authors = list(authors)
-    if tail_has_boilerplate:
-        for i in tail:
-            if i in removed:
-                continue
-            text = blocks[i].text
-            removed[i] = ("label", text)
-            name = credit_name(text)
-            if name and not new_authors:
-                new_authors = [name]
-
+    for i, kind in sorted(removed.items()):
+        name = credit_name(blocks[i].text) if kind == "label" else None
+        if name and not new_authors:
+            new_authors = [name]
     kept = [b.text for i, b in enumerate(blocks) if i not in removed]
-    removals = [{"kind": kind, "layer": LAYER, "text": text}
-                for _, (kind, text) in sorted(removed.items())]
+    removals = [{"kind": kind, "layer": LAYER, "text": blocks[i].text}
+                for i, kind in sorted(removed.items())]
     return kept, removals, new_authors

@@ -118,6 +118,19 @@ def declared_language(tree, content_language: str | None = None) -> str | None:
     return None
 
 
+def declared_titles(tree) -> list[str]:
+    """The titles the page declares for itself in its head (<title>, og:title,
+    twitter:title), as written: the boilerplate stage drops a first line that repeats one
+    of them. trafilatura's own title is no such test: it may come from that very line."""
+    titles = []
+    head_title = tree.find(".//head/title")
+    if head_title is not None:
+        titles.append(head_title.text_content())
+    meta = _meta_values(tree)
+    titles += [meta.get("og:title"), meta.get("twitter:title")]
+    return [" ".join(t.split()) for t in titles if t and t.strip()]
+
+
 def split_authors(author: str | None) -> list[str]:
     """trafilatura joins authors with '; '; give a clean, de-duplicated list."""
     if not author:

@@ -17,6 +17,7 @@ from crawler.extract.boilerplate import apply_generic_rules
 from crawler.extract.metadata import (
     absolute_url,
     declared_language,
+    declared_titles,
     normalise_datetime,
     page_dates,
     split_authors,
@@ -99,6 +100,7 @@ def extract_html(
     published, modified = page_dates(tree)
     language = declared_language(tree, content_language)
     canonical = _canonical(tree, url)
+    titles = declared_titles(tree)
     removed: list[dict] = []
     if site_rules is not None and boilerplate:
         removed += prune_tree(tree, site_rules)
@@ -124,7 +126,8 @@ def extract_html(
         if site_rules is not None:
             paragraphs, site_removed = apply_text_rules(paragraphs, site_rules)
             removed += site_removed
-        paragraphs, generic_removed, authors = apply_generic_rules(paragraphs, title, authors)
+        paragraphs, generic_removed, authors = apply_generic_rules(
+            paragraphs, titles, authors, known_boilerplate=bool(removed))
         removed += generic_removed
         text = "\n".join(paragraphs)
     return Extraction(
