@@ -23,7 +23,9 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+
+from crawler.store.local import fsync_dir
+from crawler.store.uri import StoreURIError, parse_location
 
 MANIFEST = "manifest.json"
 
@@ -66,9 +68,9 @@ class LocalPublisher:
         final.mkdir(parents=False, exist_ok=False)
         for name in [*names, MANIFEST]:
             os.replace(staging / name, final / name)
-        _fsync_dir(final)
+        fsync_dir(final)
         staging.rmdir()
-        _fsync_dir(self.root)
+        fsync_dir(self.root)
         return str(final)
 
     def discard(self, staging: Path) -> None:
@@ -127,35 +129,16 @@ class S3Publisher:
 
 
 def open_destination(uri: str, settings=None) -> LocalPublisher | S3Publisher:
-    if not uri or not uri.strip():
-        raise DestinationError("empty export destination; use a folder such as ./export")
-    uri = uri.strip()
-    parts = urlsplit(uri)
-    if parts.scheme == "s3":
-        from crawler.store.s3 import S3Options, S3StoreError
-
-        if not parts.netloc:
-            raise DestinationError(f"export destination {uri!r} names no bucket; use "
-                                   "s3://bucket/prefix")
-        try:
-            options = S3Options.from_settings(settings)
-        except S3StoreError as exc:
-            raise DestinationError(str(exc)) from exc
-        return S3Publisher(parts.netloc, parts.path, options)
-    if parts.scheme == "file":
-        if parts.netloc not in ("", "localhost"):
-            raise DestinationError(f"export destination {uri!r} names a remote host; use "
-                                   "file:///absolute/path")
-        return LocalPublisher(Path(unquote(parts.path)))
-    if parts.scheme and len(parts.scheme) > 1:
-        raise DestinationError(f"export destination {uri!r}: unsupported scheme "
-                               f"{parts.scheme!r}; use a folder or file:///abs/dir")
-    return LocalPublisher(Path(uri).expanduser().resolve())
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        location = parse_location(uri, "export destination")
+    except StoreURIError as exc:
+        raise DestinationError(str(exc)) from exc
+    if location.scheme == "file":
+        return LocalPublisher(location.path.resolve())
+    from crawler.store.s3 import S3Options, S3StoreError
+
+    try:
+        options = S3Options.from_settings(settings)
+    except S3StoreError as exc:
+        raise DestinationError(str(exc)) from exc
+    return S3Publisher(location.bucket, location.prefix, options)

@@ -37,7 +37,7 @@ class LocalStore:
         """Rename `<key>.open` to `<key>`: the file is complete from now on."""
         final = self.root / key
         os.replace(self.root / (key + OPEN_SUFFIX), final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
         return final
 
     def write_atomic(self, key: str, data: bytes) -> Path:
@@ -50,7 +50,7 @@ class LocalStore:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, final)
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
         return final
 
     def open_read(self, key: str) -> BinaryIO:
@@ -86,7 +86,7 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     # The rename is only durable once the directory entry is on disk.
     fd = os.open(folder, os.O_RDONLY)
     try:
