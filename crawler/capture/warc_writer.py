@@ -138,6 +138,14 @@ class WarcFileWriter:
                 warc_headers_dict=resp_headers, http_headers=http_headers,
             )
         else:
+            # Digests in one hashlib call each (the GIL released throughout) instead of
+            # warcio's 16 KB Python loop, which made the writer thread fight the reactor
+            # for the GIL; warcio skips digests a record already carries.
+            http_headers.compute_headers_buffer()
+            block = hashlib.sha1(http_headers.headers_buff)
+            block.update(exchange.body)
+            resp_headers["WARC-Payload-Digest"] = payload_digest(exchange.body)
+            resp_headers["WARC-Block-Digest"] = _b32(block)
             response = builder.create_warc_record(
                 exchange.url,
                 "response",
@@ -261,7 +269,11 @@ PROFILE_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modif
 
 def payload_digest(body: bytes) -> str:
     """WARC-Payload-Digest form: sha1 of the body as received, base32."""
-    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+    return _b32(hashlib.sha1(body))
+
+
+def _b32(sha1) -> str:
+    return "sha1:" + base64.b32encode(sha1.digest()).decode("ascii")
 
 
 def _revisit_profile(exchange: HttpExchange) -> tuple[str | None, str | None]:
