@@ -164,13 +164,19 @@ def retry_after_seconds(value: bytes | None, now: float | None = None) -> float 
 
 
 class RefusalBackoffMiddleware:
+    """Counts refusals per host as evidence: +1 for each 403/429/503, -0.5 for each other
+    answer (a site that serves its home page but refuses every article is still refusing;
+    a site that refused once under load and then recovered is not). At
+    POLITENESS_MAX_REFUSALS the run stops."""
+
     def __init__(self, crawler) -> None:
         settings = crawler.settings
         self.crawler = crawler
         self.max_refusals = settings.getint("POLITENESS_MAX_REFUSALS", 20)
         self.max_backoff = settings.getfloat("POLITENESS_MAX_BACKOFF", 300.0)
         self.base_delay = max(settings.getfloat("DOWNLOAD_DELAY", 0.0), 0.5)
-        self.in_a_row: dict[str, int] = {}
+        self.evidence: dict[str, float] = {}
+        self.refusals: dict[str, int] = {}
         self.stopped = False
 
     @classmethod
@@ -180,22 +186,23 @@ class RefusalBackoffMiddleware:
     def process_response(self, request, response):
         host = urlparse_cached(request).hostname or ""
         if response.status not in REFUSAL_STATUSES:
-            self.in_a_row[host] = 0
+            if self.evidence.get(host):
+                self.evidence[host] = max(0.0, self.evidence[host] - 0.5)
             return response
-        count = self.in_a_row.get(host, 0) + 1
-        self.in_a_row[host] = count
+        evidence = self.evidence[host] = self.evidence.get(host, 0.0) + 1
+        count = self.refusals[host] = self.refusals.get(host, 0) + 1
         self.crawler.stats.inc_value(f"politeness/refusals/{response.status}")
         wait = retry_after_seconds(response.headers.get("Retry-After"))
         if wait is None:
-            wait = self.base_delay * (2 ** min(count, 10))
+            wait = self.base_delay * (2 ** min(int(evidence), 10))
         wait = min(wait, self.max_backoff)
         raise_slot_delay(self.crawler, request, wait)
-        logger.info("%s answered %s (%d in a row): waiting %.1f s between requests",
+        logger.info("%s answered %s (%d refusals so far): waiting %.1f s between requests",
                     host, response.status, count, wait)
-        if count >= self.max_refusals and not self.stopped:
+        if evidence >= self.max_refusals and not self.stopped:
             self.stopped = True
-            reason = (f"blocked: {host} refused {count} requests in a row "
-                      f"(last: HTTP {response.status}); stopped to stay polite")
+            reason = (f"blocked: {host} keeps refusing requests ({count} refusals, "
+                      f"last: HTTP {response.status}); stopped to stay polite")
             logger.error("%s", reason)
             # Finish what is in flight (records being written), fetch nothing new.
             deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))

@@ -103,7 +103,8 @@ EXTENSIONS = {
 CRAWLER_CONTACT_URL = "https://github.com/news-archive-crawler"
 USER_AGENT = f"{crawler.SOFTWARE}/{crawler.__version__} (+{CRAWLER_CONTACT_URL})"
 ROBOTSTXT_OBEY = True
-# Refusals (403/429/503) in a row before a run stops; longest wait a Retry-After can ask.
+# Refusals (403/429/503; each other answer takes back half of one) that stop a run;
+# the longest wait a Retry-After can ask.
 POLITENESS_MAX_REFUSALS = 20
 POLITENESS_MAX_BACKOFF = 300.0
 CONCURRENT_REQUESTS = 16

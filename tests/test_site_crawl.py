@@ -227,7 +227,8 @@ def test_site_that_keeps_refusing_is_stopped(tmp_path):
                                                       "autothrottle = false\nmax_refusals = 3")
         result = run_cli("crawl", str(config), "--store", str(store), "-s", "RETRY_TIMES=0")
     assert result.returncode == 1
-    assert "blocked: 127.0.0.1 refused 3 requests in a row (last: HTTP 429)" in result.stderr
+    assert "blocked: 127.0.0.1 keeps refusing requests (" in result.stderr
+    assert "last: HTTP 429); stopped to stay polite" in result.stderr
     report = manifest(store)
     assert report["finish_reason"].startswith("blocked:")
     failed = [o for o in report["outcomes"] if not o["archived"]]

@@ -7,8 +7,8 @@ retried attempts are all recorded, and bodies are still content-encoded. Its
 `process_request` runs after cookies, user agent and default headers are set, so the
 request record carries the headers that were really sent.
 
-WARC writes happen on one dedicated thread (zlib and hashlib release the GIL), so
-compression overlaps with downloading instead of stalling the reactor. A closed file is
+WARC writes happen in a process of their own (`writer_process`), so hashing and
+compression run on another core instead of fighting the reactor for the GIL. A closed file is
 CDXJ-indexed on a third thread (about 15 s per GiB: on the writer thread it would hold
 up every capture that long); the run registers both files on the reactor thread.
 """
@@ -27,7 +27,8 @@ from scrapy.exceptions import NotConfigured
 import crawler as crawler_pkg
 from crawler.capture.cdxj import index_warc
 from crawler.capture.exchange import HttpExchange, PreviousCapture
-from crawler.capture.warc_writer import ClosedFile, WarcFileWriter
+from crawler.capture.warc_writer import ClosedFile
+from crawler.capture.writer_process import WarcWriterProcess
 from crawler.run import ArchiveRun
 
 logger = logging.getLogger(__name__)
@@ -88,15 +89,13 @@ class WarcCaptureMiddleware:
         self.crawler = crawler
         self.stats = crawler.stats
         self.run = ArchiveRun.of(crawler)
-        self.writer = WarcFileWriter(
-            self.run.store,
+        self.writer = WarcWriterProcess(
+            self.run.store.root,
             prefix=settings.get("WARC_PREFIX", "crawl"),
             max_size=settings.getint("WARC_MAX_SIZE", 1 << 30),
             gzip_level=settings.getint("WARC_GZIP_LEVEL", 2),
             warcinfo=self._warcinfo(settings),
-            on_close=self._warc_closed,
         )
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-writer")
         self._indexer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-index")
         self.run.on_close(self.close)
 
@@ -128,14 +127,14 @@ class WarcCaptureMiddleware:
         previous = request.meta.get("previous_capture")
         if previous and response.url == previous["url"]:
             exchange.previous = PreviousCapture(**previous)
-        loop = asyncio.get_running_loop()
         try:
-            pointer = await loop.run_in_executor(self._thread, self.writer.write_exchange,
-                                                 exchange)
+            pointer, closed = await asyncio.wrap_future(self.writer.write(exchange))
         except Exception as exc:
             self.stats.inc_value("warc/write_errors")
             logger.error("WARC write failed for %s: %s", response.url, exc)
             raise WarcWriteError(f"could not write the WARC record: {exc}") from exc
+        for done in closed:  # this write rotated the file
+            self._warc_closed(done)
         self.stats.inc_value("warc/records", 2)
         self.stats.inc_value("warc/bytes", pointer.length)
         self.run.record_capture(
@@ -155,7 +154,7 @@ class WarcCaptureMiddleware:
         return response
 
     def _warc_closed(self, closed: ClosedFile) -> None:
-        """Writer callback (writer thread on rotation, reactor thread at the end)."""
+        """A file the writer closed (on rotation, or at the end of the run)."""
         self._indexer.submit(self._index, closed)
 
     def _index(self, closed: ClosedFile) -> None:
@@ -174,6 +173,6 @@ class WarcCaptureMiddleware:
             self.run.file_closed("cdxj", index.key, index.size, index.sha256, index.lines)
 
     def close(self) -> None:
-        self._thread.shutdown(wait=True)
-        self.writer.close()
+        for done in self.writer.close():
+            self._warc_closed(done)
         self._indexer.shutdown(wait=True)

@@ -25,7 +25,7 @@
     concurrency = 2              # concurrent requests to the site
     autothrottle = true
     obey_robots = true
-    max_refusals = 20            # 403/429/503 answers in a row before the run stops
+    max_refusals = 20            # 403/429/503 answers (less half the others) that stop a run
 
     [recrawl]
     policy = "never"             # never | always | after
