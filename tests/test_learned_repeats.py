@@ -112,3 +112,29 @@ def test_repeats_learned_then_reextract_cleans_every_article(valley_site, tmp_pa
 def test_reextract_without_store_is_usage_error(tmp_path):
     result = run_cli("reextract", "--store", str(tmp_path / "empty"))
     assert result.returncode == 2 and "nothing has been archived there" in result.stderr
+
+
+def test_catalog_paragraph_totals_count_distinct_articles_and_backfill(tmp_path):
+    import sqlite3
+
+    from crawler.store.catalog import Catalog
+
+    catalog = Catalog(tmp_path / "catalog.sqlite")
+    catalog.note_paragraphs("a.example", "art-1", ["k1", "k2", "k2"])
+    catalog.note_paragraphs("a.example", "art-1", ["k1"])  # a refetch: no double count
+    catalog.note_paragraphs("a.example", "art-2", ["k1", "k3"])
+    catalog.note_paragraphs("b.example", "art-9", ["k1"])
+    assert catalog.paragraph_counts("a.example", ["k1", "k2", "k3", "k4"]) == \
+        {"k1": 2, "k2": 1, "k3": 1}
+    assert catalog.site_article_count("a.example") == 2
+    assert catalog.site_article_count("c.example") == 0
+    catalog.close()
+    # A catalog from before the totals existed: counts are backfilled on open.
+    db = sqlite3.connect(tmp_path / "catalog.sqlite")
+    db.executescript("DELETE FROM paragraph_totals; DELETE FROM site_totals;")
+    db.commit()
+    db.close()
+    reopened = Catalog(tmp_path / "catalog.sqlite")
+    assert reopened.paragraph_counts("a.example", ["k1", "k2"]) == {"k1": 2, "k2": 1}
+    assert reopened.site_article_count("b.example") == 1
+    reopened.close()

@@ -48,10 +48,11 @@ class LearnedRepeats:
             return paragraphs, []
         counts = self.stats.paragraph_counts(site, keys)
         threshold = max(self.min_count, self.min_share * n_articles)
-        total_words = sum(len(_WORDS.findall(p)) for p in paragraphs) or 1
+        words = [len(_WORDS.findall(p)) for p in paragraphs]
+        total_words = sum(words) or 1
         kept, removed = [], []
-        for text, key in zip(paragraphs, keys, strict=True):
-            share_of_article = len(_WORDS.findall(text)) / total_words
+        for text, key, n_words in zip(paragraphs, keys, words, strict=True):
+            share_of_article = n_words / total_words
             if counts.get(key, 0) >= threshold and share_of_article <= self.max_article_share:
                 removed.append({"kind": "site_repeat", "layer": LAYER, "text": text,
                                 "articles": counts[key]})

@@ -73,6 +73,27 @@ CREATE TABLE IF NOT EXISTS site_articles (
     article_id TEXT NOT NULL,
     PRIMARY KEY (site, article_id)
 ) WITHOUT ROWID;
+-- running totals of the two tables above, kept by triggers (which fire only for rows
+-- really inserted, not for INSERT OR IGNORE duplicates): a count is one lookup, not a
+-- scan of every article that has the paragraph (O(N) per article, O(N^2) per site)
+CREATE TABLE IF NOT EXISTS paragraph_totals (
+    site TEXT NOT NULL,
+    key  TEXT NOT NULL,
+    n    INTEGER NOT NULL,
+    PRIMARY KEY (site, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS site_totals (
+    site TEXT PRIMARY KEY,
+    n    INTEGER NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS paragraphs_total AFTER INSERT ON paragraphs BEGIN
+    INSERT INTO paragraph_totals VALUES (NEW.site, NEW.key, 1)
+        ON CONFLICT (site, key) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS site_articles_total AFTER INSERT ON site_articles BEGIN
+    INSERT INTO site_totals VALUES (NEW.site, 1)
+        ON CONFLICT (site) DO UPDATE SET n = n + 1;
+END;
 -- the upload ledger of an S3 store (the catalog lives in its local spool directory):
 -- a row per closed file; `uploaded_at` is set only once the object was verified in S3
 CREATE TABLE IF NOT EXISTS uploads (
@@ -121,7 +142,16 @@ class Catalog:
         self._migrate()
 
     def _migrate(self) -> None:
-        """Columns added after the first release; older catalogs get them on open."""
+        """Columns and tables added after the first release; older catalogs get them on
+        open."""
+        if self.db.execute("SELECT 1 FROM site_totals LIMIT 1").fetchone() is None and \
+                self.db.execute("SELECT 1 FROM site_articles LIMIT 1").fetchone():
+            self.db.execute("BEGIN")
+            self.db.execute("INSERT INTO paragraph_totals SELECT site, key, count(*) "
+                            "FROM paragraphs GROUP BY site, key")
+            self.db.execute("INSERT INTO site_totals SELECT site, count(*) "
+                            "FROM site_articles GROUP BY site")
+            self.db.execute("COMMIT")
         have = {row[1] for row in self.db.execute("PRAGMA table_info(captures)")}
         for column, decl in _CAPTURE_COLUMNS_ADDED:
             if column not in have:
@@ -287,13 +317,13 @@ class Catalog:
             chunk = unique[start:start + 500]
             marks = ",".join("?" * len(chunk))
             counts.update(self.db.execute(
-                f"SELECT key, count(*) FROM paragraphs WHERE site=? AND key IN ({marks}) "
-                "GROUP BY key", (site, *chunk)).fetchall())
+                f"SELECT key, n FROM paragraph_totals WHERE site=? AND key IN ({marks})",
+                (site, *chunk)).fetchall())
         return counts
 
     def site_article_count(self, site: str) -> int:
-        return self.db.execute("SELECT count(*) FROM site_articles WHERE site=?",
-                               (site,)).fetchone()[0]
+        row = self.db.execute("SELECT n FROM site_totals WHERE site=?", (site,)).fetchone()
+        return row[0] if row else 0
 
     def latest_html_captures(self, site: str | None = None, since: str | None = None
                              ) -> list[dict]:
