@@ -16,6 +16,10 @@ def test_normalise_datetime():
     assert normalise_datetime("not a date") is None
     assert normalise_datetime("") is None
     assert normalise_datetime("0001-01-01T00:00:00Z") is None
+    # zone abbreviations of RSS dates and bylines
+    assert normalise_datetime("Tue, 03 Dec 2019 10:00:00 CET") == "2019-12-03T10:00:00+01:00"
+    assert normalise_datetime("Jul 4, 2024 9:30 AM EDT") == "2024-07-04T09:30:00-04:00"
+    assert normalise_datetime("2024-07-04 09:30 PDT") == "2024-07-04T09:30:00-07:00"
 
 
 def test_page_dates_prefers_meta_then_jsonld_then_time():

@@ -24,6 +24,21 @@ _MODIFIED_META = (
     "dc.date.modified", "dcterms.modified", "last-modified",
 )
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Zone abbreviations news pages and feeds print (RFC 822 dates in RSS, "10:00 CET" in
+# bylines). dateutil knows only UTC/GMT and the local zone's; without these, "CET" was
+# read as a naive time, i.e. as UTC, an hour off. Ambiguous ones (IST, CST in Asia) are
+# left out: they stay naive and are taken as UTC.
+_HOUR = 3600
+TZ_ABBREVIATIONS = {
+    "UT": 0, "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": _HOUR, "BST": _HOUR,
+    "CET": _HOUR, "MEZ": _HOUR, "CEST": 2 * _HOUR, "MESZ": 2 * _HOUR,
+    "EET": 2 * _HOUR, "EEST": 3 * _HOUR, "MSK": 3 * _HOUR,
+    "EST": -5 * _HOUR, "EDT": -4 * _HOUR, "CST": -6 * _HOUR, "CDT": -5 * _HOUR,
+    "MST": -7 * _HOUR, "MDT": -6 * _HOUR, "PST": -8 * _HOUR, "PDT": -7 * _HOUR,
+    "AKST": -9 * _HOUR, "AKDT": -8 * _HOUR, "HST": -10 * _HOUR,
+    "JST": 9 * _HOUR, "KST": 9 * _HOUR, "AEST": 10 * _HOUR, "AEDT": 11 * _HOUR,
+    "NZST": 12 * _HOUR, "NZDT": 13 * _HOUR,
+}
 
 
 def normalise_datetime(value: str | None) -> str | None:
@@ -46,7 +61,7 @@ def parse_datetime(value: str | None) -> datetime | None:
     if not value or not isinstance(value, str):
         return None
     try:
-        parsed = dateparser.parse(value.strip())
+        parsed = dateparser.parse(value.strip(), tzinfos=TZ_ABBREVIATIONS)
     except (ValueError, OverflowError, TypeError):
         return None
     if parsed is None or not 1900 <= parsed.year <= 2200:
