@@ -310,6 +310,7 @@ def _wacz_of_rows(store, rows: list[dict], out: str) -> int:
 def _iter_inputs(paths: list[str], url: str | None, max_bytes: int):
     """(html, url, content_language, meta) for every document in the inputs."""
     from crawler.capture.warc_reader import is_warc_path, iter_html_responses
+    from crawler.extract.trafilatura_extractor import html_for
 
     for path in paths:
         if is_warc_path(path):
@@ -318,7 +319,7 @@ def _iter_inputs(paths: list[str], url: str | None, max_bytes: int):
                         "url": doc.url, "status": doc.status,
                         "content_type": doc.content_type, "fetched_at": doc.fetched_at,
                         "warc": doc.pointer}
-                yield doc.body, doc.url, doc.content_language, meta
+                yield html_for(doc.body, doc.content_type), doc.url, doc.content_language, meta
             continue
         with open(path, "rb") as fh:
             data = fh.read(max_bytes + 1)
@@ -406,6 +407,7 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     from crawler.extract.metadata import normalise_datetime
     from crawler.extract.pool import ExtractionPool
     from crawler.extract.site_rules import rules_for
+    from crawler.extract.trafilatura_extractor import html_for
     from crawler.run import ArchiveRun, new_crawl_id
     from crawler.store.uri import open_store
 
@@ -442,6 +444,8 @@ def cmd_reextract(args: argparse.Namespace) -> int:
                 body = b""
                 cap["read_error"] = f"cannot read WARC record: {exc}"
             lang = record.http_headers.get_header("Content-Language") if body else None
+            if body:
+                body = html_for(body, record.http_headers.get_header("Content-Type"))
             yield body, cap["url"], lang, rules_for(urlsplit(cap["url"]).hostname, site_rules)
 
     for cap, result in zip(captures, pool.map_ordered(jobs()), strict=True):

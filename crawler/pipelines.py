@@ -19,6 +19,7 @@ from crawler.articles import ArticleSink
 from crawler.capture.warc_reader import is_html_type
 from crawler.extract.pool import ExtractionPool
 from crawler.extract.site_rules import load_all, rules_for
+from crawler.extract.trafilatura_extractor import html_for
 from crawler.items import CapturedPage, FetchFailed
 from crawler.run import ArchiveRun, Outcome
 
@@ -60,7 +61,8 @@ class ExtractionPipeline:
             self.stats.inc_value("extract/not_html")
             return item
         rules = rules_for(urlsplit(item.final_url).hostname, self.site_rules)
-        result = await self.pool.extract(item.body, item.final_url, item.content_language,
+        result = await self.pool.extract(html_for(item.body, item.content_type),
+                                         item.final_url, item.content_language,
                                          rules)
         if not result["ok"]:
             item.note = result["error"]

@@ -25,7 +25,8 @@ from tests.warc_tools import records, responses_for, warc_files
 GOOD = [
     "/gzip/article.html", "/chunked/article.html", "/redirect/2", "/flaky/e2e",
     "/non-html/report.pdf", "/non-html/data.json", "/charset/wrong.html",
-    "/charset/latin1-declared.html", "/slow?delay=1", "/broken.html", "/cookies.html",
+    "/charset/latin1-declared.html", "/charset/cp1251-header-only.html", "/slow?delay=1",
+    "/broken.html", "/cookies.html",
     "/query.html?id=7&x=y", "/empty.html",
 ]
 BAD = ["/status/404", "/status/500", "/redirect-loop", "/gzip-bomb", "/big?mb=8"]
@@ -210,6 +211,9 @@ def test_other_articles(archived, site):
     wrong = arts[site.url("/charset/wrong.html")]["text"]
     assert "café" in wrong or "Zürich" in wrong, wrong[:300]
     assert "Ã" not in wrong  # no mojibake
+    # no <meta charset>, only the HTTP header says windows-1251: Cyrillic, not cp1252 soup
+    cyrillic = arts[site.url("/charset/cp1251-header-only.html")]["text"]
+    assert "жители нижнего города снова убирают воду" in cyrillic, cyrillic[:200]
     assert arts[site.url("/broken.html")]["word_count"] > 50
     # a redirected page: requested URL kept, final URL after the hops
     redirected = arts[site.url("/redirect/2")]

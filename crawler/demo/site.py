@@ -3,8 +3,8 @@
 Faults are endpoints, like Scrapy's own mock server: /gzip/..., /chunked/...,
 /redirect/<n>, /redirect-loop, /status/<code>, /flaky/<key> (503 then 200),
 /non-html/report.pdf, /non-html/data.json, /charset/wrong.html (latin-1 bytes declared
-utf-8), /charset/latin1-declared.html, /slow?delay=S, /big?mb=N, /gzip-bomb,
-/broken.html, /cookies.html, /query.html?..., /empty.html.
+utf-8), /charset/latin1-declared.html, /charset/cp1251-header-only.html (no <meta>),
+/slow?delay=S, /big?mb=N, /gzip-bomb, /broken.html, /cookies.html, /query.html?..., /empty.html.
 
     python -m crawler.demo.site [--port N]
 """
@@ -37,6 +37,19 @@ _LATIN1_ARTICLE = (
         "espresso for thirty years, and her na\u00efve r\u00e9sum\u00e9 of the dispute is that "
         "landlords want the whole street for offices.</p>" for i in range(8))
     + "</article></body></html>").encode("latin-1")
+_CP1251_ARTICLE = (
+    "<html><head><title>\u041d\u043e\u0432\u043e\u0441\u0442\u0438</title></head><body>"
+    "<article><h1>\u0420\u0435\u043a\u0430 \u0432\u044b\u0448\u043b\u0430 \u0438\u0437 "
+    "\u0431\u0435\u0440\u0435\u0433\u043e\u0432</h1>"
+    + "".join(
+        f"<p>\u0410\u0431\u0437\u0430\u0446 {i}: \u0436\u0438\u0442\u0435\u043b\u0438 "
+        "\u043d\u0438\u0436\u043d\u0435\u0433\u043e \u0433\u043e\u0440\u043e\u0434\u0430 "
+        "\u0441\u043d\u043e\u0432\u0430 \u0443\u0431\u0438\u0440\u0430\u044e\u0442 "
+        "\u0432\u043e\u0434\u0443 \u0438\u0437 \u043f\u043e\u0434\u0432\u0430\u043b\u043e\u0432, "
+        "\u0430 \u0432\u043b\u0430\u0441\u0442\u0438 \u043e\u0431\u0435\u0449\u0430\u044e\u0442 "
+        "\u043f\u043e\u0434\u043d\u044f\u0442\u044c \u0434\u0430\u043c\u0431\u0443 "
+        "\u0434\u043e \u043b\u0435\u0442\u0430.</p>" for i in range(8))
+    + "</article></body></html>").encode("cp1251")
 _BROKEN = (b"<html><head><title>Broken page</title><body><div><div class=story><h1>Broken markup"
            b" still tells a story</h2><table><p>" + b"".join(
                b"<p>Sentence group %d: the river flooded the lower town again this spring, and "
@@ -147,6 +160,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(200, _LATIN1_ARTICLE)
             if path == "/charset/latin1-declared.html":
                 return self._send(200, _LATIN1_ARTICLE, "text/html; charset=iso-8859-1")
+            if path == "/charset/cp1251-header-only.html":  # only the header names it
+                return self._send(200, _CP1251_ARTICLE, "text/html; charset=windows-1251")
             if path == "/slow":
                 time.sleep(min(float(query.get("delay", ["1"])[0]), 30.0))
                 return self._send(200, _small_article("A slow page"))

@@ -63,17 +63,39 @@ def _canonical(tree, base_url: str | None) -> str | None:
     return None
 
 
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*([^;\s]+)", re.IGNORECASE)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 
-def decode_html(html: bytes) -> str:
-    """Bytes to text: valid UTF-8 is UTF-8; otherwise the page's own <meta charset>;
-    otherwise windows-1252, the web's default for undeclared 8-bit pages (WHATWG).
-    trafilatura's statistical guess read latin-1 French/German text as Baltic cp1257."""
+def charset_of(content_type: str | None) -> str | None:
+    """The `charset` parameter of a Content-Type header, if any."""
+    match = _HEADER_CHARSET.search(content_type or "")
+    return match.group(1).strip("\"'") if match else None
+
+
+def html_for(body: bytes, content_type: str | None) -> bytes | str:
+    """What to hand `extract_html` for a response: decoded here when its Content-Type
+    declares a charset (the worker sees no headers), else the bytes themselves."""
+    declared = charset_of(content_type)
+    return decode_html(body, declared) if declared and body else body
+
+
+def decode_html(html: bytes, declared: str | None = None) -> str:
+    """Bytes to text: valid UTF-8 is UTF-8; otherwise the charset the HTTP header
+    declared (`declared`), then the page's own <meta charset>, when the bytes decode with
+    it; otherwise windows-1252, the web's default for undeclared 8-bit pages (WHATWG).
+    trafilatura's statistical guess read latin-1 French/German text as Baltic cp1257.
+    (Valid UTF-8 wins over a header that says otherwise: servers that label everything
+    iso-8859-1 are common, UTF-8 that decodes by accident is not.)"""
     try:
         return html.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    if declared:
+        try:
+            return html.decode(declared)
+        except (LookupError, UnicodeDecodeError):
+            pass
     match = _META_CHARSET.search(html[:4096])
     if match:
         try:
