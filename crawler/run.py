@@ -126,25 +126,29 @@ class ArchiveRun:
                 entry = {"key": self.store.key_of(fixed.path), "kind": kind,
                          "kept_bytes": fixed.kept_bytes, "dropped_bytes": fixed.dropped_bytes}
                 self.repaired.append(entry)
-                if fixed.kept_bytes:
-                    if kind == "articles":
-                        entry["catalogued"] = self._catalog_shard_records(fixed.path,
-                                                                          entry["key"])
-                    # Index before registering: registration may upload the WARC and
-                    # drop its spool copy (S3 store).
-                    index = self._index_repaired(entry["key"]) if kind == "warc" else None
-                    self.file_closed(kind, entry["key"], fixed.kept_bytes,
-                                     sha256_file(fixed.path), None)
-                    if index is not None:
-                        self.file_closed("cdxj", index.key, index.size, index.sha256,
-                                         index.lines)
+                if not fixed.kept_bytes:
+                    continue
+                sha256 = sha256_file(fixed.path)
+                if kind == "warc":
+                    self.warc_closed(entry["key"], fixed.kept_bytes, sha256, None)
+                else:
+                    entry["catalogued"] = self._catalog_shard_records(fixed.path, entry["key"])
+                    self.file_closed(kind, entry["key"], fixed.kept_bytes, sha256, None)
 
-    def _index_repaired(self, key: str):
+    def warc_closed(self, key: str, size: int, sha256: str, records: int | None) -> None:
+        """A WARC file is complete: write its CDXJ index, then register both. In that
+        order: registering may upload the WARC and drop its spool copy (S3 store). Any
+        thread may call this (the capture middleware indexes on a thread of its own)."""
+        index = None
         try:
-            return index_warc(self.store, key)
-        except Exception as exc:  # noqa: BLE001 - the repaired WARC is kept either way
-            logger.error("CDXJ indexing of repaired %s failed: %s", key, exc)
-            return None
+            index = index_warc(self.store, key)
+        except Exception as exc:  # noqa: BLE001 - the WARC itself is fine; report and go on
+            logger.error("CDXJ indexing of %s failed: %s: %s", key, type(exc).__name__, exc)
+            if self._stats is not None:
+                self._stats.inc_value("warc/index_errors")
+        self.file_closed("warc", key, size, sha256, records)
+        if index is not None:
+            self.file_closed("cdxj", index.key, index.size, index.sha256, index.lines)
 
     def _catalog_shard_records(self, path, key: str) -> int:
         """A run killed between writing a record and cataloguing it: the shard is the

@@ -25,7 +25,6 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import NotConfigured
 
 import crawler as crawler_pkg
-from crawler.capture.cdxj import index_warc
 from crawler.capture.exchange import HttpExchange, PreviousCapture
 from crawler.capture.warc_writer import ClosedFile
 from crawler.capture.writer_process import WarcWriterProcess
@@ -154,23 +153,11 @@ class WarcCaptureMiddleware:
         return response
 
     def _warc_closed(self, closed: ClosedFile) -> None:
-        """A file the writer closed (on rotation, or at the end of the run)."""
-        self._indexer.submit(self._index, closed)
-
-    def _index(self, closed: ClosedFile) -> None:
-        """On the index thread: index, then register the WARC and its index (in that
-        order: registering may upload the WARC and drop its spool copy, S3 store).
-        `ArchiveRun.file_closed` hands calls from other threads to the reactor thread."""
-        index = None
-        try:
-            index = index_warc(self.run.store, closed.key)
-        except Exception as exc:  # noqa: BLE001 - the WARC itself is fine; report and go on
-            logger.error("CDXJ indexing of %s failed: %s: %s", closed.key,
-                         type(exc).__name__, exc)
-            self.stats.inc_value("warc/index_errors")
-        self.run.file_closed("warc", closed.key, closed.size, closed.sha256, closed.records)
-        if index is not None:
-            self.run.file_closed("cdxj", index.key, index.size, index.sha256, index.lines)
+        """A file the writer closed (on rotation, or at the end of the run): indexed and
+        registered on the index thread (`ArchiveRun.file_closed` hands its calls over to
+        the reactor thread)."""
+        self._indexer.submit(self.run.warc_closed, closed.key, closed.size, closed.sha256,
+                             closed.records)
 
     def close(self) -> None:
         for done in self.writer.close():
