@@ -142,25 +142,26 @@ class SiteSpider(scrapy.Spider):
             return None
         return canon
 
-    def _conditional(self, url: str) -> tuple[dict, dict]:
-        """Headers and meta for refetching `url`: validators of its last full capture."""
-        last = self.catalog.last_full_capture(url)
-        if last is None:
+    @staticmethod
+    def _refetch(capture: dict | None) -> tuple[dict, dict]:
+        """Headers and meta for refetching a URL whose last full capture (a captures row)
+        is `capture`: its validators, and what a revisit record would refer to."""
+        if capture is None:
             return {}, {}
         headers = {}
-        if last.get("etag"):
-            headers["If-None-Match"] = last["etag"]
-        if last.get("last_modified"):
-            headers["If-Modified-Since"] = last["last_modified"]
-        meta = {"previous_capture": _previous(last), "handle_httpstatus_list": [304]}
-        return headers, meta
+        if capture.get("etag"):
+            headers["If-None-Match"] = capture["etag"]
+        if capture.get("last_modified"):
+            headers["If-Modified-Since"] = capture["last_modified"]
+        previous = {k: capture[k] for k in ("record_id", "url", "fetched_at", "payload_digest")}
+        return headers, {"previous_capture": previous, "handle_httpstatus_list": [304]}
 
     def _hub_request(self, url: str, *, kind: str = "hub", depth: int = 0):
         canon = self._admit(url, kind)
         if canon is None:
             return None
         self.pages += 1
-        headers, meta = self._conditional(canon)
+        headers, meta = self._refetch(self.catalog.last_full_capture(canon))
         callback = {"hub": self.parse_hub, "feed": self.parse_feed,
                     "sitemap": self.parse_sitemap}[kind]
         return scrapy.Request(canon, callback=callback, errback=self.on_hub_error,
@@ -199,18 +200,9 @@ class SiteSpider(scrapy.Spider):
         self.pages += 1
         self.articles_requested += 1
         self.pending_articles.add(canon)
-        headers, meta = {}, {}
-        if known and known.get("record_id"):
+        headers, meta = self._refetch(known["capture"] if known else None)
+        if meta:
             self.counts["refetched"] += 1
-            meta = {"previous_capture": {
-                "record_id": known["record_id"], "url": known["capture_url"],
-                "fetched_at": known["capture_fetched_at"],
-                "payload_digest": known["payload_digest"]},
-                "handle_httpstatus_list": [304]}
-            if known.get("etag"):
-                headers["If-None-Match"] = known["etag"]
-            if known.get("last_modified"):
-                headers["If-Modified-Since"] = known["last_modified"]
         self.run.expected.append(canon)
         return scrapy.Request(canon, callback=self.parse_article, errback=self.on_article_error,
                               headers=headers, dont_filter=True,
@@ -267,11 +259,11 @@ class SiteSpider(scrapy.Spider):
                       .getall()}
         for href in page.css("a::attr(href)").getall():
             url = page.urljoin(href.strip())
-            if config.is_article(canonical_url(url, config.strip_params)):
-                request = self._article_request(url, source="link")
+            canon = canonical_url(url, config.strip_params)
+            if config.is_article(canon):
+                request = self._article_request(canon, source="link")
             elif url in next_pages or config.is_followable_hub(url):
                 if depth + 1 > config.max_depth:
-                    canon = canonical_url(url, config.strip_params)
                     if canon not in self.seen and config.on_site(canon):
                         self.seen.add(canon)
                         self.run.record_skip(canon, f"depth: beyond max_depth "
@@ -409,8 +401,4 @@ class SiteSpider(scrapy.Spider):
                 run.expected.remove(url)
             run.record_skip(url, f"not fetched: run ended ({reason})")
 
-
-def _previous(capture: dict) -> dict:
-    return {"record_id": capture["record_id"], "url": capture["url"],
-            "fetched_at": capture["fetched_at"], "payload_digest": capture["payload_digest"]}
 

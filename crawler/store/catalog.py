@@ -185,18 +185,23 @@ class Catalog:
         return dict(zip([c[0] for c in cur.description], row, strict=True)) if row else None
 
     def archived_articles(self) -> dict[str, dict]:
-        """Requested URL -> its latest article: fetch time and the response record it came
-        from. A site crawl skips (or conditionally refetches) these."""
+        """Requested URL -> {"fetched_at": of its latest article, "capture": the captures
+        row of the response it came from, or None}. A site crawl skips (or conditionally
+        refetches) these."""
         cur = self.db.execute(
             """
-            SELECT a.url, a.fetched_at, a.id, c.record_id, c.url AS capture_url,
-                   c.fetched_at AS capture_fetched_at, c.payload_digest, c.etag,
-                   c.last_modified
+            SELECT a.url AS article_url, a.fetched_at AS article_fetched_at, c.*
             FROM articles a LEFT JOIN captures c ON c.record_id = a.warc_record_id
             WHERE a.seq = (SELECT max(a2.seq) FROM articles a2 WHERE a2.url = a.url)
             """)
         cols = [c[0] for c in cur.description]
-        return {row[0]: dict(zip(cols, row, strict=True)) for row in cur.fetchall()}
+        found = {}
+        for row in cur.fetchall():
+            values = dict(zip(cols, row, strict=True))
+            url, fetched_at = values.pop("article_url"), values.pop("article_fetched_at")
+            found[url] = {"fetched_at": fetched_at,
+                          "capture": values if values["record_id"] else None}
+        return found
 
     def has_article(self, article_id: str, version: int, content_sha256: str) -> bool:
         return self.db.execute(
