@@ -22,10 +22,7 @@ import os
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-from crawler.usage_error import UsageError  # noqa: E402 - re-exported for tests
+from crawler.usage_error import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
 
 # -- archive ----------------------------------------------------------------------------
 

@@ -110,6 +110,7 @@ class Scheduler:
     def __init__(self, sites: list[ScheduledSite], *, store_root: Path,
                  child_args: list[str], poll: float = 0.5) -> None:
         self.sites = sites
+        self.store_root = store_root
         self.state_dir = store_root / "schedule"
         self.child_args = child_args  # --store ..., -s ..., passed to every crawl
         self.poll = poll
@@ -161,12 +162,12 @@ class Scheduler:
         logger.info("site %s: run %s started (pid %d)", site.name, site.crawl_id,
                     site.process.pid)
 
-    def reap(self, site: ScheduledSite, store_root: Path) -> None:
+    def reap(self, site: ScheduledSite) -> None:
         code = site.process.poll()
         if code is None:
             return
         took = time.monotonic() - site.started_at
-        counts = _manifest_counts(store_root, site.crawl_id)
+        counts = _manifest_counts(self.store_root, site.crawl_id)
         entry = {"crawl_id": site.crawl_id, "exit": code, "seconds": round(took, 1),
                  "counts": counts}
         site.history.append(entry)
@@ -175,7 +176,7 @@ class Scheduler:
                     site.crawl_id, code, took, json.dumps(counts, sort_keys=True))
         site.process = None
 
-    def run(self, *, once: bool, store_root: Path, max_runs: int | None = None) -> int:
+    def run(self, *, once: bool, max_runs: int | None = None) -> int:
         """Loop until stopped (or, with `once`, until what was due has finished)."""
         installed = {sig: signal.signal(sig, self._on_signal)
                      for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -191,7 +192,7 @@ class Scheduler:
                 now = datetime.now(UTC)
                 for site in self.sites:
                     if site.process is not None:
-                        self.reap(site, store_root)
+                        self.reap(site)
                 if self.stopping or once or (max_runs is not None and started >= max_runs):
                     if all(s.process is None for s in self.sites):
                         break

@@ -12,9 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
-from crawler.usage_error import UsageError
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from crawler.usage_error import EXIT_FAILED, EXIT_OK, UsageError
 
 
 def _sites_dirs(args, settings) -> list[str]:
@@ -151,8 +149,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     for site in sites:
         logging.getLogger("crawler.scheduler").info("site %s: schedule %r (%s)", site.name,
                                                     site.cron, site.path)
-    return scheduler.run(once=args.once, store_root=_store_root(settings),
-                         max_runs=args.max_runs)
+    return scheduler.run(once=args.once, max_runs=args.max_runs)
 
 
 def add_parsers(sub, add_fetch_options) -> None:
