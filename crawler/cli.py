@@ -203,6 +203,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from crawler.export.formats import FormatUnavailable, arrow_schema
     from crawler.export.selection import Selection, SelectionError, parse_time_bound
     from crawler.store.catalog import Catalog
+    from crawler.store.s3 import UploadConflict, UploadVerifyError
     from crawler.store.uri import StoreURIError, open_store
 
     wacz = _wacz_path(args.wacz)
@@ -245,7 +246,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         except ExportError as exc:
             print(f"crawler export: failed, nothing published: {exc}", file=sys.stderr)
             return EXIT_FAILED
-        except (Boto3Error, BotoCoreError, ClientError) as exc:
+        except (Boto3Error, BotoCoreError, ClientError, UploadConflict,
+                UploadVerifyError) as exc:
             print(f"crawler export: cannot write to {args.to}: {exc} (an export folder "
                   "without manifest.json is incomplete and is ignored)", file=sys.stderr)
             return EXIT_FAILED

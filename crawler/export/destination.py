@@ -17,14 +17,13 @@ store's client settings, STORE_S3_*; objects are write-once, like the store's).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
-from crawler.store.local import fsync_dir
+from crawler.store.local import fsync_dir, sha256_file
 from crawler.store.uri import StoreURIError, parse_location
 
 MANIFEST = "manifest.json"
@@ -81,10 +80,11 @@ class S3Publisher:
     """`s3://bucket/prefix`: each export is `<prefix>/<export-id>/...`, manifest last."""
 
     def __init__(self, bucket: str, prefix: str, options) -> None:
-        from crawler.store.s3 import _make_client
+        from crawler.store.s3 import make_client
 
         self.bucket, self.prefix = bucket, prefix.strip("/")
-        self.client = _make_client(options)
+        self.options = options
+        self.client = make_client(options)
 
     @property
     def uri(self) -> str:
@@ -113,13 +113,13 @@ class S3Publisher:
         return Path(tempfile.mkdtemp(prefix=f"export-{export_id}-"))
 
     def publish(self, export_id: str, staging: Path, names: list[str]) -> str:
+        from crawler.store.s3 import put_verified
+
         for name in [*names, MANIFEST]:
             path = staging / name
-            with open(path, "rb") as fh:
-                digest = hashlib.file_digest(fh, "sha256").hexdigest()
-            # the client adds If-None-Match: * (write-once keys, as in the store)
-            self.client.upload_file(str(path), self.bucket, self._key(export_id, name),
-                                    ExtraArgs={"Metadata": {"sha256": digest}})
+            # write-once and verified by size and sha256, as the store's own uploads
+            put_verified(self.client, self.options, self.bucket, self._key(export_id, name),
+                         path, path.stat().st_size, sha256_file(path))
         shutil.rmtree(staging, ignore_errors=True)
         return f"s3://{self.bucket}/{self._key(export_id)}/"
 

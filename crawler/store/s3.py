@@ -136,7 +136,7 @@ class S3Store(LocalStore):
         chain, bounded timeouts and retries."""
         with self._client_lock:
             if self._client is None:
-                self._client = _make_client(self.options)
+                self._client = make_client(self.options)
             return self._client
 
     def open_read(self, key: str):
@@ -157,7 +157,7 @@ class S3Store(LocalStore):
         return resp["Body"].read()
 
 
-def _make_client(options: S3Options):
+def make_client(options: S3Options):
     import boto3
     from botocore.config import Config
 
@@ -349,54 +349,61 @@ class S3Uploader:
 
     def _put_verified(self, key: str, size: int, sha256: str) -> tuple[bool, str]:
         """(whether the object was already there, its ETag) or an exception."""
-        from boto3.s3.transfer import TransferConfig, create_transfer_manager
-        from botocore.exceptions import ClientError
-
         path = self.store.path(key)
         actual = path.stat().st_size  # a missing spool copy raises: nothing to upload
         if actual != size:
             raise UploadVerifyError(f"spool copy {path} has {actual} bytes, the ledger "
                                     f"{size}; not uploaded")
-        client = self.store.client()
-        opts = self.store.options
-        config = TransferConfig(multipart_threshold=opts.part_size,
-                                multipart_chunksize=opts.part_size,
-                                max_concurrency=opts.concurrency,
-                                max_bandwidth=opts.max_bandwidth)
-        obj = self.store.object_key(key)
-        extra = {"Metadata": {"sha256": sha256}, "ContentType": _content_type(key)}
-        already = False
-        for attempt in range(3):
-            try:
-                # create_transfer_manager, not client.upload_file: the latter wraps the
-                # ClientError into a message and the 412 could not be told apart.
-                with create_transfer_manager(client, config) as manager:
-                    manager.upload(str(path), self.store.bucket, obj,
-                                   extra_args=dict(extra)).result()
+        return put_verified(self.store.client(), self.store.options, self.store.bucket,
+                            self.store.object_key(key), path, size, sha256)
+
+
+def put_verified(client, opts: S3Options, bucket: str, obj: str, path: Path, size: int,
+                 sha256: str) -> tuple[bool, str]:
+    """Upload `path` to `bucket/obj` write-once (the client adds IfNoneMatch), our sha256
+    in the object's metadata, then HEAD it: (whether the key already held this very
+    content, the ETag). UploadConflict if the key holds other content; UploadVerifyError
+    if what S3 holds after the upload is not ours. Used by the store's uploader and by
+    `crawler export --to s3://`."""
+    from boto3.s3.transfer import TransferConfig, create_transfer_manager
+    from botocore.exceptions import ClientError
+
+    config = TransferConfig(multipart_threshold=opts.part_size,
+                            multipart_chunksize=opts.part_size,
+                            max_concurrency=opts.concurrency,
+                            max_bandwidth=opts.max_bandwidth)
+    extra = {"Metadata": {"sha256": sha256}, "ContentType": _content_type(obj)}
+    already = False
+    for attempt in range(3):
+        try:
+            # create_transfer_manager, not client.upload_file: the latter wraps the
+            # ClientError into a message and the 412 could not be told apart.
+            with create_transfer_manager(client, config) as manager:
+                manager.upload(str(path), bucket, obj, extra_args=dict(extra)).result()
+            break
+        except ClientError as exc:
+            code = _error_code(exc)
+            if code in ("PreconditionFailed", "412"):
+                already = True  # someone wrote the key: is it our content?
                 break
-            except ClientError as exc:
-                code = _error_code(exc)
-                if code in ("PreconditionFailed", "412"):
-                    already = True  # someone wrote the key: is it our content?
-                    break
-                if code == "ConditionalRequestConflict" and attempt < 2:
-                    time.sleep(1 + attempt)  # a racing conditional write is in flight
-                    continue
-                raise
-        head = client.head_object(Bucket=self.store.bucket, Key=obj)
-        their_size = head.get("ContentLength")
-        their_sha = (head.get("Metadata") or {}).get("sha256")
-        if their_size != size or their_sha != sha256:
-            where = f"s3://{self.store.bucket}/{obj}"
-            if already:
-                raise UploadConflict(
-                    f"{where} already exists with different content (size {their_size}, "
-                    f"sha256 {their_sha or 'not recorded'}; ours: size {size}, sha256 "
-                    f"{sha256}); keys are write-once, so it was not overwritten and the "
-                    f"spool copy {path} is kept")
-            raise UploadVerifyError(f"{where} after upload has size {their_size}, sha256 "
-                                    f"{their_sha}; expected {size}, {sha256}")
-        return already, str(head.get("ETag", "")).strip('"')
+            if code == "ConditionalRequestConflict" and attempt < 2:
+                time.sleep(1 + attempt)  # a racing conditional write is in flight
+                continue
+            raise
+    head = client.head_object(Bucket=bucket, Key=obj)
+    their_size = head.get("ContentLength")
+    their_sha = (head.get("Metadata") or {}).get("sha256")
+    if their_size != size or their_sha != sha256:
+        where = f"s3://{bucket}/{obj}"
+        if already:
+            raise UploadConflict(
+                f"{where} already exists with different content (size {their_size}, "
+                f"sha256 {their_sha or 'not recorded'}; ours: size {size}, sha256 "
+                f"{sha256}); keys are write-once, so it was not overwritten and the "
+                f"local copy {path} is kept")
+        raise UploadVerifyError(f"{where} after upload has size {their_size}, sha256 "
+                                f"{their_sha}; expected {size}, {sha256}")
+    return already, str(head.get("ETag", "")).strip('"')
 
 
 def _content_type(key: str) -> str:
