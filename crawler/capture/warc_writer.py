@@ -129,7 +129,7 @@ class WarcFileWriter:
                 "WARC-Profile": profile,
                 "WARC-Refers-To": previous.record_id,
                 "WARC-Refers-To-Target-URI": previous.url,
-                "WARC-Refers-To-Date": _warc_date(previous.fetched_at),
+                "WARC-Refers-To-Date": warc_date(previous.fetched_at),
             })
             if digest:
                 resp_headers["WARC-Payload-Digest"] = digest
@@ -290,7 +290,8 @@ def _revisit_profile(exchange: HttpExchange) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _warc_date(iso: str) -> str:
+def warc_date(iso: str) -> str:
+    """An ISO 8601 time (naive = UTC) as a WARC-Date: UTC, microseconds, 'Z'."""
     parsed = datetime.fromisoformat(iso)
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(UTC).replace(tzinfo=None)

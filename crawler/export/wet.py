@@ -10,23 +10,14 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from datetime import UTC
 from pathlib import Path
 
-from dateutil import parser as dateparser
-from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 import crawler as crawler_pkg
+from crawler.capture.warc_writer import warc_date
 
 WARC_VERSION = "WARC/1.1"
-
-
-def _warc_date(value: str) -> str:
-    parsed = dateparser.isoparse(value)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return datetime_to_iso_date(parsed.astimezone(UTC).replace(tzinfo=None), use_micros=True)
 
 
 class WetWriter:
@@ -50,7 +41,7 @@ class WetWriter:
         if not warc or not when:
             return
         text = (record.get("text") or "").encode("utf-8")
-        headers = {"WARC-Date": _warc_date(when),
+        headers = {"WARC-Date": warc_date(when),
                    "WARC-Refers-To": warc["record_id"]}
         if record.get("language"):
             headers["WARC-Identified-Content-Language"] = record["language"]
