@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin
 
-from crawler.discovery.safe_xml import local_name, parse_xml
+from crawler.discovery.safe_xml import child_text, local_name, parse_xml
 from crawler.extract.metadata import parse_datetime
 
 
@@ -20,13 +20,6 @@ class Entry:
     url: str
     published: datetime | None = None
     source: str = ""  # feed | sitemap | link
-
-
-def _child_text(element, *names: str) -> str | None:
-    for child in element:
-        if local_name(child) in names and (child.text or "").strip():
-            return child.text.strip()
-    return None
 
 
 def parse_feed(body: bytes, base_url: str) -> list[Entry] | None:
@@ -43,9 +36,9 @@ def parse_feed(body: bytes, base_url: str) -> list[Entry] | None:
         for item in root.iter():
             if local_name(item) != "item":
                 continue
-            link = _child_text(item, "link") or _guid_link(item)
+            link = child_text(item, "link") or _guid_link(item)
             if link:
-                date = _child_text(item, "pubdate", "date", "published", "updated")
+                date = child_text(item, "pubdate", "date", "published", "updated")
                 entries.append(Entry(urljoin(base_url, link), parse_datetime(date), "feed"))
         return entries
     if kind == "feed":
@@ -54,7 +47,7 @@ def parse_feed(body: bytes, base_url: str) -> list[Entry] | None:
                 continue
             link = _atom_link(item)
             if link:
-                date = _child_text(item, "published", "updated")
+                date = child_text(item, "published", "updated")
                 entries.append(Entry(urljoin(base_url, link), parse_datetime(date), "feed"))
         return entries
     return None

@@ -54,4 +54,12 @@ def local_name(element) -> str:
     return tag.rsplit("}", 1)[-1].lower()
 
 
-__all__ = ["MAX_XML_BYTES", "XmlTooLarge", "local_name", "maybe_gunzip", "parse_xml"]
+
+
+def child_text(element, *names: str) -> str | None:
+    """The stripped text of the first direct child named one of `names` (local names,
+    any namespace) that has text, else None."""
+    for child in element:
+        if local_name(child) in names and (child.text or "").strip():
+            return child.text.strip()
+    return None

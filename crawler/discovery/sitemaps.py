@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 from crawler.discovery.feeds import Entry
-from crawler.discovery.safe_xml import local_name, parse_xml
+from crawler.discovery.safe_xml import child_text, local_name, parse_xml
 from crawler.extract.metadata import parse_datetime
 
 # Where sites usually put their sitemaps when robots.txt names none.
@@ -34,17 +34,16 @@ def parse_sitemap(body: bytes, base_url: str) -> Sitemap | None:
     if kind == "sitemapindex":
         for node in root:
             if local_name(node) == "sitemap":
-                loc = _loc(node)
+                loc = child_text(node, "loc")
                 if loc:
-                    lastmod = next((parse_datetime(c.text) for c in node
-                                    if local_name(c) == "lastmod"), None)
+                    lastmod = parse_datetime(child_text(node, "lastmod"))
                     result.children.append(Entry(urljoin(base_url, loc), lastmod, "sitemap"))
         return result
     if kind == "urlset":
         for node in root:
             if local_name(node) != "url":
                 continue
-            loc = _loc(node)
+            loc = child_text(node, "loc")
             if not loc:
                 continue
             published = lastmod = None
@@ -57,13 +56,6 @@ def parse_sitemap(body: bytes, base_url: str) -> Sitemap | None:
             result.entries.append(Entry(urljoin(base_url, loc), published or lastmod,
                                         "sitemap"))
         return result
-    return None
-
-
-def _loc(node) -> str | None:
-    for child in node:
-        if local_name(child) == "loc" and (child.text or "").strip():
-            return child.text.strip()
     return None
 
 
