@@ -54,8 +54,6 @@ def local_name(element) -> str:
     return tag.rsplit("}", 1)[-1].lower()
 
 
-
-
 def child_text(element, *names: str) -> str | None:
     """The stripped text of the first direct child named one of `names` (local names,
     any namespace) that has text, else None."""
