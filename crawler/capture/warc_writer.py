@@ -121,7 +121,8 @@ class WarcFileWriter:
             resp_headers["WARC-Protocol"] = exchange.protocol.lower()
         http_headers = _RawHeaders(exchange.status_line, exchange.response_headers,
                                    protocol="HTTP/1.1")
-        profile, digest = _revisit_profile(exchange)
+        body_digest = payload_digest(exchange.body)
+        profile = _revisit_profile(exchange, body_digest)
         if profile:
             # Headers only, no body: replay tools take the body from the referred record.
             previous = exchange.previous
@@ -131,12 +132,9 @@ class WarcFileWriter:
                 "WARC-Refers-To-Target-URI": previous.url,
                 "WARC-Refers-To-Date": warc_date(previous.fetched_at),
             })
-            if digest:
-                resp_headers["WARC-Payload-Digest"] = digest
-            response = builder.create_warc_record(
-                exchange.url, "revisit", payload=io.BytesIO(b""), length=0,
-                warc_headers_dict=resp_headers, http_headers=http_headers,
-            )
+            if profile == PROFILE_IDENTICAL:
+                resp_headers["WARC-Payload-Digest"] = body_digest
+            record_type, body = "revisit", b""
         else:
             # Digests in one hashlib call each (the GIL released throughout) instead of
             # warcio's 16 KB Python loop, which made the writer thread fight the reactor
@@ -144,16 +142,13 @@ class WarcFileWriter:
             http_headers.compute_headers_buffer()
             block = hashlib.sha1(http_headers.headers_buff)
             block.update(exchange.body)
-            resp_headers["WARC-Payload-Digest"] = payload_digest(exchange.body)
+            resp_headers["WARC-Payload-Digest"] = body_digest
             resp_headers["WARC-Block-Digest"] = _b32(block)
-            response = builder.create_warc_record(
-                exchange.url,
-                "response",
-                payload=io.BytesIO(exchange.body),
-                length=len(exchange.body),
-                warc_headers_dict=resp_headers,
-                http_headers=http_headers,
-            )
+            record_type, body = "response", exchange.body
+        response = builder.create_warc_record(
+            exchange.url, record_type, payload=io.BytesIO(body), length=len(body),
+            warc_headers_dict=resp_headers, http_headers=http_headers,
+        )
         response_id = response.rec_headers.get_header("WARC-Record-ID")
         req_headers = {"WARC-Date": date, "WARC-Concurrent-To": response_id}
         if exchange.ip_address:
@@ -276,18 +271,16 @@ def _b32(sha1) -> str:
     return "sha1:" + base64.b32encode(sha1.digest()).decode("ascii")
 
 
-def _revisit_profile(exchange: HttpExchange) -> tuple[str | None, str | None]:
-    """(profile, payload digest) when the exchange is a revisit of `exchange.previous`."""
+def _revisit_profile(exchange: HttpExchange, body_digest: str) -> str | None:
+    """The revisit profile when the exchange revisits `exchange.previous`, else None."""
     previous = exchange.previous
     if previous is None:
-        return None, None
+        return None
     if exchange.status == 304:
-        return PROFILE_NOT_MODIFIED, None
-    if exchange.status == 200 and previous.payload_digest:
-        digest = payload_digest(exchange.body)
-        if digest == previous.payload_digest:
-            return PROFILE_IDENTICAL, digest
-    return None, None
+        return PROFILE_NOT_MODIFIED
+    if exchange.status == 200 and body_digest == previous.payload_digest:
+        return PROFILE_IDENTICAL
+    return None
 
 
 def warc_date(iso: str) -> str:
