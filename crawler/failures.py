@@ -14,7 +14,11 @@ from twisted.web._newclient import ResponseFailed
 
 def describe_failure(failure) -> tuple[str, int | None]:
     """(reason, http_status) for a request errback's failure."""
-    exc = failure.value
+    return describe_exception(failure.value)
+
+
+def describe_exception(exc: BaseException) -> tuple[str, int | None]:
+    """(reason, http_status) for the exception a download raised."""
     if isinstance(exc, HttpError):
         status = exc.response.status
         try:

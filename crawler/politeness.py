@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import time
 from email.utils import parsedate_to_datetime
-from types import SimpleNamespace
 
 from scrapy import Request, signals
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
@@ -29,7 +28,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 
-from crawler.failures import describe_failure
+from crawler.failures import describe_exception
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +79,7 @@ class Rfc9309RobotsTxtMiddleware(RobotsTxtMiddleware):
                 response = await self.crawler.engine.download_async(robots_request)
             except Exception as exc:  # noqa: BLE001 - any failure means "unreachable"
                 # Lead with the network error: usually the whole host is down.
-                problem, _ = describe_failure(SimpleNamespace(value=exc))
+                problem, _ = describe_exception(exc)
                 self._settle(netloc, DisallowAll(
                     f"{problem} (fetching {robots_url}; with robots.txt unreachable nothing "
                     "is fetched from this host, RFC 9309)", robots=False))
