@@ -107,21 +107,30 @@ def _collect_urls(args: argparse.Namespace) -> list[str]:
     return urls
 
 
-def run_archive(urls: list[str], settings, wacz: str | None = None) -> int:
-    """Run the `urls` spider in this process; 0 if every URL was archived. With `wacz`,
-    package the run's WARC files and archived pages as that WACZ file afterwards."""
+def run_spider(settings, spider_cls, arguments: dict, **spider_args):
+    """Crawl with `spider_cls` in this process (Scrapy's reactor: once per process);
+    the finished ArchiveRun, or None (said on stderr) if the run never finished."""
     from scrapy.crawler import CrawlerProcess
 
-    from spiders.urls import UrlsSpider
-
-    settings.set("RUN_ARGUMENTS", {"urls": urls}, priority="cmdline")
+    settings.set("RUN_ARGUMENTS", arguments, priority="cmdline")
     process = CrawlerProcess(settings)
-    crawler = process.create_crawler(UrlsSpider)
-    process.crawl(crawler, urls=urls)
+    crawler = process.create_crawler(spider_cls)
+    process.crawl(crawler, **spider_args)
     process.start()
     run = getattr(crawler, "_archive_run", None)
     if run is None or run.report is None:
         print("error: the run did not finish; see the log above", file=sys.stderr)
+        return None
+    return run
+
+
+def run_archive(urls: list[str], settings, wacz: str | None = None) -> int:
+    """Run the `urls` spider in this process; 0 if every URL was archived. With `wacz`,
+    package the run's WARC files and archived pages as that WACZ file afterwards."""
+    from spiders.urls import UrlsSpider
+
+    run = run_spider(settings, UrlsSpider, {"urls": urls}, urls=urls)
+    if run is None:
         return EXIT_FAILED
     code = EXIT_OK if run.ok else EXIT_FAILED
     if wacz:

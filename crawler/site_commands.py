@@ -60,9 +60,7 @@ def cmd_sites(args: argparse.Namespace) -> int:
 # -- crawl --------------------------------------------------------------------------------
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from scrapy.crawler import CrawlerProcess
-
-    from crawler.cli import _scrapy_settings
+    from crawler.cli import _scrapy_settings, run_spider
     from crawler.extract.site_rules import SiteConfigError
     from crawler.scheduler import SiteLock
     from crawler.sites.config import find_site, parse_duration
@@ -87,19 +85,13 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     try:
         apply_site_settings(settings, config)
-        settings.set("RUN_ARGUMENTS", {"site": config.name, "file": str(config.path),
-                                       "max_articles": args.max_articles,
-                                       "since": args.since}, priority="cmdline")
-        process = CrawlerProcess(settings)
-        crawler = process.create_crawler(SiteSpider)
-        process.crawl(crawler, config=config, max_articles=args.max_articles,
-                      since=args.since)
-        process.start()
+        run = run_spider(settings, SiteSpider,
+                         {"site": config.name, "file": str(config.path),
+                          "max_articles": args.max_articles, "since": args.since},
+                         config=config, max_articles=args.max_articles, since=args.since)
     finally:
         lock.release()
-    run = getattr(crawler, "_archive_run", None)
-    if run is None or run.report is None:
-        print("error: the run did not finish; see the log above", file=sys.stderr)
+    if run is None:
         return EXIT_FAILED
     reason = run.report["finish_reason"]
     if reason != "finished":
