@@ -15,7 +15,6 @@ up every capture that long); the run registers both files on the reactor thread.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import socket
 from concurrent.futures import ThreadPoolExecutor
@@ -127,7 +126,7 @@ class WarcCaptureMiddleware:
         if previous and response.url == previous["url"]:
             exchange.previous = PreviousCapture(**previous)
         try:
-            pointer, closed = await asyncio.wrap_future(self.writer.write(exchange))
+            pointer, closed = await self.writer.write(exchange)
         except Exception as exc:
             self.stats.inc_value("warc/write_errors")
             logger.error("WARC write failed for %s: %s", response.url, exc)

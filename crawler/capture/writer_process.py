@@ -1,91 +1,328 @@
-"""The WARC writer in a process of its own, fed by the capture middleware.
+"""The WARC writer in a process of its own, fed by the capture middleware over a pipe.
 
 Hashing, ISA-L compression and warcio's record building cost about 1.5 ms of CPU per
 150 KB page. On a thread of the crawler process that work competes with the reactor for
-the GIL, and fetch + WARC ran at about half the pages/s of a bare fetch; in a process of
-its own it runs on the other core. The middleware sends each `HttpExchange` (pickled: a
-copy of the body, cheap next to compressing it) and gets back the record's
-`WarcPointer` plus the files the write closed (rotation), which the crawler process
-then registers, indexes and uploads as before.
+the GIL; in a process of its own it runs on the other core.
+
+The channel is two plain pipes driven by the reactor's own event loop: the middleware
+writes a length-prefixed pickle of each `HttpExchange` (non-blocking; what the pipe does
+not take waits for `add_writer`) and the replies (the record's `WarcPointer` plus the
+files the write closed) come back through `add_reader`, in order. A
+`ProcessPoolExecutor` did the same with two helper threads in the crawler process (queue
+feeder, result manager); every write then passed the GIL between three threads, and the
+reactor spent a third of its time waiting for it.
 
 The child ignores SIGINT and SIGTERM: Ctrl-C or a scheduler's SIGTERM reaches the whole
 process group, and the crawler process must be the one that decides when to close the
 file (after the responses in flight are written). If the crawler dies (SIGKILL), the
-child's queue closes, it exits, the kernel drops its flock, and the next run repairs the
-`.open` file.
+child reads end-of-file on its input, exits without closing, the kernel drops its flock,
+and the next run repairs the `.open` file.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import asyncio
+import fcntl
 import os
+import pickle
 import signal
-import threading
-import time
-from concurrent.futures import Future, ProcessPoolExecutor
+import struct
+import subprocess
+import sys
+from collections import deque
+from dataclasses import replace
 from pathlib import Path
 
 from crawler.capture.exchange import HttpExchange
-from crawler.capture.warc_writer import ClosedFile, WarcFileWriter, WarcPointer
-from crawler.store.local import LocalStore
+from crawler.capture.warc_writer import ClosedFile, WarcPointer
 
-_writer: WarcFileWriter | None = None
-_closed: list[ClosedFile] = []
+# frame = header (pickle length, body length) + pickle + body. A write's body (150 KB on
+# average) goes out of band: not copied into the pickle, then into the frame.
+_HEADER = struct.Struct("!QQ")
+_PIPE_SIZE = 1 << 20  # a whole 150 KB exchange fits: one write, one read, no ping-pong
+_F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
+_START_TIMEOUT = 60.0
 
 
-def _start(root: str, options: dict, crawler_pid: int) -> None:
-    global _writer
+class WriterProcessError(Exception):
+    """The writer process could not start, or died."""
+
+
+def _frame(message, body: bytes = b"") -> list[bytes]:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return [_HEADER.pack(len(data), len(body)), data, body]
+
+
+def _grow_pipe(fd: int) -> None:
+    try:
+        fcntl.fcntl(fd, _F_SETPIPE_SZ, _PIPE_SIZE)
+    except OSError:  # a lower /proc/sys/fs/pipe-max-size: smaller writes, same result
+        pass
+
+
+def _read_exact(fd: int, n: int) -> bytes | None:
+    """Exactly `n` bytes from a blocking fd; None on end-of-file."""
+    first = os.read(fd, n) if n else b""
+    if len(first) == n or not first:
+        return first if len(first) == n else None
+    parts, got = [first], len(first)  # the sender's write was split: gather the rest
+    while got < n:
+        chunk = os.read(fd, n - got)
+        if not chunk:
+            return None
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)
+
+
+def _read_frame(fd: int) -> tuple[object, bytes] | None:
+    """(message, body) of the next frame from a blocking fd; None on end-of-file."""
+    header = _read_exact(fd, _HEADER.size)
+    if header is None:
+        return None
+    length, body_length = _HEADER.unpack(header)
+    data = _read_exact(fd, length)
+    body = _read_exact(fd, body_length) if data is not None else None
+    if body is None:
+        return None
+    return pickle.loads(data), body
+
+
+def _write_all(fd: int, parts: list[bytes]) -> None:
+    data = memoryview(b"".join(parts))
+    while data:
+        data = data[os.write(fd, data):]
+
+
+# -- the child --------------------------------------------------------------------------
+
+def child_main() -> int:
+    """`python -m crawler.capture.writer_process`: frames in on stdin, replies on stdout."""
+    from crawler.capture.warc_writer import WarcFileWriter
+    from crawler.store.local import LocalStore
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    _writer = WarcFileWriter(LocalStore(root), on_close=_closed.append, **options)
-    threading.Thread(target=_exit_with, args=(crawler_pid,), daemon=True).start()
+    rfd, wfd = sys.stdin.fileno(), sys.stdout.fileno()
+    sys.stdout = sys.stderr  # nothing but frames may reach the reply pipe
+    for fd in (rfd, wfd):
+        _grow_pipe(fd)
+    start = _read_frame(rfd)
+    if start is None:
+        return 1
+    root, options = start[0]
+    closed: list[ClosedFile] = []
 
+    def drain() -> list[ClosedFile]:
+        done = list(closed)
+        closed.clear()
+        return done
 
-def _exit_with(crawler_pid: int) -> None:
-    """Die with the crawler: our parent is the forkserver, so the crawler's death is not
-    ours by default, and a live orphan would keep the `.open` file locked from repair.
-    Every record is already flushed whole; the torn tail, if any, is repair's job."""
+    try:
+        writer = WarcFileWriter(LocalStore(root), on_close=closed.append, **options)
+    except Exception as exc:  # noqa: BLE001 - reported to the crawler, which fails the run
+        _write_all(wfd, _frame(("error", f"{type(exc).__name__}: {exc}")))
+        return 1
+    _write_all(wfd, _frame(("ok", None)))
     while True:
-        time.sleep(0.1)
+        frame = _read_frame(rfd)
+        if frame is None:
+            # The crawler is gone without asking us to close: every record is flushed
+            # whole; leave the `.open` file to the next run's repair.
+            return 1
+        (kind, payload), body = frame
         try:
-            os.kill(crawler_pid, 0)
-        except ProcessLookupError:
-            os._exit(1)
-        except PermissionError:  # pragma: no cover - pid reused by another user's process
-            os._exit(1)
+            if kind == "write":
+                payload.body = body
+                reply = ("ok", (writer.write_exchange(payload), drain()))
+            elif kind == "close":
+                writer.close()
+                reply = ("ok", drain())
+            else:
+                reply = ("error", f"unknown message {kind!r}")
+        except Exception as exc:  # noqa: BLE001 - one failed write fails one URL, not the run
+            reply = ("error", f"{type(exc).__name__}: {exc}")
+        _write_all(wfd, _frame(reply))
+        if kind == "close":
+            return 0
 
 
-def _drain() -> list[ClosedFile]:
-    closed = list(_closed)
-    _closed.clear()
-    return closed
-
-
-def _write(exchange: HttpExchange) -> tuple[WarcPointer, list[ClosedFile]]:
-    pointer = _writer.write_exchange(exchange)
-    return pointer, _drain()
-
-
-def _close() -> list[ClosedFile]:
-    _writer.close()
-    return _drain()
-
+# -- the crawler's side -------------------------------------------------------------------
 
 class WarcWriterProcess:
-    """`WarcFileWriter(LocalStore(root), **options)` living in one child process."""
+    """`WarcFileWriter(LocalStore(root), **options)` living in one child process.
+
+    `write()` is called on the reactor thread (it uses the running asyncio loop) and
+    returns an asyncio future; `close()` blocks until the file is closed and the child
+    has exited."""
 
     def __init__(self, root: str | Path, **options) -> None:
-        self._pool = ProcessPoolExecutor(
-            max_workers=1, mp_context=multiprocessing.get_context("forkserver"),
-            initializer=_start, initargs=(str(root), options, os.getpid()))
+        # The child imports this package from where the crawler did, installed or not.
+        package_parent = str(Path(__file__).resolve().parents[2])
+        path = os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "crawler.capture.writer_process"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0,
+            env={**os.environ, "PYTHONPATH": path})
+        self._out = self._proc.stdin.fileno()
+        self._in = self._proc.stdout.fileno()
+        for fd in (self._out, self._in):
+            _grow_pipe(fd)
+        self._waiting: deque[asyncio.Future] = deque()
+        self._outbuf = bytearray()
+        self._inbuf = bytearray()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._dead: str | None = None
+        # Started synchronously: a store the writer cannot use fails the run at once.
+        _write_all(self._out, _frame((str(root), options)))
+        status, detail = self._read_reply_blocking()
+        if status != "ok":
+            self._proc.wait(_START_TIMEOUT)
+            raise WriterProcessError(f"the WARC writer could not start: {detail}")
 
-    def write(self, exchange: HttpExchange) -> Future:
+    # -- asynchronous writes (reactor thread) -------------------------------------------
+
+    def write(self, exchange: HttpExchange) -> asyncio.Future:
         """A future of (pointer, files closed by this write)."""
-        return self._pool.submit(_write, exchange)
+        loop = self._attach()
+        future = loop.create_future()
+        if self._dead:
+            future.set_exception(WriterProcessError(self._dead))
+            return future
+        self._waiting.append(future)
+        self._send(_frame(("write", replace(exchange, body=b"")), exchange.body))
+        return future
+
+    def _attach(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            self._loop = asyncio.get_event_loop()
+            os.set_blocking(self._out, False)
+            os.set_blocking(self._in, False)
+            self._loop.add_reader(self._in, self._on_readable)
+        return self._loop
+
+    def _send(self, parts: list[bytes]) -> None:
+        if self._outbuf:  # earlier frames still queued: keep the order
+            for part in parts:
+                self._outbuf += part
+            return
+        try:
+            sent = os.writev(self._out, parts)
+        except BlockingIOError:
+            sent = 0
+        except OSError as exc:
+            self._fail(f"the WARC writer process is gone ({exc})")
+            return
+        for part in parts:  # what the pipe did not take waits for add_writer
+            if sent >= len(part):
+                sent -= len(part)
+                continue
+            self._outbuf += memoryview(part)[sent:]
+            sent = 0
+        if self._outbuf:
+            self._loop.add_writer(self._out, self._on_writable)
+
+    def _on_writable(self) -> None:
+        try:
+            sent = os.write(self._out, self._outbuf)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            self._fail(f"the WARC writer process is gone ({exc})")
+            return
+        del self._outbuf[:sent]
+        if not self._outbuf:
+            self._loop.remove_writer(self._out)
+
+    def _on_readable(self) -> None:
+        try:
+            data = os.read(self._in, _PIPE_SIZE)
+        except BlockingIOError:
+            return
+        if not data:
+            self._fail(f"the WARC writer process exited (status {self._proc.wait()})")
+            return
+        self._inbuf += data
+        for status, detail in self._parse_replies():
+            future = self._waiting.popleft()
+            if future.cancelled():
+                continue
+            if status == "ok":
+                future.set_result(detail)
+            else:
+                future.set_exception(OSError(detail))
+
+    def _parse_replies(self):
+        while len(self._inbuf) >= _HEADER.size:
+            length, _ = _HEADER.unpack_from(self._inbuf)  # replies carry no body
+            end = _HEADER.size + length
+            if len(self._inbuf) < end:
+                return
+            reply = pickle.loads(bytes(self._inbuf[_HEADER.size:end]))  # replies are small
+            del self._inbuf[:end]
+            yield reply
+
+    def _fail(self, why: str) -> None:
+        self._dead = why
+        if self._loop is not None:
+            self._loop.remove_reader(self._in)
+            self._loop.remove_writer(self._out)
+        while self._waiting:
+            future = self._waiting.popleft()
+            if not future.done():
+                future.set_exception(WriterProcessError(why))
+
+    # -- closing (blocking) ---------------------------------------------------------------
 
     def close(self) -> list[ClosedFile]:
-        """Close the current file (after every write submitted before), stop the child."""
+        """Close the current file (after every write sent before), stop the child."""
+        if self._loop is not None:
+            self._loop.remove_reader(self._in)
+            self._loop.remove_writer(self._out)
         try:
-            return self._pool.submit(_close).result()
+            if self._dead:
+                raise WriterProcessError(self._dead)
+            os.set_blocking(self._out, True)
+            os.set_blocking(self._in, True)
+            try:
+                _write_all(self._out, [bytes(self._outbuf), *_frame(("close", None))])
+            except OSError as exc:
+                raise WriterProcessError(f"the WARC writer process is gone ({exc})") from exc
+            self._outbuf.clear()
+            while True:  # replies to writes still in flight, then the close's own
+                status, detail = self._read_reply_blocking()
+                future = self._waiting.popleft() if self._waiting else None
+                if future is None:
+                    if status != "ok":
+                        raise OSError(detail)
+                    return detail
+                if not future.done():
+                    if status == "ok":
+                        future.set_result(detail)
+                    else:
+                        future.set_exception(OSError(detail))
         finally:
-            self._pool.shutdown(wait=True)
+            self._fail(self._dead or "the WARC writer is closed")
+            self._proc.stdin.close()
+            try:
+                self._proc.wait(_START_TIMEOUT)
+            except subprocess.TimeoutExpired:  # pragma: no cover - a wedged child
+                self._proc.kill()
+                self._proc.wait()
+            self._proc.stdout.close()
+
+    def _read_reply_blocking(self):
+        for reply in self._parse_replies():
+            return reply
+        while True:
+            data = os.read(self._in, _PIPE_SIZE)
+            if not data:
+                code = self._proc.wait(_START_TIMEOUT)
+                raise WriterProcessError(f"the WARC writer process exited (status {code})")
+            self._inbuf += data
+            for reply in self._parse_replies():
+                return reply
+
+
+if __name__ == "__main__":
+    sys.exit(child_main())
