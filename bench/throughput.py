@@ -1,15 +1,20 @@
 """Throughput benchmark: pages/s, CPU per page and peak memory of the crawl path.
 
     python bench/throughput.py [--pages 2000] [--concurrency 16] [--workers CORES]
-                               [--quick] [--keep] [--server twisted|fixture]
+                               [--repeat 3] [--quick] [--keep] [--server twisted|fixture]
 
 Serves N real-looking HTML pages (100-200 KB) on 127.0.0.1 from a separate process and
 measures, each in its own subprocess tree:
   (a) a bare Scrapy spider that only fetches (project settings, no project components);
-  (b) fetch + WARC capture (`crawler archive -s EXTRACT_ENABLED=False`);
+  (b) fetch + WARC: the same spider plus the project's WARC capture middleware (the
+      writer process, the catalog's capture rows, the CDXJ index), nothing else;
+  (b2) `crawler archive -s EXTRACT_ENABLED=False`: (b) plus the archive command's
+      spider, items, store pipeline and report (for information; no target);
   (c) the full `crawler archive` path (WARC + extraction + store), also at N/4 for RSS;
   (d) extraction alone: `ExtractionPool(workers=W).map_ordered` over the same pages.
-It prints figures and the target ratios; it asserts nothing about timings.
+Each run is repeated (--repeat, interleaved: a b b2 c d a b ...) and the median by pages/s
+is reported, because one run's figure moves by +-20% on a small shared machine. It prints
+figures and the target ratios; it asserts nothing about timings.
 
 Pages come from ../shared/bench (trafilatura real-world + Readability/WCEB pages; see
 --pages-dir), padded and duplicated to N unique pages; without ../shared, from the
@@ -377,6 +382,11 @@ def bare_main(args: argparse.Namespace) -> None:
         "ROBOTSTXT_OBEY": False, "CONCURRENT_REQUESTS": args.concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": args.concurrency, "LOG_LEVEL": "WARNING",
     }, priority="cmdline")
+    if args.capture:  # (b): the same spider plus the WARC capture middleware, nothing else
+        settings.setdict({
+            "DOWNLOADER_MIDDLEWARES": {"crawler.capture.middleware.WarcCaptureMiddleware": 950},
+            "STORE_URI": args.capture, "RUN_COMMAND": "bench (b)",
+        }, priority="cmdline")
     urls = Path(args.urls).read_text().split()
     process = CrawlerProcess(settings, install_root_handler=True)
     crawler = process.create_crawler(BareSpider)
@@ -389,6 +399,8 @@ def bare_main(args: argparse.Namespace) -> None:
         "bad": stats.get("bench/bad", 0), "failed": stats.get("bench/failed", 0),
         "elapsed": stats.get("elapsed_time_seconds"),
         "project_components": [m for m in mws if not m.startswith("scrapy.")],
+        "warc_records": stats.get("warc/records", 0),
+        "warc_write_errors": stats.get("warc/write_errors", 0),
     }))
 
 
@@ -442,6 +454,7 @@ class RunResult:
     server_cpu: float | None = None
     problems: list[str] = field(default_factory=list)
     log_tail: str = ""  # the end of its log when it broke (the temp dir may be gone)
+    all_pages_per_s: list[float] = field(default_factory=list)  # every repeat, run order
 
     @property
     def pages_per_s(self) -> float | None:
@@ -466,11 +479,11 @@ def tail(path: Path, lines: int = 25) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def run_case(name: str, label: str, cmd: list[str], n: int, work: Path, timeout: float,
-             server: Server, read_result) -> RunResult:
-    print(f"running {label} ...", file=sys.stderr, flush=True)
+def run_case(name: str, run: str, label: str, cmd: list[str], n: int, work: Path,
+             timeout: float, server: Server, read_result) -> RunResult:
+    print(f"running {label} ({run}) ...", file=sys.stderr, flush=True)
     server_before = server.cpu_seconds()
-    m = run_measured(cmd, name, work, timeout)
+    m = run_measured(cmd, run, work, timeout)
     r = RunResult(name=name, label=label, pages=n, wall=m["wall"], cpu=m["cpu_user"] + m["cpu_sys"],
                   main_rss_kb=m["main_rss_kb"], tree_pss_kb=m["tree_pss_kb"])
     r.server_cpu = server.cpu_seconds() - server_before
@@ -485,8 +498,19 @@ def run_case(name: str, label: str, cmd: list[str], n: int, work: Path, timeout:
     if r.done != n:
         r.problems.append(f"only {r.done} of {n} pages succeeded")
     if r.problems:
-        r.log_tail = tail(work / "logs" / f"{name}.log", 8)
+        r.log_tail = tail(work / "logs" / f"{run}.log", 8)
     return r
+
+
+def median_run(name: str, runs: list[RunResult]) -> RunResult:
+    """The run with the median pages/s (a broken one if any broke: it proves nothing)."""
+    broken = [r for r in runs if r.problems]
+    if broken:
+        return broken[0]
+    ranked = sorted(runs, key=lambda r: r.pages_per_s or 0.0)
+    chosen = ranked[(len(ranked) - 1) // 2]
+    chosen.all_pages_per_s = [r.pages_per_s or 0.0 for r in runs]
+    return chosen
 
 
 def read_manifest(store: Path, r: RunResult, extraction: bool) -> None:
@@ -529,6 +553,7 @@ def print_report(results: list[RunResult], args: argparse.Namespace, info: dict)
               f"{1000 * r.cpu / r.pages:>9.1f} {r.main_rss_kb / 1024:>7.0f} "
               f"{r.tree_pss_kb / 1024:>8.0f} {server:>7}")
     print("""
+  (the median run of each case by pages/s; every run's pages/s below)
   pages/s   = pages / crawl s; crawl s = Scrapy's elapsed_time_seconds (spider open to
               close) for a-c, the map_ordered loop incl. pool start-up for d
   CPU ms/pg = user+sys of the whole process tree (crawler + extraction workers +
@@ -537,12 +562,19 @@ def print_report(results: list[RunResult], args: argparse.Namespace, info: dict)
               process tree incl. extraction workers (sampled every 0.2 s)
   server    = page server CPU as % of one core over the crawl time""")
     by = {r.name: r for r in results if not r.problems}  # broken runs prove nothing
-    print("\nratios (pages/s):")
+    print("\npages/s of every run, in run order:")
+    for r in results:
+        if r.all_pages_per_s:
+            print(f"  {r.label:<34} " + "  ".join(f"{v:.1f}" for v in r.all_pages_per_s))
+    print("\nratios (pages/s of the median runs):")
     for name, (num, den) in {"b/a": ("b", "a"), "c/d": ("c", "d")}.items():
         if num in by and den in by and by[num].pages_per_s and by[den].pages_per_s:
             ratio = by[num].pages_per_s / by[den].pages_per_s
             verdict = "meets" if ratio >= TARGETS[name] else "MISSES"
             print(f"  {name} = {ratio:.2f}   target >= {TARGETS[name]}  ({verdict} target)")
+    if "b2" in by and "a" in by and by["b2"].pages_per_s and by["a"].pages_per_s:
+        print(f"  b2/a = {by['b2'].pages_per_s / by['a'].pages_per_s:.2f}   (no target: (b) "
+              f"plus the archive command's spider, items and store pipeline)")
     # Ratios hide where CPU goes on a small machine; per-page CPU differences show it.
     for what, (num, den) in {"WARC capture over bare fetch (b-a)": ("b", "a"),
                              "crawl + store around extraction (c-d)": ("c", "d")}.items():
@@ -595,41 +627,66 @@ def orchestrate(args: argparse.Namespace) -> int:
                     # one loopback host: without this the per-domain cap (8) would rule
                     "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={args.concurrency}", *extra]
 
-        def read_bare(r: RunResult) -> None:
-            res = json.loads((work / "a.json").read_text())
-            r.done, r.elapsed = res["ok"], res["elapsed"]
-            if res["project_components"]:
-                r.problems.append(f"project components enabled: {res['project_components']}")
+        def read_bare(result: Path, capture: Path | None = None):
+            def read(r: RunResult) -> None:
+                res = json.loads(result.read_text())
+                r.done, r.elapsed = res["ok"], res["elapsed"]
+                expected = ["crawler.capture.middleware"] if capture else []
+                if res["project_components"] != expected:
+                    r.problems.append(f"project components: {res['project_components']}")
+                if capture and res["warc_records"] != 2 * r.pages:
+                    r.problems.append(f"{res['warc_records']} WARC records, not {2 * r.pages}")
+                if res["warc_write_errors"]:
+                    r.problems.append(f"{res['warc_write_errors']} WARC write errors")
+            return read
 
-        def read_extract(r: RunResult) -> None:
-            res = json.loads((work / "d.json").read_text())
-            r.done, r.articles, r.elapsed = res["ok"], res["articles"], res["elapsed"]
+        def read_extract(result: Path):
+            def read(r: RunResult) -> None:
+                res = json.loads(result.read_text())
+                r.done, r.articles, r.elapsed = res["ok"], res["articles"], res["elapsed"]
+            return read
 
-        cases = {
-            "a": ("(a) fetch only (bare Scrapy)", n,
-                  [sys.executable, __file__, "_bare", "--urls", str(urls_file),
-                   "--concurrency", str(args.concurrency), "--result", str(work / "a.json")],
-                  read_bare),
-            "b": ("(b) fetch + WARC", n,
-                  archive_cmd(work / "store-b", urls_file, "-s", "EXTRACT_ENABLED=False"),
-                  lambda r: read_manifest(work / "store-b", r, extraction=False)),
-            "c": ("(c) full archive", n, archive_cmd(work / "store-c", urls_file),
-                  lambda r: read_manifest(work / "store-c", r, extraction=True)),
-            "c4": ("(c) full archive, N/4", small_n,
-                   archive_cmd(work / "store-c4", work / "urls-small.txt"),
-                   lambda r: read_manifest(work / "store-c4", r, extraction=True)),
-            "d": ("(d) extraction only (pool)", n,
-                  [sys.executable, __file__, "_extract", "--site-dir", str(site_dir),
-                   "--count", str(n), "--workers", str(args.workers),
-                   "--base-url", server.base_url, "--result", str(work / "d.json")],
-                  read_extract),
-        }
-        results = []
-        for name in args.runs:
-            label, count, cmd, reader = cases[name]
-            results.append(run_case(name, label, cmd, count, work, timeout, server, reader))
-            if not args.keep:  # WARCs of 2,000 pages are a few hundred MB: free as we go
-                shutil.rmtree(work / f"store-{name}", ignore_errors=True)
+        def bare_cmd(result: Path, *extra: str) -> list[str]:
+            return [sys.executable, __file__, "_bare", "--urls", str(urls_file),
+                    "--concurrency", str(args.concurrency), "--result", str(result), *extra]
+
+        def case(name: str, run: str):
+            """(label, pages, command, result reader) of one run of case `name`."""
+            store, result = work / f"store-{run}", work / f"{run}.json"
+            if name == "a":
+                return "(a) fetch only (bare Scrapy)", n, bare_cmd(result), read_bare(result)
+            if name == "b":
+                return ("(b) fetch + WARC", n, bare_cmd(result, "--capture", str(store)),
+                        read_bare(result, store))
+            if name == "b2":
+                return ("(b2) archive, no extraction", n,
+                        archive_cmd(store, urls_file, "-s", "EXTRACT_ENABLED=False"),
+                        lambda r: read_manifest(store, r, extraction=False))
+            if name == "c":
+                return ("(c) full archive", n, archive_cmd(store, urls_file),
+                        lambda r: read_manifest(store, r, extraction=True))
+            if name == "c4":
+                return ("(c) full archive, N/4", small_n,
+                        archive_cmd(store, work / "urls-small.txt"),
+                        lambda r: read_manifest(store, r, extraction=True))
+            return ("(d) extraction only (pool)", n,
+                    [sys.executable, __file__, "_extract", "--site-dir", str(site_dir),
+                     "--count", str(n), "--workers", str(args.workers),
+                     "--base-url", server.base_url, "--result", str(result)],
+                    read_extract(result))
+
+        runs: dict[str, list[RunResult]] = {name: [] for name in args.runs}
+        for k in range(args.repeat):
+            for name in args.runs:
+                if name == "c4" and k:  # RSS at N/4: one run says it
+                    continue
+                run = f"{name}-{k}"
+                label, count, cmd, reader = case(name, run)
+                runs[name].append(run_case(name, run, label, cmd, count, work, timeout,
+                                           server, reader))
+                if not args.keep:  # WARCs of 2,000 pages are a few hundred MB: free as we go
+                    shutil.rmtree(work / f"store-{run}", ignore_errors=True)
+        results = [median_run(name, rs) for name, rs in runs.items()]
         print_report(results, args, info)
         return 1 if any(r.problems for r in results) else 0
     finally:
@@ -656,8 +713,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--server", choices=("twisted", "fixture"), default="twisted",
                         help="page server: twisted.web.static from memory (default) or the "
                              "fixture site (crawler.demo.site)")
-    parser.add_argument("--runs", default="a,b,c,c4,d",
-                        help="which runs, comma-separated from a,b,c,c4,d (all)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each case, interleaved; the median is reported (3)")
+    parser.add_argument("--runs", default="a,b,b2,c,c4,d",
+                        help="which runs, comma-separated from a,b,b2,c,c4,d (all)")
     parser.add_argument("--timeout", type=float, default=None,
                         help="seconds per run (default 120 + 0.5 * pages)")
     return parser
@@ -684,6 +743,7 @@ def main(argv: list[str] | None = None) -> int:
         internal.add_argument("--urls", required=True)
         internal.add_argument("--concurrency", type=int, required=True)
         internal.add_argument("--result", required=True)
+        internal.add_argument("--capture", default=None, help="store: add WARC capture")
         bare_main(internal.parse_args(argv[1:]))
         return 0
     if argv and argv[0] == "_extract":
@@ -695,11 +755,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     args = build_parser().parse_args(argv)
     if args.quick:
-        args.pages = 200
+        args.pages, args.repeat = 200, 1
     args.runs = [r.strip() for r in args.runs.split(",") if r.strip()]
-    unknown = set(args.runs) - {"a", "b", "c", "c4", "d"}
-    if unknown or args.pages < 1:
-        build_parser().error(f"bad --runs {sorted(unknown)} or --pages {args.pages}")
+    unknown = set(args.runs) - {"a", "b", "b2", "c", "c4", "d"}
+    if unknown or args.pages < 1 or args.repeat < 1:
+        build_parser().error(f"bad --runs {sorted(unknown)}, --pages {args.pages} or "
+                             f"--repeat {args.repeat}")
     return orchestrate(args)
 
 

@@ -206,18 +206,6 @@ class ArchiveRun:
                                   sha256=sha256, queued_at=utcnow_iso())
         self.uploads.submit(key)
 
-    def record_capture(self, *, url: str, fetched_at: str, status: int,
-                       content_type: str | None, pointer, refers_to: str | None = None,
-                       etag: str | None = None, last_modified: str | None = None) -> None:
-        self.catalog.add_capture(
-            record_id=pointer.record_id, crawl_id=self.crawl_id, url=url,
-            fetched_at=fetched_at, status=status, content_type=content_type,
-            payload_digest=pointer.payload_digest, warc_file=pointer.filename,
-            warc_offset=pointer.offset, warc_length=pointer.length,
-            record_type=pointer.record_type, refers_to=refers_to, etag=etag,
-            last_modified=last_modified,
-        )
-
     def record_skip(self, url: str, reason: str, kind: str = "article") -> None:
         """A URL discovery found but the run did not fetch or archive, and why
         (robots, out of window, budget, blocked, trap, error...)."""

@@ -45,6 +45,15 @@ class HttpExchange:
     # whose payload digest equals this one's, is written as a `revisit` record of it.
     previous: PreviousCapture | None = None
 
+    def header(self, name: str) -> str | None:
+        """The last value of response header `name` (as Scrapy's `Headers.get` gives it),
+        or None when absent or empty."""
+        lowered = name.lower()
+        for key, value in reversed(self.response_headers):
+            if key.lower() == lowered:
+                return value or None
+        return None
+
     @property
     def status_line(self) -> str:
         phrase = reason_phrase(self.status)

@@ -74,11 +74,6 @@ def exchange_from_scrapy(request, response, fetched_at: datetime) -> HttpExchang
     )
 
 
-def _header(response, name: bytes) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None
-
-
 class WarcCaptureMiddleware:
     def __init__(self, crawler) -> None:
         settings = crawler.settings
@@ -88,7 +83,7 @@ class WarcCaptureMiddleware:
         self.stats = crawler.stats
         self.run = ArchiveRun.of(crawler)
         self.writer = WarcWriterProcess(
-            self.run.store.root,
+            self.run.store.root, self.run.catalog.path, self.run.crawl_id,
             prefix=settings.get("WARC_PREFIX", "crawl"),
             max_size=settings.getint("WARC_MAX_SIZE", 1 << 30),
             gzip_level=settings.getint("WARC_GZIP_LEVEL", 2),
@@ -135,15 +130,6 @@ class WarcCaptureMiddleware:
             self._warc_closed(done)
         self.stats.inc_value("warc/records", 2)
         self.stats.inc_value("warc/bytes", pointer.length)
-        self.run.record_capture(
-            url=response.url, fetched_at=fetched_at.isoformat(), status=response.status,
-            content_type=(response.headers.get("Content-Type") or b"").decode("latin-1")
-            or None,
-            pointer=pointer,
-            refers_to=exchange.previous.record_id if pointer.record_type == "revisit" else None,
-            etag=_header(response, b"ETag"),
-            last_modified=_header(response, b"Last-Modified"),
-        )
         request.meta["warc"] = pointer.to_dict()
         if pointer.record_type == "revisit":
             # Unchanged since `previous_capture`: the spider need not re-extract it.
