@@ -22,7 +22,8 @@ from datetime import UTC, datetime
 from scrapy import signals
 
 import crawler as crawler_pkg
-from crawler.capture.cdxj import index_warc
+from crawler.capture.cdxj import IndexFile, index_warc
+from crawler.memory import limit_heap_fragmentation
 from crawler.store.catalog import Catalog
 from crawler.store.local import LocalStore, sha256_file
 from crawler.store.recovery import repair_open_file
@@ -40,7 +41,7 @@ def new_crawl_id() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
-@dataclass
+@dataclass(slots=True)  # one per URL for the manifest: no per-instance __dict__
 class Outcome:
     url: str
     archived: bool
@@ -94,6 +95,7 @@ class ArchiveRun:
     def of(cls, crawler) -> ArchiveRun:
         run = getattr(crawler, "_archive_run", None)
         if run is None:
+            limit_heap_fragmentation()  # before the first page buffer
             settings = crawler.settings
             store = open_store(settings.get("STORE_URI", "./data"), settings)
             run = cls(
@@ -136,19 +138,27 @@ class ArchiveRun:
                     self.file_closed(kind, entry["key"], fixed.kept_bytes, sha256, None)
 
     def warc_closed(self, key: str, size: int, sha256: str, records: int | None) -> None:
-        """A WARC file is complete: write its CDXJ index, then register both. In that
-        order: registering may upload the WARC and drop its spool copy (S3 store). Any
-        thread may call this (the capture middleware indexes on a thread of its own)."""
-        index = None
+        """A WARC file is complete: index it here and now, then register both."""
         try:
             index = index_warc(self.store, key)
         except Exception as exc:  # noqa: BLE001 - the WARC itself is fine; report and go on
-            logger.error("CDXJ indexing of %s failed: %s: %s", key, type(exc).__name__, exc)
-            if self._stats is not None:
-                self._stats.inc_value("warc/index_errors")
+            self.index_failed(key, exc)
+            index = None
+        self.warc_indexed(key, size, sha256, records, index)
+
+    def warc_indexed(self, key: str, size: int, sha256: str, records: int | None,
+                     index: IndexFile | None) -> None:
+        """Register a closed WARC file and its CDXJ index (None: indexing failed). In
+        that order, after indexing: registering may upload the WARC and drop its spool
+        copy (S3 store). Any thread may call this (`file_closed` hands over)."""
         self.file_closed("warc", key, size, sha256, records)
         if index is not None:
             self.file_closed("cdxj", index.key, index.size, index.sha256, index.lines)
+
+    def index_failed(self, key: str, exc: BaseException) -> None:
+        logger.error("CDXJ indexing of %s failed: %s: %s", key, type(exc).__name__, exc)
+        if self._stats is not None:
+            self._stats.inc_value("warc/index_errors")
 
     def _catalog_shard_records(self, path, key: str) -> int:
         """A run killed between writing a record and cataloguing it: the shard is the
