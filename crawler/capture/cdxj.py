@@ -7,8 +7,10 @@ folder. `filename` is the WARC's base name, so the index resolves against the fo
 sits in (a pywb collection's `archive/`, a WACZ's `archive/`, or the store folder).
 
 Indexing reads the whole WARC once (gunzip + parse): about as fast as `warcio index`,
-15 s per GiB here. It runs when the file is closed (`ArchiveRun.warc_closed`), on a thread
-of the capture middleware's own, never holding up captures.
+15 s per GiB here, mostly Python. During a crawl it runs when the writer closes a file,
+in a process of the capture middleware's own (`index_warc_in`), so the reactor never
+waits for it or for the GIL; a killed run's repaired files are indexed in place
+(`ArchiveRun.warc_closed`).
 """
 
 from __future__ import annotations
@@ -46,6 +48,12 @@ def cdxj_lines(warc_path: str | os.PathLike[str]) -> bytes:
         indexer = CDXJIndexer(out, [fh], sort=True, filename=Path(warc_path).name)
         indexer.process_all()
     return out.getvalue().encode("utf-8")
+
+
+def index_warc_in(root: str, warc_key: str) -> IndexFile:
+    """`index_warc` for a store folder given by path (what another process can be sent;
+    an S3 store's files are in its local spool folder)."""
+    return index_warc(LocalStore(root), warc_key)
 
 
 def index_warc(store: LocalStore, warc_key: str) -> IndexFile:

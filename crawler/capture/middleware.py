@@ -9,21 +9,24 @@ request record carries the headers that were really sent.
 
 WARC writes happen in a process of their own (`writer_process`), so hashing and
 compression run on another core instead of fighting the reactor for the GIL. A closed file is
-CDXJ-indexed on a third thread (about 15 s per GiB: on the writer thread it would hold
-up every capture that long); the run registers both files on the reactor thread.
+CDXJ-indexed in a third process, started with the first closed file (about 15 s per GiB,
+mostly Python: on a thread here it would take the reactor's GIL, in the writer it would
+hold up every capture that long); the run registers both files on the reactor thread.
 """
 
 from __future__ import annotations
 
 import logging
 import socket
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from scrapy.exceptions import NotConfigured
 
 import crawler as crawler_pkg
+from crawler.capture.cdxj import index_warc_in
 from crawler.capture.exchange import HttpExchange, PreviousCapture
 from crawler.capture.warc_writer import ClosedFile
 from crawler.capture.writer_process import WarcWriterProcess
@@ -89,7 +92,7 @@ class WarcCaptureMiddleware:
             gzip_level=settings.getint("WARC_GZIP_LEVEL", 2),
             warcinfo=self._warcinfo(settings),
         )
-        self._indexer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-index")
+        self._indexer: ProcessPoolExecutor | None = None  # started by the first closed file
         self.run.on_close(self.close)
 
     @classmethod
@@ -138,13 +141,33 @@ class WarcCaptureMiddleware:
         return response
 
     def _warc_closed(self, closed: ClosedFile) -> None:
-        """A file the writer closed (on rotation, or at the end of the run): indexed and
-        registered on the index thread (`ArchiveRun.file_closed` hands its calls over to
-        the reactor thread)."""
-        self._indexer.submit(self.run.warc_closed, closed.key, closed.size, closed.sha256,
-                             closed.records)
+        """A file the writer closed (on rotation, or at the end of the run): indexed in
+        the index process, then registered (`ArchiveRun.warc_indexed` hands the call
+        from the executor's thread over to the reactor thread)."""
+        if self._indexer is None:
+            self._indexer = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
+        root = str(self.run.store.root)
+        try:
+            future = self._indexer.submit(index_warc_in, root, closed.key)
+        except RuntimeError as exc:  # a broken pool: the WARC still counts, unindexed
+            self.run.index_failed(closed.key, exc)
+            self.run.warc_indexed(closed.key, closed.size, closed.sha256, closed.records, None)
+            return
+
+        def done(future: Future) -> None:
+            try:
+                index = future.result()
+            except Exception as exc:  # noqa: BLE001 - the WARC itself is fine
+                self.run.index_failed(closed.key, exc)
+                index = None
+            self.run.warc_indexed(closed.key, closed.size, closed.sha256, closed.records,
+                                  index)
+
+        future.add_done_callback(done)
 
     def close(self) -> None:
         for done in self.writer.close():
             self._warc_closed(done)
-        self._indexer.shutdown(wait=True)
+        if self._indexer is not None:
+            self._indexer.shutdown(wait=True)  # runs every done() before it returns
