@@ -73,7 +73,7 @@ class ArchiveRun:
         self._stats = None  # a Scrapy StatsCollector when run under a crawler
         self._finishers: list[Callable[[ArchiveRun], None]] = []
         self.report: dict | None = None
-        # Writers may close files on their own threads (the WARC writer rotates on its
+        # Closed files may be reported from other threads (the CDXJ index pool's callback
         # thread); the catalog belongs to this one, so those reports are handed over.
         self._owner_thread = threading.get_ident()
         self._handoff: list[tuple] = []

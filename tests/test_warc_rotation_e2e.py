@@ -1,5 +1,6 @@
-"""WARC files rotating mid-run: the writer closes a file on its own thread, and the run
-must still record it (catalog `files`, manifest) and keep archiving."""
+"""WARC files rotating mid-run: the writer process closes a file, the index pool indexes it
+off the reactor thread, and the run must still record both (catalog `files`, manifest) and
+keep archiving."""
 
 from __future__ import annotations
 

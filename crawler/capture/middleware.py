@@ -145,8 +145,10 @@ class WarcCaptureMiddleware:
         the index process, then registered (`ArchiveRun.warc_indexed` hands the call
         from the executor's thread over to the reactor thread)."""
         if self._indexer is None:
+            # spawn, not the forkserver: that one belongs to the extraction pool, which
+            # sets what it preloads before starting it.
             self._indexer = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("forkserver"))
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"))
         root = str(self.run.store.root)
         try:
             future = self._indexer.submit(index_warc_in, root, closed.key)
