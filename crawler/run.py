@@ -23,7 +23,7 @@ from scrapy import signals
 
 import crawler as crawler_pkg
 from crawler.capture.cdxj import IndexFile, index_warc
-from crawler.memory import limit_heap_fragmentation
+from crawler.memory import DEFAULT_MMAP_THRESHOLD, limit_heap_fragmentation
 from crawler.store.catalog import Catalog
 from crawler.store.local import LocalStore, sha256_file
 from crawler.store.recovery import repair_open_file
@@ -95,8 +95,9 @@ class ArchiveRun:
     def of(cls, crawler) -> ArchiveRun:
         run = getattr(crawler, "_archive_run", None)
         if run is None:
-            limit_heap_fragmentation()  # before the first page buffer
             settings = crawler.settings
+            limit_heap_fragmentation(  # before the first page buffer
+                settings.getint("MEMORY_MMAP_THRESHOLD", DEFAULT_MMAP_THRESHOLD))
             store = open_store(settings.get("STORE_URI", "./data"), settings)
             run = cls(
                 store,
