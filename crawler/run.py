@@ -140,26 +140,24 @@ class ArchiveRun:
 
     def warc_closed(self, key: str, size: int, sha256: str, records: int | None) -> None:
         """A WARC file is complete: index it here and now, then register both."""
-        try:
-            index = index_warc(self.store, key)
-        except Exception as exc:  # noqa: BLE001 - the WARC itself is fine; report and go on
-            self.index_failed(key, exc)
-            index = None
-        self.warc_indexed(key, size, sha256, records, index)
+        self.warc_indexed(key, size, sha256, records, lambda: index_warc(self.store, key))
 
     def warc_indexed(self, key: str, size: int, sha256: str, records: int | None,
-                     index: IndexFile | None) -> None:
-        """Register a closed WARC file and its CDXJ index (None: indexing failed). In
-        that order, after indexing: registering may upload the WARC and drop its spool
-        copy (S3 store). Any thread may call this (`file_closed` hands over)."""
+                     index: Callable[[], IndexFile]) -> None:
+        """Register a closed WARC file and the CDXJ index that `index()` returns (or
+        raises about: logged, counted, the WARC registered unindexed). In that order:
+        registering may upload the WARC and drop its spool copy (S3 store). Any thread may
+        call this (`file_closed` hands over)."""
+        try:
+            made = index()
+        except Exception as exc:  # noqa: BLE001 - the WARC itself is fine; report, go on
+            logger.error("CDXJ indexing of %s failed: %s: %s", key, type(exc).__name__, exc)
+            if self._stats is not None:
+                self._stats.inc_value("warc/index_errors")
+            made = None
         self.file_closed("warc", key, size, sha256, records)
-        if index is not None:
-            self.file_closed("cdxj", index.key, index.size, index.sha256, index.lines)
-
-    def index_failed(self, key: str, exc: BaseException) -> None:
-        logger.error("CDXJ indexing of %s failed: %s: %s", key, type(exc).__name__, exc)
-        if self._stats is not None:
-            self._stats.inc_value("warc/index_errors")
+        if made is not None:
+            self.file_closed("cdxj", made.key, made.size, made.sha256, made.lines)
 
     def _catalog_shard_records(self, path, key: str) -> int:
         """A run killed between writing a record and cataloguing it: the shard is the

@@ -32,6 +32,14 @@ def only(sites) -> list[str]:
     return ["-s", f"SITES_DIRS={sites}"]
 
 
+def scheduled_site(newsroom, tmp_path, **site) -> tuple:
+    """A sites folder holding one newsroom site (`site_toml` keywords), and a store path."""
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    site_toml(newsroom, sites, **site)
+    return sites, tmp_path / "data"
+
+
 def runs(store) -> list[tuple[datetime, datetime | None, str]]:
     db = sqlite3.connect(store / "catalog.sqlite")
     rows = db.execute("SELECT started_at, finished_at, crawl_id FROM runs "
@@ -42,12 +50,10 @@ def runs(store) -> list[tuple[datetime, datetime | None, str]]:
 
 
 def test_scheduler_runs_a_site_twice_without_overlap(newsroom, tmp_path):
-    sites = tmp_path / "sites"
-    sites.mkdir()
     # due every 2 s; a run takes longer than that, so occurrences fall while one runs
-    site_toml(newsroom, sites, schedule="*/2 * * * * *",
-              politeness="download_delay = 0.25\nconcurrency = 1\nautothrottle = false")
-    store = tmp_path / "data"
+    sites, store = scheduled_site(
+        newsroom, tmp_path, schedule="*/2 * * * * *",
+        politeness="download_delay = 0.25\nconcurrency = 1\nautothrottle = false")
     result = run_cli("schedule", *only(sites), "--store", str(store),
                      "--max-runs", "2", timeout=240)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -65,10 +71,7 @@ def test_scheduler_runs_a_site_twice_without_overlap(newsroom, tmp_path):
 
 
 def test_schedule_once_runs_what_is_due_then_exits(newsroom, tmp_path):
-    sites = tmp_path / "sites"
-    sites.mkdir()
-    site_toml(newsroom, sites, schedule="0 3 * * *")
-    store = tmp_path / "data"
+    sites, store = scheduled_site(newsroom, tmp_path, schedule="0 3 * * *")
     first = run_cli("schedule", "--once", *only(sites), "--store", str(store))
     assert first.returncode == 0, first.stderr[-3000:]
     assert len(runs(store)) == 1  # never ran before: due now
@@ -110,11 +113,9 @@ def test_site_lock_blocks_a_second_run_and_dies_with_its_holder(newsroom, tmp_pa
 
 
 def test_sigterm_lets_the_running_crawl_finish_its_records(newsroom, tmp_path):
-    sites = tmp_path / "sites"
-    sites.mkdir()
-    site_toml(newsroom, sites, schedule="0 3 * * *",
-              politeness="download_delay = 0.5\nconcurrency = 1\nautothrottle = false")
-    store = tmp_path / "data"
+    sites, store = scheduled_site(
+        newsroom, tmp_path, schedule="0 3 * * *",
+        politeness="download_delay = 0.5\nconcurrency = 1\nautothrottle = false")
     proc = subprocess.Popen(
         [sys.executable, "-m", "crawler.cli", "schedule", *only(sites), "--store", str(store)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -17,8 +17,8 @@ hold up every capture that long); the run registers both files on the reactor th
 from __future__ import annotations
 
 import logging
-import socket
 import multiprocessing
+import socket
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -149,24 +149,13 @@ class WarcCaptureMiddleware:
             # sets what it preloads before starting it.
             self._indexer = ProcessPoolExecutor(
                 max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        root = str(self.run.store.root)
         try:
-            future = self._indexer.submit(index_warc_in, root, closed.key)
+            future = self._indexer.submit(index_warc_in, str(self.run.store.root), closed.key)
         except RuntimeError as exc:  # a broken pool: the WARC still counts, unindexed
-            self.run.index_failed(closed.key, exc)
-            self.run.warc_indexed(closed.key, closed.size, closed.sha256, closed.records, None)
-            return
-
-        def done(future: Future) -> None:
-            try:
-                index = future.result()
-            except Exception as exc:  # noqa: BLE001 - the WARC itself is fine
-                self.run.index_failed(closed.key, exc)
-                index = None
-            self.run.warc_indexed(closed.key, closed.size, closed.sha256, closed.records,
-                                  index)
-
-        future.add_done_callback(done)
+            future = Future()
+            future.set_exception(exc)
+        future.add_done_callback(lambda done: self.run.warc_indexed(
+            closed.key, closed.size, closed.sha256, closed.records, done.result))
 
     def close(self) -> None:
         for done in self.writer.close():

@@ -9,9 +9,10 @@ it replies, so that once the crawler hears "written", the catalog knows the reco
 SQLite's WAL mode and busy timeout let both processes write the catalog.
 
 The channel is two plain pipes driven by the reactor's own event loop: the middleware
-writes a length-prefixed pickle of each `HttpExchange` (non-blocking; what the pipe does
-not take waits for `add_writer`) and the replies (the record's `WarcPointer` plus the
-files the write closed) come back through `add_reader`, in order. A
+writes each `HttpExchange` as a frame (a length-prefixed pickle, the body out of band;
+non-blocking: what the pipe does not take waits for `add_writer`), and the replies (the
+record's `WarcPointer` plus the files the write closed) come back through `add_reader`,
+in order. A
 `ProcessPoolExecutor` did the same with two helper threads in the crawler process (queue
 feeder, result manager); every write then passed the GIL between three threads, and the
 reactor spent a third of its time waiting for it.
@@ -70,17 +71,14 @@ def _grow_pipe(fd: int) -> None:
 
 def _read_exact(fd: int, n: int) -> bytes | None:
     """Exactly `n` bytes from a blocking fd; None on end-of-file."""
-    first = os.read(fd, n) if n else b""
-    if len(first) == n or not first:
-        return first if len(first) == n else None
-    parts, got = [first], len(first)  # the sender's write was split: gather the rest
-    while got < n:
+    parts, got = [], 0
+    while got < n:  # one read unless the sender's write was split
         chunk = os.read(fd, n - got)
         if not chunk:
             return None
         parts.append(chunk)
         got += len(chunk)
-    return b"".join(parts)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _read_frame(fd: int) -> tuple[object, bytes] | None:
@@ -94,6 +92,16 @@ def _read_frame(fd: int) -> tuple[object, bytes] | None:
     if body is None:
         return None
     return pickle.loads(data), body
+
+
+def _settle(future: asyncio.Future, status: str, detail) -> None:
+    """Resolve a write's future from the child's reply."""
+    if future.done():  # cancelled meanwhile
+        return
+    if status == "ok":
+        future.set_result(detail)
+    else:
+        future.set_exception(OSError(detail))
 
 
 def _write_all(fd: int, parts: list[bytes]) -> None:
@@ -126,10 +134,8 @@ def child_main() -> int:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    rfd, wfd = sys.stdin.fileno(), sys.stdout.fileno()
+    rfd, wfd = sys.stdin.fileno(), sys.stdout.fileno()  # the crawler sized both pipes
     sys.stdout = sys.stderr  # nothing but frames may reach the reply pipe
-    for fd in (rfd, wfd):
-        _grow_pipe(fd)
     start = _read_frame(rfd)
     if start is None:
         return 1
@@ -272,13 +278,7 @@ class WarcWriterProcess:
             return
         self._inbuf += data
         for status, detail in self._parse_replies():
-            future = self._waiting.popleft()
-            if future.cancelled():
-                continue
-            if status == "ok":
-                future.set_result(detail)
-            else:
-                future.set_exception(OSError(detail))
+            _settle(self._waiting.popleft(), status, detail)
 
     def _parse_replies(self):
         while len(self._inbuf) >= _HEADER.size:
@@ -317,18 +317,12 @@ class WarcWriterProcess:
             except OSError as exc:
                 raise WriterProcessError(f"the WARC writer process is gone ({exc})") from exc
             self._outbuf.clear()
-            while True:  # replies to writes still in flight, then the close's own
-                status, detail = self._read_reply_blocking()
-                future = self._waiting.popleft() if self._waiting else None
-                if future is None:
-                    if status != "ok":
-                        raise OSError(detail)
-                    return detail
-                if not future.done():
-                    if status == "ok":
-                        future.set_result(detail)
-                    else:
-                        future.set_exception(OSError(detail))
+            while self._waiting:  # replies to writes still in flight
+                _settle(self._waiting.popleft(), *self._read_reply_blocking())
+            status, detail = self._read_reply_blocking()  # the close's own
+            if status != "ok":
+                raise OSError(detail)
+            return detail
         finally:
             self._fail(self._dead or "the WARC writer is closed")
             self._proc.stdin.close()
@@ -340,16 +334,14 @@ class WarcWriterProcess:
             self._proc.stdout.close()
 
     def _read_reply_blocking(self):
-        for reply in self._parse_replies():
-            return reply
         while True:
+            for reply in self._parse_replies():
+                return reply
             data = os.read(self._in, _PIPE_SIZE)
             if not data:
                 code = self._proc.wait(_START_TIMEOUT)
                 raise WriterProcessError(f"the WARC writer process exited (status {code})")
             self._inbuf += data
-            for reply in self._parse_replies():
-                return reply
 
 
 if __name__ == "__main__":
