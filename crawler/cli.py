@@ -112,12 +112,17 @@ def run_spider(settings, spider_cls, arguments: dict, **spider_args):
     the finished ArchiveRun, or None (said on stderr) if the run never finished."""
     from scrapy.crawler import CrawlerProcess
 
+    from crawler.run import ArchiveRun
+
     settings.set("RUN_ARGUMENTS", arguments, priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider_cls)
     process.crawl(crawler, **spider_args)
     process.start()
-    run = getattr(crawler, "_archive_run", None)
+    try:
+        run = crawler.get_extension(ArchiveRun)
+    except RuntimeError:  # the crawl failed before its extensions existed
+        run = None
     if run is None or run.report is None:
         print("error: the run did not finish; see the log above", file=sys.stderr)
         return None
@@ -416,7 +421,7 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     from crawler.extract.pool import ExtractionPool
     from crawler.extract.site_rules import rules_for
     from crawler.extract.trafilatura_extractor import html_for
-    from crawler.run import ArchiveRun, new_crawl_id
+    from crawler.run import ArchiveRun
     from crawler.store.uri import open_store
 
     since = None
@@ -431,8 +436,8 @@ def cmd_reextract(args: argparse.Namespace) -> int:
                          ": nothing has been archived there")
     site_rules = _site_rules(settings.getlist("SITES_DIRS")
                              if settings.getbool("BOILERPLATE_ENABLED", True) else [])
-    run = ArchiveRun(store, new_crawl_id(), "crawler reextract",
-                     {"site": args.site, "since": since})
+    run = ArchiveRun.open(settings, command="crawler reextract",
+                          arguments={"site": args.site, "since": since})
     captures = run.catalog.latest_html_captures(args.site, since)
     pool = ExtractionPool(workers=settings.getint("EXTRACT_WORKERS") or None,
                           timeout=settings.getfloat("EXTRACT_TIMEOUT", 30.0),

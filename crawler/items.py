@@ -21,6 +21,9 @@ class CapturedPage:
     extraction: dict | None = None  # Extraction fields (trafilatura + boilerplate stage)
     note: str | None = None  # why there is no article (non-HTML, no text, extraction error)
     extraction_failed: bool = False
+    # a site crawl's refetch that matched the last capture (304, or a revisit record):
+    # archived, nothing to extract
+    unchanged: bool = False
 
     def __repr__(self) -> str:  # Scrapy logs items; never dump the body
         return f"<CapturedPage {self.status} {self.final_url}>"

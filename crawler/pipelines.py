@@ -21,7 +21,7 @@ from crawler.extract.pool import ExtractionPool
 from crawler.extract.site_rules import load_all, rules_for
 from crawler.extract.trafilatura_extractor import html_for
 from crawler.items import CapturedPage, FetchFailed
-from crawler.run import ArchiveRun, Outcome
+from crawler.run import Outcome, archive_run_of
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ class ExtractionPipeline:
         if not settings.getbool("EXTRACT_ENABLED", True):
             raise NotConfigured("EXTRACT_ENABLED is off")
         self.stats = crawler.stats
-        self.run = ArchiveRun.of(crawler)
+        self.run = archive_run_of(crawler)
         self.pool = ExtractionPool(
             workers=settings.getint("EXTRACT_WORKERS") or None,
             timeout=settings.getfloat("EXTRACT_TIMEOUT", 30.0),
@@ -54,7 +54,7 @@ class ExtractionPipeline:
         return cls(crawler)
 
     async def process_item(self, item):
-        if not isinstance(item, CapturedPage):
+        if not isinstance(item, CapturedPage) or item.unchanged:
             return item
         if not is_html(item.content_type, item.body):
             item.note = f"no article: not HTML ({item.content_type or 'no content type'})"
@@ -80,7 +80,7 @@ class ExtractionPipeline:
 class StorePipeline:
     def __init__(self, crawler) -> None:
         self.stats = crawler.stats
-        self.run = ArchiveRun.of(crawler)
+        self.run = archive_run_of(crawler)
         self.sink = ArticleSink(self.run, crawler.settings)
 
     @classmethod
@@ -95,9 +95,10 @@ class StorePipeline:
             return item
         if not isinstance(item, CapturedPage):
             return item
-        outcome = Outcome(url=item.url, archived=item.warc is not None, reason=item.note,
+        outcome = Outcome(url=item.url, archived=item.warc is not None or item.unchanged,
+                          reason=item.note,
                           http_status=item.status, final_url=item.final_url)
-        if item.warc is None:
+        if not outcome.archived:
             outcome.reason = "no WARC record was written for this response"
         elif item.extraction and item.extraction.get("text"):
             record = self.sink.add(

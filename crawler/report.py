@@ -10,7 +10,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
-from crawler.run import ArchiveRun
+from crawler.run import ArchiveRun, archive_run_of
 
 
 def format_summary(run: ArchiveRun) -> str:
@@ -57,18 +57,20 @@ class ArchiveReport:
         if not crawler.settings.getbool("REPORT_ENABLED", True):
             raise NotConfigured
         self.interval = crawler.settings.getfloat("REPORT_PROGRESS_INTERVAL", 5.0)
-        self.run = ArchiveRun.of(crawler)
+        self.crawler = crawler
+        self.run: ArchiveRun | None = None  # the run extension, found once all exist
         self.started = time.monotonic()
         self._loop: task.LoopingCall | None = None
         crawler.signals.connect(self._opened, signal=signals.spider_opened)
         crawler.signals.connect(self._stop_progress, signal=signals.spider_closed)
-        self.run.after_finish(self._print_summary)
 
     @classmethod
     def from_crawler(cls, crawler):
         return cls(crawler)
 
     def _opened(self, spider) -> None:
+        self.run = archive_run_of(self.crawler)
+        self.run.after_finish(self._print_summary)
         if self.interval > 0:
             self._loop = task.LoopingCall(self._progress)
             self._loop.start(self.interval, now=False)

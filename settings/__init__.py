@@ -85,6 +85,10 @@ REPORT_PROGRESS_INTERVAL = 5.0  # seconds between progress lines on stderr; 0 = 
 # 0 = glibc's dynamic threshold (faster bare fetching, RSS creeps up ~6 KB per page).
 MEMORY_MMAP_THRESHOLD = 64 * 1024
 
+# Capture rows reach the catalog in one transaction per this many (or per second), from
+# the crawler process; a killed run's uncommitted rows are read back from its WARC.
+CATALOG_CAPTURE_BATCH = 200
+
 # -- Scrapy: capture first, politeness, bounds -------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     # RFC 9309: an unreachable or 5xx robots.txt disallows, not allows; Crawl-delay.
@@ -100,6 +104,9 @@ ITEM_PIPELINES = {
     "crawler.pipelines.StorePipeline": 800,
 }
 EXTENSIONS = {
+    # The run: store, catalog, outcomes, manifest. Other components reach it with
+    # crawler.get_extension(ArchiveRun) (crawler.run.archive_run_of).
+    "crawler.run.ArchiveRun": 0,
     "crawler.report.ArchiveReport": 500,
 }
 

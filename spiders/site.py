@@ -30,7 +30,7 @@ from crawler.discovery.sitemaps import USUAL_PATHS, parse_sitemap, robots_sitema
 from crawler.discovery.url_policy import canonical_url, trap_reason
 from crawler.failures import describe_failure
 from crawler.items import FetchFailed, captured_page
-from crawler.run import ArchiveRun, Outcome
+from crawler.run import archive_run_of
 from crawler.sites.config import DISCOVER, SiteConfig, find_site, parse_duration
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json",
@@ -78,7 +78,7 @@ class SiteSpider(scrapy.Spider):
 
     async def start(self):
         config = self.config
-        self.run = ArchiveRun.of(self.crawler)
+        self.run = archive_run_of(self.crawler)
         self.catalog = self.run.catalog
         self.now = datetime.now(UTC)
         window = self.since or config.window
@@ -203,7 +203,7 @@ class SiteSpider(scrapy.Spider):
         headers, meta = self._refetch(known["capture"] if known else None)
         if meta:
             self.counts["refetched"] += 1
-        self.run.expected.append(canon)
+        self.run.expect(canon)
         return scrapy.Request(canon, callback=self.parse_article, errback=self.on_article_error,
                               headers=headers, dont_filter=True,
                               meta={**meta, "kind": "article", "archive_url": canon})
@@ -358,10 +358,11 @@ class SiteSpider(scrapy.Spider):
         self.pending_articles.discard(url)
         if response.status == 304 or response.meta.get("revisit"):
             self.counts["unchanged"] += 1
-            self.run.record_outcome(Outcome(
-                url=url, archived=True, http_status=response.status, final_url=response.url,
-                reason="unchanged since the last capture (revisit record)"))
-            return None
+            page = captured_page(response, url)
+            page.body = b""  # nothing to extract: the earlier capture has the article
+            page.unchanged = True
+            page.note = "unchanged since the last capture (revisit record)"
+            return page
         return captured_page(response, url)
 
     def on_article_error(self, failure):
@@ -370,7 +371,6 @@ class SiteSpider(scrapy.Spider):
         self.pending_articles.discard(url)
         reason, status = describe_failure(failure)
         if reason.startswith("robots:"):
-            self.run.expected.remove(url)
             self.run.record_skip(url, reason)
             return None
         if status in (403, 429, 503):
@@ -397,8 +397,6 @@ class SiteSpider(scrapy.Spider):
         if run is None:
             return
         for url in sorted(self.pending_articles):
-            if url in run.expected:
-                run.expected.remove(url)
             run.record_skip(url, f"not fetched: run ended ({reason})")
 
 

@@ -15,7 +15,7 @@ import scrapy
 
 from crawler.failures import describe_failure
 from crawler.items import FetchFailed, captured_page
-from crawler.run import ArchiveRun
+from crawler.run import archive_run_of
 
 
 def check_url(url: str) -> str | None:
@@ -61,8 +61,9 @@ class UrlsSpider(scrapy.Spider):
         self.targets = unique(targets)
 
     async def start(self):
-        run = ArchiveRun.of(self.crawler)
-        run.expected = list(self.targets)
+        run = archive_run_of(self.crawler)
+        for url in self.targets:
+            run.expect(url)
         for url in self.targets:
             problem = check_url(url)
             if problem:

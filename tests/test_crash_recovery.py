@@ -11,7 +11,7 @@ import time
 
 from crawler.capture.warc_reader import read_record_at
 from tests.conftest import ROOT, run_cli
-from tests.warc_tools import warc_files
+from tests.warc_tools import capture_pointers, warc_files
 
 
 def _captures(store) -> list[tuple]:
@@ -60,6 +60,9 @@ def test_sigkill_mid_run_then_next_run_repairs(site, tmp_path):
     for record_id, warc_file, offset, length in before:
         record = read_record_at(store / warc_file, offset, length)
         assert record.rec_headers.get_header("WARC-Record-ID") == record_id
+    # ... and every record in the WARCs is catalogued, those whose rows the killed run
+    # had not committed yet included (read back from the repaired file).
+    assert set(_captures(store)) == capture_pointers(store)
     manifests = [json.loads(p.read_text()) for p in (store / "runs").glob("*.json")]
     (second,) = manifests  # the killed run never wrote one
     assert {f["kind"] for f in second["repaired_files"]} >= {"warc"}

@@ -36,3 +36,11 @@ def records(store: Path) -> list[dict]:
 
 def responses_for(store: Path, url: str) -> list[dict]:
     return [r for r in records(store) if r["type"] == "response" and r["uri"] == url]
+
+
+def capture_pointers(store: Path) -> set[tuple[str, str, int, int]]:
+    """(record id, store key, offset, length) of every response and revisit record: what
+    the catalog's `captures` table must list."""
+    return {(r["warc_headers"]["WARC-Record-ID"], r["file"].relative_to(store).as_posix(),
+             r["offset"], r["length"])
+            for r in records(store) if r["type"] in ("response", "revisit")}

@@ -8,8 +8,9 @@ retried attempts are all recorded, and bodies are still content-encoded. Its
 request record carries the headers that were really sent.
 
 WARC writes happen in a process of their own (`writer_process`), so hashing and
-compression run on another core instead of fighting the reactor for the GIL. A closed file is
-CDXJ-indexed in a third process, started with the first closed file (about 15 s per GiB,
+compression run on another core instead of fighting the reactor for the GIL; each
+written record's catalog row goes to the run (`ArchiveRun.record_capture`). A closed
+file is CDXJ-indexed in a third process, started with the first closed file (about 15 s per GiB,
 mostly Python: on a thread here it would take the reactor's GIL, in the writer it would
 hold up every capture that long); the run registers both files on the reactor thread.
 """
@@ -28,9 +29,10 @@ from scrapy.exceptions import NotConfigured
 import crawler as crawler_pkg
 from crawler.capture.cdxj import index_warc_in
 from crawler.capture.exchange import HttpExchange, PreviousCapture
+from crawler.capture.rows import capture_row
 from crawler.capture.warc_writer import ClosedFile
 from crawler.capture.writer_process import WarcWriterProcess
-from crawler.run import ArchiveRun
+from crawler.run import archive_run_of
 
 logger = logging.getLogger(__name__)
 
@@ -84,9 +86,9 @@ class WarcCaptureMiddleware:
             raise NotConfigured("WARC_ENABLED is off")
         self.crawler = crawler
         self.stats = crawler.stats
-        self.run = ArchiveRun.of(crawler)
+        self.run = archive_run_of(crawler)
         self.writer = WarcWriterProcess(
-            self.run.store.root, self.run.catalog.path, self.run.crawl_id,
+            self.run.store.root,
             prefix=settings.get("WARC_PREFIX", "crawl"),
             max_size=settings.getint("WARC_MAX_SIZE", 1 << 30),
             gzip_level=settings.getint("WARC_GZIP_LEVEL", 2),
@@ -124,7 +126,8 @@ class WarcCaptureMiddleware:
         if previous and response.url == previous["url"]:
             exchange.previous = PreviousCapture(**previous)
         try:
-            pointer, closed = await self.writer.write(exchange)
+            pointer, closed = await self.writer.write(exchange, lambda written: (
+                self.run.record_capture(capture_row(self.run.crawl_id, exchange, written))))
         except Exception as exc:
             self.stats.inc_value("warc/write_errors")
             logger.error("WARC write failed for %s: %s", response.url, exc)
@@ -143,7 +146,10 @@ class WarcCaptureMiddleware:
     def _warc_closed(self, closed: ClosedFile) -> None:
         """A file the writer closed (on rotation, or at the end of the run): indexed in
         the index process, then registered (`ArchiveRun.warc_indexed` hands the call
-        from the executor's thread over to the reactor thread)."""
+        from the executor's thread over to the reactor thread). Its capture rows are
+        committed first: a closed file is never repaired, so a run killed later could not
+        read them back."""
+        self.run.flush_captures()
         if self._indexer is None:
             # spawn, not the forkserver: that one belongs to the extraction pool, which
             # sets what it preloads before starting it.

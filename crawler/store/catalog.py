@@ -160,21 +160,18 @@ class Catalog:
     def close(self) -> None:
         self.db.close()
 
-    def add_capture(
-        self, *, record_id: str, crawl_id: str, url: str, fetched_at: str, status: int,
-        content_type: str | None, payload_digest: str | None, warc_file: str,
-        warc_offset: int, warc_length: int, record_type: str = "response",
-        refers_to: str | None = None, etag: str | None = None,
-        last_modified: str | None = None,
-    ) -> None:
-        self.db.execute(
-            "INSERT OR REPLACE INTO captures (record_id, crawl_id, url, fetched_at, status, "
-            "content_type, payload_digest, warc_file, warc_offset, warc_length, record_type, "
-            "refers_to, etag, last_modified) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (record_id, crawl_id, url, fetched_at, status, content_type, payload_digest,
-             warc_file, warc_offset, warc_length, record_type, refers_to, etag,
-             last_modified),
-        )
+    def add_captures(self, rows: list[dict]) -> None:
+        """Capture rows (`crawler.capture.rows`), in one transaction. A row whose record
+        is already catalogued replaces it (the same record gives the same row)."""
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany(
+                "INSERT OR REPLACE INTO captures (record_id, crawl_id, url, fetched_at, "
+                "status, content_type, payload_digest, warc_file, warc_offset, warc_length, "
+                "record_type, refers_to, etag, last_modified) VALUES (:record_id, "
+                ":crawl_id, :url, :fetched_at, :status, :content_type, :payload_digest, "
+                ":warc_file, :warc_offset, :warc_length, :record_type, :refers_to, :etag, "
+                ":last_modified)", rows)
 
     def last_full_capture(self, url: str) -> dict | None:
         """The newest 200 `response` record of `url` (the body a revisit refers to)."""

@@ -94,3 +94,16 @@ def repair_open_file(path: Path) -> RepairedFile | None:
             final, keep, size - keep,
         )
     return RepairedFile(final, keep, size - keep)
+
+
+def repair_store(store) -> list[tuple[str, RepairedFile]]:
+    """Repair every `.open` WARC file and article shard a killed run left in `store`:
+    (kind, result) of each, kind "warc" or "articles". Files a live writer holds are left
+    alone."""
+    repaired = []
+    for folder in ("warc", "articles"):
+        for path in store.open_files(folder):
+            fixed = repair_open_file(path)
+            if fixed is not None:
+                repaired.append((folder, fixed))
+    return repaired

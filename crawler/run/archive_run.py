@@ -1,36 +1,57 @@
-"""One crawl run: its id, store, catalog, per-URL outcomes and the closing manifest.
+"""The run as a Scrapy extension: one per crawl, created by Scrapy from `EXTENSIONS`.
 
-Every component of a run (capture middleware, pipelines, report) reaches the same
-`ArchiveRun` through `ArchiveRun.of(crawler)`. At `spider_closed` the run closes the
-files its components registered, then writes `runs/<crawl-id>.json`: arguments,
-start/end, counts, outcomes and every file written with its SHA-256.
+`ArchiveRun.from_crawler` is the one place a crawl's run is made: it sets the allocator
+policy, opens the store, the catalog and (for an S3 store) the uploads, repairs what a
+killed run left, and hooks itself to `spider_opened`/`spider_closed`. Components reach
+it with `archive_run_of(crawler)` (`crawler.get_extension(ArchiveRun)`); commands that
+run without a crawl (`crawler reextract`) make one with `ArchiveRun.open(settings)`.
+
+What components tell the run:
+- `record_outcome(outcome)`: what happened to a URL; called by the store pipeline only
+  (spiders hand failures and unchanged pages to it as items);
+- `record_capture(row)`: a written WARC record's catalog row (batched: the crawler
+  process is the one writer of `captures`);
+- `file_closed(...)`/`warc_indexed(...)`: a finished file, registered and uploaded;
+- `expect(url)`, `record_skip(url, reason)`: what discovery planned and left out.
+At `spider_closed` the run closes the files its components registered, then writes
+`runs/<crawl-id>.json` (`crawler.run.manifest`).
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import logging
-import os
 import secrets
-import socket
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from scrapy import signals
+from scrapy.utils.reactor import is_asyncio_reactor_installed
+from twisted.internet import task
 
-import crawler as crawler_pkg
 from crawler.capture.cdxj import IndexFile, index_warc
+from crawler.capture.rows import capture_rows_in
 from crawler.memory import DEFAULT_MMAP_THRESHOLD, limit_heap_fragmentation
+from crawler.run.manifest import build_manifest
+from crawler.run.outcome import Outcome
 from crawler.store.catalog import Catalog
 from crawler.store.local import LocalStore, sha256_file
-from crawler.store.recovery import repair_open_file
+from crawler.store.recovery import repair_store
 from crawler.store.s3 import BackgroundUploads, S3Store, S3Uploader
 from crawler.store.uri import open_store
 
 logger = logging.getLogger(__name__)
+
+ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+CAPTURE_FLUSH_SECONDS = 1.0  # a killed run's newest rows are read back from its WARC
+
+
+class RunConfigurationError(RuntimeError):
+    """The crawl is configured in a way the run cannot work with."""
 
 
 def utcnow_iso() -> str:
@@ -41,27 +62,29 @@ def new_crawl_id() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
-@dataclass(slots=True)  # one per URL for the manifest: no per-instance __dict__
-class Outcome:
-    url: str
-    archived: bool
-    reason: str | None = None  # failure reason, or why an archived page has no article
-    http_status: int | None = None
-    final_url: str | None = None
-    title: str | None = None
-    word_count: int | None = None
-    article_id: str | None = None
+def archive_run_of(crawler) -> ArchiveRun:
+    """The crawl's run (for components built after the extensions: middlewares,
+    pipelines, spiders' `start`)."""
+    run = crawler.get_extension(ArchiveRun)
+    if run is None:
+        raise RunConfigurationError(
+            "the ArchiveRun extension is not enabled: keep "
+            "'crawler.run.ArchiveRun' in the EXTENSIONS setting")
+    return run
 
 
 class ArchiveRun:
-    def __init__(self, store: LocalStore, crawl_id: str, command: str, arguments: dict) -> None:
+    def __init__(self, store: LocalStore, catalog: Catalog, crawl_id: str, command: str,
+                 arguments: dict, *, uploads: BackgroundUploads | None = None,
+                 capture_batch: int = 200) -> None:
         self.store = store
+        self.catalog = catalog
         self.crawl_id = crawl_id
         self.command = command
         self.arguments = arguments
+        self.uploads = uploads  # S3 stores: closed files upload on a background thread
         self.started_at = utcnow_iso()
         self.finished_at: str | None = None
-        self.catalog = Catalog(store.path("catalog.sqlite"))
         self.catalog.start_run(crawl_id, command, self.started_at)
         self.outcomes: dict[str, Outcome] = {}
         self.skipped: list[dict] = []
@@ -69,46 +92,50 @@ class ArchiveRun:
         self.expected: list[str] = []
         self.files: list[dict] = []
         self.repaired: list[dict] = []
-        self._closers: list[Callable[[], None]] = []
-        self._stats = None  # a Scrapy StatsCollector when run under a crawler
-        self._finishers: list[Callable[[ArchiveRun], None]] = []
         self.report: dict | None = None
+        self.upload_status: dict | None = None  # set by finish(): what is still pending
+        self._captures: list[dict] = []
+        self._capture_batch = max(1, capture_batch)
+        self._flusher: task.LoopingCall | None = None
+        self._closers: list[Callable[[], None]] = []
+        self._finishers: list[Callable[[ArchiveRun], None]] = []
+        self._stats = None  # a Scrapy StatsCollector when run under a crawler
         # Closed files may be reported from other threads (the CDXJ index pool's callback
         # thread); the catalog belongs to this one, so those reports are handed over.
         self._owner_thread = threading.get_ident()
         self._handoff: list[tuple] = []
         self._handoff_lock = threading.Lock()
-        # S3 stores: closed files upload on a background thread as the run goes.
-        self.uploads: BackgroundUploads | None = None
-        self.upload_status: dict | None = None  # set by finish(): what is still pending
-        if isinstance(store, S3Store):
-            uploader = S3Uploader(store)
-            uploader.adopt_unledgered()
-            uploader.close_thread_catalog()
-            self.uploads = BackgroundUploads(uploader)
-            for entry in self.catalog.pending_uploads(store.uri):
-                self.uploads.submit(entry["key"])  # leftovers of earlier runs first
 
-    # -- wiring ------------------------------------------------------------------------
+    # -- making one ----------------------------------------------------------------------
 
     @classmethod
-    def of(cls, crawler) -> ArchiveRun:
-        run = getattr(crawler, "_archive_run", None)
-        if run is None:
-            settings = crawler.settings
-            limit_heap_fragmentation(  # before the first page buffer
-                settings.getint("MEMORY_MMAP_THRESHOLD", DEFAULT_MMAP_THRESHOLD))
-            store = open_store(settings.get("STORE_URI", "./data"), settings)
-            run = cls(
-                store,
-                settings.get("CRAWL_ID") or new_crawl_id(),
-                settings.get("RUN_COMMAND") or " ".join(sys.argv),
-                settings.getdict("RUN_ARGUMENTS"),
-            )
-            run.repair_leftovers()
-            crawler._archive_run = run
-            crawler.signals.connect(run._spider_closed, signal=signals.spider_closed)
-            run._stats = crawler.stats
+    def open(cls, settings, *, command: str | None = None,
+             arguments: dict | None = None) -> ArchiveRun:
+        """A run over the store the settings name, leftovers of killed runs repaired."""
+        store = open_store(settings.get("STORE_URI"), settings)
+        catalog = Catalog(store.path("catalog.sqlite"))
+        run = cls(store, catalog, settings.get("CRAWL_ID") or new_crawl_id(),
+                  command or settings.get("RUN_COMMAND") or " ".join(sys.argv),
+                  arguments if arguments is not None else settings.getdict("RUN_ARGUMENTS"),
+                  uploads=_start_uploads(store, catalog),
+                  capture_batch=settings.getint("CATALOG_CAPTURE_BATCH"))
+        run.repair_leftovers()
+        return run
+
+    @classmethod
+    def from_crawler(cls, crawler) -> ArchiveRun:
+        settings = crawler.settings
+        if not is_asyncio_reactor_installed():
+            # The WARC writer's channel lives on the asyncio loop under the reactor.
+            raise RunConfigurationError(
+                f"TWISTED_REACTOR is {settings.get('TWISTED_REACTOR')!r}; the crawler needs "
+                f"{ASYNCIO_REACTOR!r} (its WARC writer runs on the asyncio event loop)")
+        limit_heap_fragmentation(  # before the first page buffer
+            settings.getint("MEMORY_MMAP_THRESHOLD", DEFAULT_MMAP_THRESHOLD))
+        run = cls.open(settings)
+        run._stats = crawler.stats
+        crawler.signals.connect(run._spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(run._spider_closed, signal=signals.spider_closed)
         return run
 
     def on_close(self, closer: Callable[[], None]) -> None:
@@ -119,24 +146,63 @@ class ArchiveRun:
         """Call `callback(run)` once the manifest is written (the report prints then)."""
         self._finishers.append(callback)
 
+    # -- leftovers of killed runs --------------------------------------------------------
+
     def repair_leftovers(self) -> None:
-        """Close `.open` files a killed run left behind, keeping every whole record."""
-        for folder, kind in (("warc", "warc"), ("articles", "articles")):
-            for path in self.store.open_files(folder):
-                fixed = repair_open_file(path)
-                if fixed is None:
-                    continue  # a live writer holds it
-                entry = {"key": self.store.key_of(fixed.path), "kind": kind,
-                         "kept_bytes": fixed.kept_bytes, "dropped_bytes": fixed.dropped_bytes}
-                self.repaired.append(entry)
-                if not fixed.kept_bytes:
-                    continue
-                sha256 = sha256_file(fixed.path)
-                if kind == "warc":
-                    self.warc_closed(entry["key"], fixed.kept_bytes, sha256, None)
-                else:
-                    entry["catalogued"] = self._catalog_shard_records(fixed.path, entry["key"])
-                    self.file_closed(kind, entry["key"], fixed.kept_bytes, sha256, None)
+        """Close `.open` files a killed run left behind, keeping every whole record, and
+        catalogue what they hold that the catalog lacks."""
+        for kind, fixed in repair_store(self.store):
+            key = self.store.key_of(fixed.path)
+            entry = {"key": key, "kind": kind, "kept_bytes": fixed.kept_bytes,
+                     "dropped_bytes": fixed.dropped_bytes}
+            self.repaired.append(entry)
+            if not fixed.kept_bytes:
+                continue
+            sha256 = sha256_file(fixed.path)
+            if kind == "warc":
+                # Rows the killed crawler had not committed yet (its last batch).
+                rows = list(capture_rows_in(fixed.path, key))
+                self.catalog.add_captures(rows)
+                entry["catalogued"] = len(rows)
+                self.warc_closed(key, fixed.kept_bytes, sha256, None)
+            else:
+                entry["catalogued"] = self._catalog_shard_records(fixed.path, key)
+                self.file_closed(kind, key, fixed.kept_bytes, sha256, None)
+
+    def _catalog_shard_records(self, path, key: str) -> int:
+        """A run killed between writing a record and cataloguing it: the shard is the
+        truth, so catalogue what it holds and the catalog lacks (the next run then does
+        not fetch that article again)."""
+        added = 0
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                record = json.loads(line)
+                if not self.catalog.has_article(record["id"], record["version"],
+                                                record["content_sha256"]):
+                    self.catalog.add_article(record, key)
+                    added += 1
+        return added
+
+    # -- captures ------------------------------------------------------------------------
+
+    def record_capture(self, row: dict) -> None:
+        """A written WARC record's catalog row (`crawler.capture.rows`). Committed in
+        batches, every `CATALOG_CAPTURE_BATCH` rows or second, and before a WARC file is
+        registered; a run killed meanwhile has them read back from the WARC."""
+        self._captures.append(row)
+        if len(self._captures) >= self._capture_batch:
+            self.flush_captures()
+
+    def flush_captures(self) -> None:
+        if self._captures:
+            rows, self._captures = self._captures, []
+            self.catalog.add_captures(rows)
+
+    def _spider_opened(self, spider) -> None:
+        self._flusher = task.LoopingCall(self.flush_captures)
+        self._flusher.start(CAPTURE_FLUSH_SECONDS, now=False)
+
+    # -- files ---------------------------------------------------------------------------
 
     def warc_closed(self, key: str, size: int, sha256: str, records: int | None) -> None:
         """A WARC file is complete: index it here and now, then register both."""
@@ -158,24 +224,6 @@ class ArchiveRun:
         self.file_closed("warc", key, size, sha256, records)
         if made is not None:
             self.file_closed("cdxj", made.key, made.size, made.sha256, made.lines)
-
-    def _catalog_shard_records(self, path, key: str) -> int:
-        """A run killed between writing a record and cataloguing it: the shard is the
-        truth, so catalogue what it holds and the catalog lacks (the next run then does
-        not fetch that article again)."""
-        import gzip
-
-        added = 0
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
-            for line in fh:
-                record = json.loads(line)
-                if not self.catalog.has_article(record["id"], record["version"],
-                                                record["content_sha256"]):
-                    self.catalog.add_article(record, key)
-                    added += 1
-        return added
-
-    # -- what components report ---------------------------------------------------------
 
     def file_closed(self, kind: str, key: str, size: int, sha256: str,
                     records: int | None) -> None:
@@ -215,19 +263,29 @@ class ArchiveRun:
                                   sha256=sha256, queued_at=utcnow_iso())
         self.uploads.submit(key)
 
+    # -- outcomes and skips --------------------------------------------------------------
+
+    def expect(self, url: str) -> None:
+        """A URL the run means to archive: reported as not fetched if it never is."""
+        self.expected.append(url)
+
     def record_skip(self, url: str, reason: str, kind: str = "article") -> None:
         """A URL discovery found but the run did not fetch or archive, and why
-        (robots, out of window, budget, blocked, trap, error...)."""
+        (robots, out of window, budget, blocked, trap, error...). No longer expected."""
+        if url in self.expected:
+            self.expected.remove(url)
         self.skipped.append({"url": url, "kind": kind, "reason": reason})
 
     def record_outcome(self, outcome: Outcome) -> None:
+        """What happened to a URL: the one way outcomes are recorded (the store pipeline
+        calls it for every item; `finish` for URLs never fetched)."""
         self.outcomes[outcome.url] = outcome
         if not outcome.archived:
             self.catalog.add_failure(crawl_id=self.crawl_id, url=outcome.url,
                                      at=utcnow_iso(), stage="fetch",
                                      reason=outcome.reason or "unknown")
 
-    # -- closing -----------------------------------------------------------------------
+    # -- closing -------------------------------------------------------------------------
 
     @property
     def failed(self) -> list[Outcome]:
@@ -238,6 +296,8 @@ class ArchiveRun:
 
     def finish(self, reason: str = "finished", stats: dict | None = None) -> None:
         """Close registered files, write `runs/<crawl-id>.json`, close the catalog."""
+        if self._flusher is not None and self._flusher.running:
+            self._flusher.stop()
         errors = []
         for closer in self._closers:
             try:
@@ -245,6 +305,7 @@ class ArchiveRun:
             except Exception as exc:  # noqa: BLE001 - report every failing closer
                 logger.error("closing %r failed: %s", closer, exc)
                 errors.append(f"{closer!r}: {exc}")
+        self.flush_captures()
         self._take_handoff()
         upload_report = self._upload_before_manifest()
         # URLs the engine never got to (e.g. the run was stopped) are failures too.
@@ -253,57 +314,26 @@ class ArchiveRun:
                 self.record_outcome(Outcome(url, False, f"not fetched: run ended ({reason})"))
         self.finished_at = utcnow_iso()
         if stats is None:
-            source = getattr(self, "_stats", None)
-            stats = source.get_stats() if source is not None else {}
+            stats = self._stats.get_stats() if self._stats is not None else {}
         stats = {k: v for k, v in (stats or {}).items() if isinstance(v, (int, float, str))}
-        self.report = {
-            "crawl_id": self.crawl_id,
-            "command": self.command,
-            "arguments": self.arguments,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "finish_reason": reason,
-            "store": self.store.uri,
-            **({"spool": self.store.spool_uri, "upload": upload_report}
-               if self.uploads is not None else {}),
-            "host": socket.gethostname(),
-            "pid": os.getpid(),
-            "software": _software_versions(),
-            "counts": {
-                "requested": len(self.outcomes),
-                "archived": sum(o.archived for o in self.outcomes.values()),
-                "failed": len(self.failed),
-                "articles": sum(bool(o.article_id) for o in self.outcomes.values()),
-                "warc_write_errors": stats.get("warc/write_errors", 0),
-                "skipped": len(self.skipped),
-                **self.counts,
-            },
-            "skipped_by_reason": _count_reasons(self.skipped),
-            "skipped": self.skipped,
-            "close_errors": errors,
-            "repaired_files": self.repaired,
-            "files": self.files,
-            "outcomes": [asdict(o) for o in self.outcomes.values()],
-            "stats": stats,
-        }
+        self.report = build_manifest(self, reason=reason, stats=stats, close_errors=errors,
+                                     upload_report=upload_report)
         key = f"runs/{self.crawl_id}.json"
         data = json.dumps(self.report, indent=2, sort_keys=True, default=str).encode("utf-8")
         self.store.write_atomic(key, data)
         self.catalog.finish_run(self.crawl_id, self.finished_at, self.report["counts"])
         if self.uploads is not None:
-            import hashlib
-
             self._queue_upload("manifest", key, len(data), hashlib.sha256(data).hexdigest())
             self.upload_status = self._finish_uploads()
         self.catalog.close()
         for callback in self._finishers:
             callback(self)
 
-    def _upload_before_manifest(self) -> dict:
+    def _upload_before_manifest(self) -> dict | None:
         """Wait for this run's uploads; probe S3 once more for anything still pending
         (a failure earlier in the run, leftovers of earlier runs). Goes into the manifest."""
         if self.uploads is None:
-            return {}
+            return None
         self.uploads.drain()
         pending = self.catalog.pending_uploads(self.store.uri)
         if pending:
@@ -348,24 +378,14 @@ class ArchiveRun:
             and not self.report["counts"]["warc_write_errors"] and not self.upload_problem
 
 
-def _count_reasons(skipped: list[dict]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for entry in skipped:
-        family = entry["reason"].split(":", 1)[0]
-        counts[family] = counts.get(family, 0) + 1
-    return counts
-
-
-def _software_versions() -> dict[str, str]:
-    import scrapy
-    import trafilatura
-    import warcio
-
-    try:
-        from importlib.metadata import version
-        warcio_version = version("warcio")
-    except Exception:  # noqa: BLE001
-        warcio_version = getattr(warcio, "__version__", "unknown")
-    return {"crawler": crawler_pkg.__version__, "scrapy": scrapy.__version__,
-            "trafilatura": trafilatura.__version__, "warcio": warcio_version,
-            "python": sys.version.split()[0]}
+def _start_uploads(store: LocalStore, catalog: Catalog) -> BackgroundUploads | None:
+    """For an S3 store: the background uploader, leftovers of earlier runs queued first."""
+    if not isinstance(store, S3Store):
+        return None
+    uploader = S3Uploader(store)
+    uploader.adopt_unledgered()
+    uploader.close_thread_catalog()
+    uploads = BackgroundUploads(uploader)
+    for entry in catalog.pending_uploads(store.uri):
+        uploads.submit(entry["key"])
+    return uploads
