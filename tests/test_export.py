@@ -306,7 +306,7 @@ def test_records_in_open_shards_wait_for_the_next_export(tmp_path):
 
 
 def test_time_bounds():
-    from crawler.export.selection import SelectionError, parse_time_bound
+    from crawler.timebounds import TimeBoundError, parse_time_bound
 
     now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
     assert parse_time_bound("2d", now=now) == datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -315,7 +315,7 @@ def test_time_bounds():
     assert parse_time_bound("2026-11-20T08:00:00+01:00") == \
         datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
     for bad in ("yesterday", "2d ago", "2026-13-01"):
-        with pytest.raises(SelectionError):
+        with pytest.raises(TimeBoundError):
             parse_time_bound(bad)
 
 
