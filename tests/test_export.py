@@ -327,7 +327,11 @@ def test_schema_ships_in_the_wheel(tmp_path):
     (wheel,) = tmp_path.glob("news_archive_crawler-*.whl")
     with zipfile.ZipFile(wheel) as zf:
         shipped = json.loads(zf.read("crawler/schema/article-1.json"))
+        names = zf.namelist()
     assert shipped == load_schema()
+    # `crawler demo`'s site ships; the test fixtures (the newsroom site) do not
+    assert "crawler/demo/site.py" in names and "settings/sites/globalresearch.toml" in names
+    assert not [n for n in names if "newsroom" in n or n.startswith("tests/")]
 
 
 def test_wet_conversion_records_refer_to_the_responses(store, tmp_path):

@@ -14,9 +14,9 @@ from datetime import datetime
 
 import pytest
 
-from crawler.demo.newsroom import NewsroomSite
 from crawler.scheduler import SiteLock
 from tests.conftest import ROOT, run_cli
+from tests.newsroom import NewsroomSite
 from tests.test_site_crawl import site_toml
 
 

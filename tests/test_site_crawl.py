@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.demo.newsroom import NewsroomSite
 from tests.conftest import ROOT, run_cli
+from tests.newsroom import NewsroomSite
 
 WINDOW = timedelta(days=7)
 
