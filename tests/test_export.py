@@ -23,6 +23,7 @@ import pytest
 from crawler.demo.site import FixtureSite
 from crawler.record import load_schema
 from tests.conftest import ROOT, run_cli
+from tests.warc_tools import warcio_check
 
 CHANGING = "/news/changing.html"
 
@@ -346,8 +347,7 @@ def test_wet_conversion_records_refer_to_the_responses(store, tmp_path):
     (wet_entry,) = [f for f in manifest["files"] if f["kind"] == "wet"]
     wet = batch / wet_entry["name"]
     assert wet_entry["records"] == manifest["record_count"] == len(records)
-    check = subprocess.run(["warcio", "check", str(wet)], capture_output=True, text=True,
-                           timeout=60)
+    check = warcio_check([wet])
     assert check.returncode == 0, check.stdout + check.stderr  # block digests
     with open(wet, "rb") as fh:
         found = [(r.rec_type, r.rec_headers, r.content_stream().read())
