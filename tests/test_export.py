@@ -329,7 +329,10 @@ def test_schema_ships_in_the_wheel(tmp_path):
     with zipfile.ZipFile(wheel) as zf:
         shipped = json.loads(zf.read("crawler/schema/article-1.json"))
         names = zf.namelist()
+        (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+        entry_points = zf.read(entry_points).decode()
     assert shipped == load_schema()
+    assert "[scrapy]\nsettings = settings" in entry_points  # what scrapyd looks up
     # `crawler demo`'s site ships; the test fixtures (the newsroom site) do not
     assert "crawler/demo/site.py" in names and "settings/sites/globalresearch.toml" in names
     assert not [n for n in names if "newsroom" in n or n.startswith("tests/")]
