@@ -69,6 +69,8 @@ _KNOWN = {
     "recrawl": {"policy", "after"},
     "boilerplate": {"remove", "drop", "end_before"},
 }
+
+
 @dataclass
 class SiteConfig:
     name: str
