@@ -215,10 +215,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     from crawler.export import ExportError, export
     from crawler.export.destination import DestinationError, open_destination
     from crawler.export.formats import FormatUnavailable, arrow_schema
-    from crawler.export.selection import Selection, SelectionError, parse_time_bound
+    from crawler.export.selection import Selection
     from crawler.store.catalog import Catalog
     from crawler.store.s3 import UploadConflict, UploadVerifyError
     from crawler.store.uri import StoreURIError, open_store
+    from crawler.timebounds import TimeBoundError, parse_time_bound
 
     wacz = _wacz_path(args.wacz)
     if not args.to and not wacz:
@@ -243,7 +244,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         publisher = open_destination(args.to, settings) if args.to else None
         if args.format == "parquet":
             arrow_schema()  # fails early, before any work, when pyarrow is missing
-    except (StoreURIError, SelectionError, DestinationError, FormatUnavailable) as exc:
+    except (StoreURIError, TimeBoundError, DestinationError, FormatUnavailable) as exc:
         raise UsageError(str(exc)) from exc
     if selection.since and selection.until and selection.since >= selection.until:
         raise UsageError("--since must be before --until")
@@ -345,7 +346,8 @@ def _iter_inputs(paths: list[str], url: str | None, max_bytes: int):
 
 
 def _site_rules(sites_dirs: list[str] | None):
-    from crawler.extract.site_rules import SiteConfigError, load_all
+    from crawler.extract.site_rules import load_all
+    from crawler.sites.files import SiteConfigError
 
     if sites_dirs is None:
         os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "settings")
@@ -417,18 +419,20 @@ def cmd_reextract(args: argparse.Namespace) -> int:
 
     from crawler.articles import ArticleSink
     from crawler.capture.warc_reader import parse_record_member
-    from crawler.extract.metadata import normalise_datetime
     from crawler.extract.pool import ExtractionPool
     from crawler.extract.site_rules import rules_for
     from crawler.extract.trafilatura_extractor import html_for
     from crawler.run import ArchiveRun
     from crawler.store.uri import open_store
+    from crawler.timebounds import TimeBoundError, parse_time_bound
 
     since = None
     if args.since:
-        since = normalise_datetime(args.since)
-        if since is None:
-            raise UsageError(f"--since {args.since!r} is not a date or time")
+        try:  # the catalog's fetched_at text: UTC, microseconds (crawler.run's clock)
+            since = parse_time_bound(args.since, flag="--since").isoformat(
+                timespec="microseconds")
+        except TimeBoundError as exc:
+            raise UsageError(str(exc)) from exc
     settings = _plain_settings(args)
     store = open_store(settings.get("STORE_URI"), settings)
     if not store.path("catalog.sqlite").exists():
@@ -649,7 +653,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="re-derive article records from the stored WARC records")
     add_store_options(p)
     p.add_argument("--site", help="only this host (and its subdomains)")
-    p.add_argument("--since", help="only captures fetched at or after this date/time")
+    p.add_argument("--since", help="fetched at or after: ISO date/time or age (2d, 12h)")
     p.add_argument("--workers", type=int, help="extraction processes (EXTRACT_WORKERS)")
     p.add_argument("--extract-timeout", type=float, help="seconds per document")
     p.add_argument("-s", "--set", action="append", metavar="NAME=VALUE",

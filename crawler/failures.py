@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from http import HTTPStatus
-
 from scrapy import exceptions as scrapy_exc
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as net_error
 from twisted.internet.defer import CancelledError
 from twisted.web._newclient import ResponseFailed
+
+from crawler.capture.exchange import reason_phrase
 
 
 def describe_failure(failure) -> tuple[str, int | None]:
@@ -21,10 +21,7 @@ def describe_exception(exc: BaseException) -> tuple[str, int | None]:
     """(reason, http_status) for the exception a download raised."""
     if isinstance(exc, HttpError):
         status = exc.response.status
-        try:
-            phrase = HTTPStatus(status).phrase
-        except ValueError:
-            phrase = ""
+        phrase = reason_phrase(status)
         retries = exc.response.request.meta.get("retry_times") if exc.response.request else None
         extra = f" after {retries} retries" if retries else ""
         return f"HTTP {status} {phrase}".strip() + extra + " (response archived)", status

@@ -11,9 +11,10 @@ import hashlib
 import json
 from datetime import datetime
 from importlib import resources
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import crawler
+from crawler.urls import TRACKING_PARAMS, canonical_url
 
 SCHEMA_VERSION = 1
 SCHEMA_NAME = f"article-{SCHEMA_VERSION}.json"
@@ -26,11 +27,10 @@ def load_schema() -> dict:
 
 
 def article_id(url: str) -> str:
-    """Stable id for an article: hash of its canonical URL (scheme/host case-folded,
-    fragment dropped), so refetches and redirects of one article share an id."""
-    parts = urlsplit(url)
-    normal = urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path or "/",
-                         parts.query, ""))
+    """Stable id for an article: hash of its canonical URL (`crawler.urls.canonical_url`
+    without tracking parameters), so refetches and redirects of one article share an id.
+    An already canonical URL hashes as it did before that function was used here."""
+    normal = canonical_url(url, TRACKING_PARAMS)
     return hashlib.sha256(normal.encode("utf-8")).hexdigest()[:32]
 
 

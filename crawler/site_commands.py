@@ -31,12 +31,12 @@ def _store_root(settings) -> Path:
 
 def cmd_sites(args: argparse.Namespace) -> int:
     from crawler.cli import _plain_settings
-    from crawler.extract.site_rules import SiteConfigError
-    from crawler.sites.config import DISCOVER, config_files, load_site_config
+    from crawler.sites.config import DISCOVER, load_site_config
+    from crawler.sites.files import SiteConfigError, site_files
 
     settings = _plain_settings(args)
     dirs = _sites_dirs(args, settings)
-    files = config_files(dirs)
+    files = site_files(dirs)
     if not files:
         print(f"no site configs (*.toml) in {', '.join(dirs)}")
         return EXIT_OK
@@ -61,9 +61,10 @@ def cmd_sites(args: argparse.Namespace) -> int:
 
 def cmd_crawl(args: argparse.Namespace) -> int:
     from crawler.cli import _scrapy_settings, run_spider
-    from crawler.extract.site_rules import SiteConfigError
     from crawler.scheduler import SiteLock
-    from crawler.sites.config import find_site, parse_duration
+    from crawler.sites.config import find_site
+    from crawler.sites.files import SiteConfigError
+    from crawler.timebounds import TimeBoundError, parse_duration
     from spiders.site import SiteSpider, apply_site_settings
 
     settings = _scrapy_settings(args, f"crawler crawl {args.site}")
@@ -73,9 +74,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     if args.since:
         try:
-            parse_duration(args.since)
-        except ValueError as exc:
-            raise UsageError(f"--since: {exc}") from exc
+            parse_duration(args.since, flag="--since")
+        except TimeBoundError as exc:
+            raise UsageError(str(exc)) from exc
     if args.max_articles is not None and args.max_articles < 1:
         raise UsageError("--max-articles must be at least 1")
     lock = SiteLock(_store_root(settings) / "locks", config.name)
@@ -104,16 +105,16 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 def cmd_schedule(args: argparse.Namespace) -> int:
     from crawler.cli import _plain_settings
-    from crawler.extract.site_rules import SiteConfigError
     from crawler.scheduler import ScheduledSite, Scheduler
-    from crawler.sites.config import config_files, load_site_config
+    from crawler.sites.config import load_site_config
+    from crawler.sites.files import SiteConfigError, site_files
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s: %(message)s")
     settings = _plain_settings(args)
     dirs = _sites_dirs(args, settings)
     sites, problems = [], []
-    for path in config_files(dirs):
+    for path in site_files(dirs):
         try:
             config = load_site_config(path)
         except SiteConfigError as exc:

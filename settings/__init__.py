@@ -4,8 +4,6 @@ Prefixes: STORE_* (where things go), WARC_* (capture), EXTRACT_* (extraction),
 REPORT_* (progress/summary). Every `crawler` CLI flag maps to one of these.
 """
 
-from pathlib import Path
-
 import crawler
 
 BOT_NAME = "crawler"
@@ -67,7 +65,9 @@ EXTRACT_MAX_BYTES = 10 * 1024 * 1024  # larger documents are archived but not ex
 # -- boilerplate stage (after trafilatura) ------------------------------------------------
 BOILERPLATE_ENABLED = True  # generic block rules + per-site rules
 # Folders of site configs (<site>.toml); their [boilerplate] tables hold per-site rules.
-SITES_DIRS = [str(Path(__file__).resolve().parent / "sites")]
+# "package:settings/sites" is the folder shipped in this package, read through
+# importlib.resources: found from a wheel, a zip or a scrapyd egg alike.
+SITES_DIRS = ["package:settings/sites"]
 # Learned repeats: a paragraph in >= MIN_COUNT and >= MIN_SHARE of a site's articles is
 # boilerplate once the site has MIN_ARTICLES articles; never one holding more than
 # MAX_ARTICLE_SHARE of an article's words.

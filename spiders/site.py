@@ -27,11 +27,13 @@ from crawler.capture.warc_reader import parse_record_member
 from crawler.discovery.feeds import Entry, parse_feed
 from crawler.discovery.safe_xml import XmlTooLarge
 from crawler.discovery.sitemaps import USUAL_PATHS, parse_sitemap, robots_sitemaps
-from crawler.discovery.url_policy import canonical_url, trap_reason
+from crawler.discovery.url_policy import trap_reason
 from crawler.failures import describe_failure
 from crawler.items import FetchFailed, captured_page
 from crawler.run import archive_run_of
-from crawler.sites.config import DISCOVER, SiteConfig, find_site, parse_duration
+from crawler.sites.config import DISCOVER, SiteConfig, find_site
+from crawler.timebounds import parse_duration
+from crawler.urls import canonical_url
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json",
               "application/json", "application/rdf+xml", "text/xml", "application/xml")

@@ -20,7 +20,7 @@ import pytest
 
 from crawler.capture.warc_reader import read_record_at
 from tests.conftest import ROOT, run_cli
-from tests.warc_tools import records, responses_for, warc_files
+from tests.warc_tools import records, responses_for, warc_files, warcio_check
 
 GOOD = [
     "/gzip/article.html", "/chunked/article.html", "/redirect/2", "/flaky/e2e",
@@ -88,8 +88,7 @@ def test_failure_reasons_are_specific(archived, site):
 def test_warcio_check_passes(archived):
     files = warc_files(archived["store"])
     assert files
-    check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", "-v", *map(str, files)],
-                           capture_output=True, text=True, timeout=120)
+    check = warcio_check(files, verbose=True)
     assert check.returncode == 0, check.stdout + check.stderr
     assert "digest pass" in check.stdout and "fail" not in check.stdout.lower()
 

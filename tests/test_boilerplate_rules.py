@@ -16,11 +16,11 @@ from crawler.extract.boilerplate import (
     classify,
 )
 from crawler.extract.site_rules import (
-    SiteConfigError,
     apply_text_rules,
     load_site_rules,
     prune_tree,
 )
+from crawler.sites.files import SiteConfigError
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed-article.txt"
 SEED_TITLE = "Video: Syrian Army Repels Major Attack by Idlib Al Qaeda Affiliated Mercenaries"
@@ -168,7 +168,7 @@ def test_site_rules_file(tmp_path):
 
 
 @pytest.mark.parametrize("content, message", [
-    ('[site]\ndomains = "x.example"\n', "[site] domains must be a list of strings"),
+    ('[site]\ndomains = "x.example"\n', "[site] domains: expected a list of strings"),
     ("[site]\n", "[site] domains must list at least one host name"),
     ('[site]\ndomains = ["x"]\n[boilerplate]\ndrop = ["(unclosed"]\n',
      "[boilerplate] drop: '(unclosed' is not a valid regular expression"),

@@ -12,11 +12,13 @@ import pytest
 from crawler.discovery.feeds import parse_feed
 from crawler.discovery.safe_xml import XmlTooLarge, parse_xml
 from crawler.discovery.sitemaps import parse_sitemap, robots_sitemaps
-from crawler.discovery.url_policy import canonical_url, trap_reason
-from crawler.extract.site_rules import SiteConfigError
+from crawler.discovery.url_policy import trap_reason
 from crawler.politeness import retry_after_seconds
 from crawler.scheduler import CronError, next_time, parse_cron
-from crawler.sites.config import config_files, find_site, load_site_config, parse_duration
+from crawler.sites.config import find_site, load_site_config
+from crawler.sites.files import SiteConfigError, site_files
+from crawler.timebounds import parse_duration
+from crawler.urls import canonical_url
 from tests.conftest import ROOT, run_cli
 
 BASE = "https://news.example/"
@@ -134,7 +136,7 @@ def test_cron_parsing_and_next_time():
 def test_durations():
     assert parse_duration("2d") == timedelta(days=2)
     assert parse_duration("90s") == timedelta(seconds=90)
-    with pytest.raises(ValueError, match="expected a duration"):
+    with pytest.raises(ValueError, match="is not a duration"):
         parse_duration("two days")
 
 
@@ -150,11 +152,12 @@ article_allow = ['/\\d{4}/']
 
 @pytest.mark.parametrize("change, message", [
     (('domains = ["news.example"]', 'domains = "news.example"'),
-     "[site] domains must be a list of strings"),
+     "[site] domains: expected a list of strings"),
     (("[discovery]", "[discovery]\nmax_depth = \"deep\""),
      "[discovery] max_depth: expected an integer >= 0, got 'deep'"),
     (("[discovery]", "[discovery]\nwindow = \"a week\""),
-     "[discovery] window: expected a duration such as 30m, 12h, 2d or 1w, got 'a week'"),
+     "[discovery] window: expected a duration: a number and a unit s, m, h, d or w, "
+     "such as 90s, 30m, 12h, 2d, 1w, got 'a week'"),
     (("[discovery]", "[discovery]\nfeeds = \"auto\""),
      "[discovery] feeds: expected \"discover\" or a list of URLs, got 'auto'"),
     (("[discovery]", "[discovery]\narticle_deny = ['(']"),
@@ -181,7 +184,7 @@ def test_site_config_errors_name_file_key_and_expectation(tmp_path, change, mess
 
 
 def test_shipped_site_configs_are_valid():
-    files = config_files([ROOT / "settings" / "sites"])
+    files = site_files([ROOT / "settings" / "sites"])
     assert len(files) >= 3
     for path in files:
         config = load_site_config(path)

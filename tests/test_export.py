@@ -23,6 +23,7 @@ import pytest
 from crawler.demo.site import FixtureSite
 from crawler.record import load_schema
 from tests.conftest import ROOT, run_cli
+from tests.warc_tools import warcio_check
 
 CHANGING = "/news/changing.html"
 
@@ -306,7 +307,7 @@ def test_records_in_open_shards_wait_for_the_next_export(tmp_path):
 
 
 def test_time_bounds():
-    from crawler.export.selection import SelectionError, parse_time_bound
+    from crawler.timebounds import TimeBoundError, parse_time_bound
 
     now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
     assert parse_time_bound("2d", now=now) == datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -315,7 +316,7 @@ def test_time_bounds():
     assert parse_time_bound("2026-11-20T08:00:00+01:00") == \
         datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
     for bad in ("yesterday", "2d ago", "2026-13-01"):
-        with pytest.raises(SelectionError):
+        with pytest.raises(TimeBoundError):
             parse_time_bound(bad)
 
 
@@ -327,7 +328,14 @@ def test_schema_ships_in_the_wheel(tmp_path):
     (wheel,) = tmp_path.glob("news_archive_crawler-*.whl")
     with zipfile.ZipFile(wheel) as zf:
         shipped = json.loads(zf.read("crawler/schema/article-1.json"))
+        names = zf.namelist()
+        (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+        entry_points = zf.read(entry_points).decode()
     assert shipped == load_schema()
+    assert "[scrapy]\nsettings = settings" in entry_points  # what scrapyd looks up
+    # `crawler demo`'s site ships; the test fixtures (the newsroom site) do not
+    assert "crawler/demo/site.py" in names and "settings/sites/globalresearch.toml" in names
+    assert not [n for n in names if "newsroom" in n or n.startswith("tests/")]
 
 
 def test_wet_conversion_records_refer_to_the_responses(store, tmp_path):
@@ -342,8 +350,7 @@ def test_wet_conversion_records_refer_to_the_responses(store, tmp_path):
     (wet_entry,) = [f for f in manifest["files"] if f["kind"] == "wet"]
     wet = batch / wet_entry["name"]
     assert wet_entry["records"] == manifest["record_count"] == len(records)
-    check = subprocess.run(["warcio", "check", str(wet)], capture_output=True, text=True,
-                           timeout=60)
+    check = warcio_check([wet])
     assert check.returncode == 0, check.stdout + check.stderr  # block digests
     with open(wet, "rb") as fh:
         found = [(r.rec_type, r.rec_headers, r.content_stream().read())

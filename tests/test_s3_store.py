@@ -665,7 +665,7 @@ def test_site_crawl_and_schedule_on_s3(moto, tmp_path):
     """`crawl` twice and `schedule --once` with an s3:// store. The second crawl's hubs
     answer 304, so their archived bodies (no longer in the spool) are read back from S3
     with ranged GETs to find the new articles."""
-    from crawler.demo.newsroom import NewsroomSite
+    from tests.newsroom import NewsroomSite
     from tests.test_site_crawl import WINDOW, site_toml
 
     bucket, spool = "site-crawls", tmp_path / "spool"

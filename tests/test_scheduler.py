@@ -14,10 +14,11 @@ from datetime import datetime
 
 import pytest
 
-from crawler.demo.newsroom import NewsroomSite
 from crawler.scheduler import SiteLock
 from tests.conftest import ROOT, run_cli
+from tests.newsroom import NewsroomSite
 from tests.test_site_crawl import site_toml
+from tests.warc_tools import warcio_check
 
 
 @pytest.fixture
@@ -138,6 +139,5 @@ def test_sigterm_lets_the_running_crawl_finish_its_records(newsroom, tmp_path):
     report = json.loads((store / "runs" / f"{crawl_id}.json").read_text())
     assert report["finish_reason"] == "shutdown"
     assert not list(store.rglob("*.open"))  # WARC and shard files closed, not torn
-    check = subprocess.run(["warcio", "check", *map(str, (store / "warc").rglob("*.warc.gz"))],
-                           capture_output=True, text=True, timeout=60)
+    check = warcio_check((store / "warc").rglob("*.warc.gz"))
     assert check.returncode == 0, check.stdout + check.stderr

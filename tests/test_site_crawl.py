@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from crawler.demo.newsroom import NewsroomSite
 from tests.conftest import ROOT, run_cli
+from tests.newsroom import NewsroomSite
+from tests.warc_tools import warcio_check
 
 WINDOW = timedelta(days=7)
 
@@ -126,8 +127,7 @@ def test_first_run_archives_the_window_then_second_run_fetches_only_new(newsroom
     assert (newsroom.url("/calendar/" + newsroom.newest(1)[0].published.strftime("%Y-%m") + "/"),
             "304", "http://netpreserve.org/warc/1.1/revisit/server-not-modified") in revisits
     assert manifest(store)["counts"]["already_archived"] == len(expected)
-    check = subprocess.run(["warcio", "check", *map(str, (store / "warc").rglob("*.warc.gz"))],
-                           capture_output=True, text=True, timeout=60)
+    check = warcio_check((store / "warc").rglob("*.warc.gz"))
     assert check.returncode == 0, check.stdout + check.stderr
 
 
@@ -202,8 +202,7 @@ def test_killed_run_resumes_without_refetching(newsroom, tmp_path):
     assert done and not (refetched & done)
     assert catalogued >= done
     assert not list((store / "warc").rglob("*.open"))
-    check = subprocess.run(["warcio", "check", *map(str, (store / "warc").rglob("*.warc.gz"))],
-                           capture_output=True, text=True, timeout=60)
+    check = warcio_check((store / "warc").rglob("*.warc.gz"))
     assert check.returncode == 0, check.stdout + check.stderr
 
 

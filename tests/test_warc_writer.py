@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import os
 import subprocess
-import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -15,7 +14,7 @@ from crawler.capture.warc_reader import read_record_at
 from crawler.capture.warc_writer import WarcFileWriter
 from crawler.store.local import LocalStore
 from crawler.store.recovery import complete_members_length, repair_open_file
-from tests.warc_tools import records
+from tests.warc_tools import records, warcio_check
 
 
 def exchange(n: int = 0, body: bytes = b"<html><p>hello</p></html>", **kw) -> HttpExchange:
@@ -38,8 +37,7 @@ def exchange(n: int = 0, body: bytes = b"<html><p>hello</p></html>", **kw) -> Ht
 
 
 def check(paths) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "warcio.cli", "check", "-v",
-                           *map(str, paths)], capture_output=True, text=True, timeout=60)
+    return warcio_check(paths, verbose=True)
 
 
 def test_response_then_request_with_exact_bytes(tmp_path):
@@ -138,3 +136,20 @@ def test_payload_digest_independent_of_compression(tmp_path, level):
         bodies = [r.content_stream().read() for r in ArchiveIterator(fh)
                   if r.rec_type == "response"]
     assert bodies == [b"x" * 5000]
+
+
+def test_warcio_check_runs_without_path_and_catches_a_changed_body(tmp_path, monkeypatch):
+    writer = WarcFileWriter(LocalStore(tmp_path / "store"), prefix="t")
+    ptr = writer.write_exchange(exchange())
+    writer.close()
+    (path,) = (tmp_path / "store" / "warc").rglob("*.warc.gz")
+    monkeypatch.setenv("PATH", str(tmp_path / "no-such-bin"))  # no `warcio` to be found
+    assert warcio_check([path]).returncode == 0
+    data = path.read_bytes()
+    member = gzip.decompress(data[ptr.offset:ptr.offset + ptr.length])
+    assert b"<p>hello</p>" in member
+    tampered = gzip.compress(member.replace(b"<p>hello</p>", b"<p>jello</p>"))
+    bad = tmp_path / "bad.warc.gz"
+    bad.write_bytes(data[:ptr.offset] + tampered + data[ptr.offset + ptr.length:])
+    result = warcio_check([bad], verbose=True)
+    assert result.returncode == 1 and "digest failed" in result.stdout, result.stdout

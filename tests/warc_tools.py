@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
+
+
+def warcio_check(paths, *, verbose: bool = False, timeout: float = 120
+                 ) -> subprocess.CompletedProcess:
+    """`warcio check [-v] PATH...`: digests and framing of every record. Run as a module
+    of this interpreter (warcio has no __main__; its cli module runs main()), so a test
+    does not depend on which `warcio`, if any, is first on PATH."""
+    return subprocess.run([sys.executable, "-m", "warcio.cli", "check",
+                           *(["-v"] if verbose else []), *map(str, paths)],
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def warc_files(store: Path) -> list[Path]:

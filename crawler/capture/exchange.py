@@ -13,6 +13,7 @@ from http import HTTPStatus
 
 
 def reason_phrase(status: int) -> str:
+    """The standard reason phrase of `status` ("Not Found"), "" for unregistered codes."""
     try:
         return HTTPStatus(status).phrase
     except ValueError:

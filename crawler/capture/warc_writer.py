@@ -19,7 +19,6 @@ import hashlib
 import io
 import os
 import socket
-import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -79,7 +78,8 @@ class _RawHeaders(StatusAndHeaders):
 
 
 class WarcFileWriter:
-    """Appends records to the current file of a rotating series. Thread-safe."""
+    """Appends records to the current file of a rotating series. One thread: it lives in
+    the WARC writer child process (`writer_process`), which serves one request at a time."""
 
     def __init__(
         self,
@@ -98,13 +98,11 @@ class WarcFileWriter:
         self.warcinfo = dict(warcinfo or {})
         self.on_close = on_close
         self.hostname = _safe_host(socket.gethostname())
-        self._lock = threading.Lock()
         self._serial = 0
         self._fh: io.BufferedWriter | None = None
         self._key: str | None = None
         self._sha256 = None
         self._records = 0
-        self.closed_files: list[ClosedFile] = []
 
     # -- public API -------------------------------------------------------------------
 
@@ -167,26 +165,24 @@ class WarcFileWriter:
         )
         resp_member = self._serialise(response)
         req_member = self._serialise(request)
-        with self._lock:
-            self._ensure_open()
-            offset = self._append(resp_member)
-            self._append(req_member)
-            pointer = WarcPointer(
-                filename=self._key,
-                offset=offset,
-                length=len(resp_member),
-                record_id=response_id,
-                payload_digest=response.rec_headers.get_header("WARC-Payload-Digest"),
-                record_type=response.rec_headers.get_header("WARC-Type"),
-            )
-            self._records += 2
-            if self._fh.tell() >= self.max_size:
-                self._close_current()
+        self._ensure_open()
+        offset = self._append(resp_member)
+        self._append(req_member)
+        pointer = WarcPointer(
+            filename=self._key,
+            offset=offset,
+            length=len(resp_member),
+            record_id=response_id,
+            payload_digest=response.rec_headers.get_header("WARC-Payload-Digest"),
+            record_type=response.rec_headers.get_header("WARC-Type"),
+        )
+        self._records += 2
+        if self._fh.tell() >= self.max_size:
+            self._close_current()
         return pointer
 
     def close(self) -> None:
-        with self._lock:
-            self._close_current()
+        self._close_current()
 
     # -- internals --------------------------------------------------------------------
 
@@ -242,7 +238,6 @@ class WarcFileWriter:
                             records=self._records)
         self._fh = None
         self._key = None
-        self.closed_files.append(closed)
         if self.on_close:
             self.on_close(closed)
 

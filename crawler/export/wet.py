@@ -15,9 +15,7 @@ from pathlib import Path
 from warcio.warcwriter import WARCWriter
 
 import crawler as crawler_pkg
-from crawler.capture.warc_writer import warc_date
-
-WARC_VERSION = "WARC/1.1"
+from crawler.capture.warc_writer import WARC_VERSION, warc_date
 
 
 class WetWriter:

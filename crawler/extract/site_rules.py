@@ -18,17 +18,22 @@ with a file that does not fit.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cssselect import GenericTranslator, SelectorError
 
+from crawler.sites.files import (
+    SiteConfigError,
+    SiteFile,
+    file_stem,
+    list_of_strings,
+    read_site_file,
+    site_files,
+)
+from crawler.urls import host_in_domains
+
 LAYER = "site"
-
-
-class SiteConfigError(ValueError):
-    pass
 
 
 @dataclass
@@ -40,19 +45,14 @@ class SiteRules:
     end_before: list[str] = field(default_factory=list)
 
     def matches(self, host: str | None) -> bool:
-        host = (host or "").lower().rstrip(".")
-        return any(host == d or host.endswith("." + d) for d in self.domains)
+        return host_in_domains(host, self.domains)
 
 
-def _strings(path: Path, table: dict, key: str, where: str) -> list[str]:
-    value = table.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise SiteConfigError(f"{path}: [{where}] {key} must be a list of strings, "
-                              f"got {value!r}")
-    return value
+def _strings(path: SiteFile, table: dict, key: str, where: str) -> list[str]:
+    return list_of_strings(path, where, key, table.get(key, []))
 
 
-def _to_xpath(path: Path, selector: str) -> str:
+def _to_xpath(path: SiteFile, selector: str) -> str:
     if selector.startswith(("/", "./", "(")):
         return selector
     try:
@@ -62,20 +62,16 @@ def _to_xpath(path: Path, selector: str) -> str:
                               f"nor valid CSS ({exc})") from exc
 
 
-def load_site_rules(path: Path) -> SiteRules:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise SiteConfigError(f"{path}: not valid TOML: {exc}") from exc
-    return rules_from_table(path, data)
+def load_site_rules(path: SiteFile) -> SiteRules:
+    return rules_from_table(path, read_site_file(path))
 
 
-def rules_from_table(path: Path, data: dict) -> SiteRules:
+def rules_from_table(path: SiteFile, data: dict) -> SiteRules:
     """The `[site]` identity and `[boilerplate]` rules of an already parsed site file."""
     site = data.get("site", {})
     if not isinstance(site, dict):
         raise SiteConfigError(f"{path}: [site] must be a table")
-    name = site.get("name", path.stem)
+    name = site.get("name", file_stem(path))
     domains = _strings(path, site, "domains", "site")
     if not domains:
         raise SiteConfigError(f"{path}: [site] domains must list at least one host name, "
@@ -103,11 +99,7 @@ def rules_from_table(path: Path, data: dict) -> SiteRules:
 
 
 def load_all(dirs: list[str | Path]) -> list[SiteRules]:
-    found: list[SiteRules] = []
-    for folder in dirs:
-        for path in sorted(Path(folder).glob("*.toml")):
-            found.append(load_site_rules(path))
-    return found
+    return [load_site_rules(path) for path in site_files(dirs)]
 
 
 def rules_for(host: str | None, all_rules: list[SiteRules]) -> SiteRules | None:

@@ -40,18 +40,25 @@ Every mistake is reported as `<file>: [table] key: what was expected, got what`.
 from __future__ import annotations
 
 import re
-import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from crawler.extract.site_rules import SiteConfigError, SiteRules, rules_from_table
+from crawler.extract.site_rules import SiteRules, rules_from_table
+from crawler.sites.files import (
+    SiteConfigError,
+    SiteFile,
+    file_stem,
+    list_of_strings,
+    read_site_file,
+    site_files,
+)
+from crawler.timebounds import DURATION_FORMS, TimeBoundError, parse_duration
+from crawler.urls import DEFAULT_STRIP_PARAMS, url_in_domains
 
 DISCOVER = "discover"
 RECRAWL_POLICIES = ("never", "always", "after")
-DEFAULT_STRIP_PARAMS = ["utm_*", "fbclid", "gclid", "mc_cid", "mc_eid", "sessionid", "sid",
-                        "phpsessid", "jsessionid", "aspsessionid*", "cfid", "cftoken", "s"]
 _KNOWN = {
     "site": {"name", "domains", "start_urls", "schedule"},
     "discovery": {"feeds", "sitemaps", "sections", "article_allow", "article_deny",
@@ -62,22 +69,12 @@ _KNOWN = {
     "recrawl": {"policy", "after"},
     "boilerplate": {"remove", "drop", "end_before"},
 }
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
-_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def parse_duration(text: str) -> timedelta:
-    """'90s', '30m', '12h', '2d', '1w' -> timedelta. ValueError on anything else."""
-    match = _DURATION.match(text or "")
-    if not match:
-        raise ValueError(f"expected a duration such as 30m, 12h, 2d or 1w, got {text!r}")
-    return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
 
 
 @dataclass
 class SiteConfig:
     name: str
-    path: Path
+    path: SiteFile
     domains: list[str]
     start_urls: list[str]
     schedule: str | None
@@ -103,8 +100,7 @@ class SiteConfig:
     rules: SiteRules | None = None
 
     def on_site(self, url: str) -> bool:
-        host = (urlsplit(url).hostname or "").lower().rstrip(".")
-        return any(host == d or host.endswith("." + d) for d in self.domains)
+        return url_in_domains(url, self.domains)
 
     def is_article(self, url: str) -> bool:
         if any(p.search(url) for p in self.article_deny):
@@ -119,7 +115,7 @@ class SiteConfig:
 class _Reader:
     """Typed access to one table of one file, with errors that name file, table and key."""
 
-    def __init__(self, path: Path, data: dict, table: str) -> None:
+    def __init__(self, path: SiteFile, data: dict, table: str) -> None:
         self.path, self.table = path, table
         value = data.get(table, {})
         if not isinstance(value, dict):
@@ -136,9 +132,7 @@ class _Reader:
 
     def strings(self, key: str, default: list[str] | None = None) -> list[str]:
         value = self.values.get(key, default if default is not None else [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.fail(key, "a list of strings", value)
-        return list(value)
+        return list_of_strings(self.path, self.table, key, value)
 
     def urls(self, key: str) -> list[str]:
         found = self.strings(key)
@@ -191,19 +185,18 @@ class _Reader:
             self.fail(key, "a duration string such as 2d", value)
         try:
             return parse_duration(value)
-        except ValueError:
-            self.fail(key, "a duration such as 30m, 12h, 2d or 1w", value)
+        except TimeBoundError:
+            self.fail(key, f"a duration: {DURATION_FORMS}", value)
         return None  # unreachable
 
 
-def load_site_config(path: str | Path) -> SiteConfig:
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SiteConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise SiteConfigError(f"{path}: not valid TOML: {exc}") from exc
+# Each default once: the dataclass's; the file reader asks it for the ones it needs
+_DEFAULTS = {f.name: f.default for f in fields(SiteConfig)}
+
+
+def load_site_config(path: str | SiteFile) -> SiteConfig:
+    path = Path(path) if isinstance(path, str) else path
+    data = read_site_file(path)
     unknown = sorted(set(data) - set(_KNOWN))
     if unknown:
         raise SiteConfigError(f"{path}: unknown table [{unknown[0]}]; known tables: "
@@ -222,7 +215,7 @@ def load_site_config(path: str | Path) -> SiteConfig:
     disc = _Reader(path, data, "discovery")
     pol = _Reader(path, data, "politeness")
     rec = _Reader(path, data, "recrawl")
-    policy = rec.values.get("policy", "never")
+    policy = rec.values.get("policy", _DEFAULTS["recrawl_policy"])
     if policy not in RECRAWL_POLICIES:
         rec.fail("policy", " or ".join(repr(p) for p in RECRAWL_POLICIES), policy)
     after = rec.duration("after")
@@ -240,40 +233,34 @@ def load_site_config(path: str | Path) -> SiteConfig:
         article_allow=disc.patterns("article_allow"),
         article_deny=disc.patterns("article_deny"),
         follow_allow=disc.patterns("follow_allow"),
-        max_depth=disc.integer("max_depth", 2),
-        max_pages=disc.integer("max_pages", 1000, minimum=1),
+        max_depth=disc.integer("max_depth", _DEFAULTS["max_depth"]),
+        max_pages=disc.integer("max_pages", _DEFAULTS["max_pages"], minimum=1),
         window=disc.duration("window"),
-        max_url_length=disc.integer("max_url_length", 2048, minimum=32),
-        max_repeated_segments=disc.integer("max_repeated_segments", 2, minimum=1),
-        strip_params=[p.lower() for p in disc.strings("strip_params", DEFAULT_STRIP_PARAMS)],
-        download_delay=pol.number("download_delay", 1.0),
-        concurrency=pol.integer("concurrency", 2, minimum=1),
-        autothrottle=pol.boolean("autothrottle", True),
-        obey_robots=pol.boolean("obey_robots", True),
-        max_refusals=pol.integer("max_refusals", 20, minimum=1),
+        max_url_length=disc.integer("max_url_length", _DEFAULTS["max_url_length"], minimum=32),
+        max_repeated_segments=disc.integer("max_repeated_segments",
+                                           _DEFAULTS["max_repeated_segments"], minimum=1),
+        strip_params=[p.lower() for p in disc.strings("strip_params",
+                                                      list(DEFAULT_STRIP_PARAMS))],
+        download_delay=pol.number("download_delay", _DEFAULTS["download_delay"]),
+        concurrency=pol.integer("concurrency", _DEFAULTS["concurrency"], minimum=1),
+        autothrottle=pol.boolean("autothrottle", _DEFAULTS["autothrottle"]),
+        obey_robots=pol.boolean("obey_robots", _DEFAULTS["obey_robots"]),
+        max_refusals=pol.integer("max_refusals", _DEFAULTS["max_refusals"], minimum=1),
         recrawl_policy=policy,
         recrawl_after=after,
         rules=rules,
     )
     if not config.article_allow:
         disc.fail("article_allow", "at least one regex that matches article URLs", [])
-    for key in ("start_urls",):
-        for url in getattr(config, key):
-            if not config.on_site(url):
-                site.fail(key, f"URLs on the site's domains {config.domains}", url)
+    for url in config.start_urls:
+        if not config.on_site(url):
+            site.fail("start_urls", f"URLs on the site's domains {config.domains}", url)
     if not (config.start_urls or config.sections or config.feeds or config.sitemaps):
         site.fail("start_urls", "somewhere to start: start_urls, sections, feeds or sitemaps",
                   [])
     if (config.feeds == DISCOVER or config.sitemaps == DISCOVER) and not config.start_urls:
         site.fail("start_urls", 'a home page when feeds or sitemaps are "discover"', [])
     return config
-
-
-def config_files(dirs: list[str | Path]) -> list[Path]:
-    found = []
-    for folder in dirs:
-        found.extend(sorted(Path(folder).glob("*.toml")))
-    return found
 
 
 def find_site(name_or_path: str, dirs: list[str | Path]) -> SiteConfig:
@@ -284,12 +271,13 @@ def find_site(name_or_path: str, dirs: list[str | Path]) -> SiteConfig:
             raise SiteConfigError(f"{candidate}: no such site file")
         return load_site_config(candidate)
     names = []
-    for path in config_files(dirs):
-        if path.stem == name_or_path:
+    files = site_files(dirs)
+    for path in files:
+        if file_stem(path) == name_or_path:
             return load_site_config(path)
-        names.append(path.stem)
+        names.append(file_stem(path))
     broken = 0
-    for path in config_files(dirs):
+    for path in files:
         try:
             config = load_site_config(path)
         except SiteConfigError:

@@ -15,7 +15,7 @@ Every page has an ETag and Last-Modified and answers a matching conditional GET 
 304, like a real CMS behind a cache. `add_article()` publishes a new article (feed,
 news sitemap, section page 1 change); `requests` lists every request served.
 
-    python -m crawler.demo.newsroom [--port N]
+    python -m tests.newsroom [--port N]     # from the project root
 """
 
 from __future__ import annotations
