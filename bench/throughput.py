@@ -7,7 +7,7 @@ Serves N real-looking HTML pages (100-200 KB) on 127.0.0.1 from a separate proce
 measures, each in its own subprocess tree:
   (a) a bare Scrapy spider that only fetches (project settings, no project components);
   (b) fetch + WARC: the same spider plus the project's WARC capture middleware (the
-      writer process, the catalog's capture rows, the CDXJ index), nothing else, with
+      writer process, the run's capture rows, the CDXJ index), nothing else, with
       MEMORY_MMAP_THRESHOLD=0, i.e. glibc's allocator policy as in (a);
   (b64) the same with the project's default MEMORY_MMAP_THRESHOLD (64 KB: flat RSS for
       long runs, about 0.3 ms CPU per page; for information);
@@ -388,6 +388,7 @@ def bare_main(args: argparse.Namespace) -> None:
     if args.capture:  # (b): the same spider plus the WARC capture middleware, nothing else
         settings.setdict({
             "DOWNLOADER_MIDDLEWARES": {"crawler.capture.middleware.WarcCaptureMiddleware": 950},
+            "EXTENSIONS": {"crawler.run.ArchiveRun": 0},  # the run the middleware reports to
             "STORE_URI": args.capture, "RUN_COMMAND": "bench (b)",
         }, priority="cmdline")
         if args.mmap_threshold is not None:
