@@ -24,10 +24,11 @@ from scrapy import signals
 import crawler as crawler_pkg
 from crawler.capture.cdxj import IndexFile, index_warc
 from crawler.memory import DEFAULT_MMAP_THRESHOLD, limit_heap_fragmentation
-from crawler.store.catalog import Catalog
+from crawler.store.catalog import open_catalog
 from crawler.store.local import LocalStore, sha256_file
 from crawler.store.recovery import repair_open_file
 from crawler.store.s3 import BackgroundUploads, S3Store, S3Uploader
+from crawler.store.upload_ledger import UploadLedger, open_ledger
 from crawler.store.uri import open_store
 
 logger = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ class ArchiveRun:
         self.arguments = arguments
         self.started_at = utcnow_iso()
         self.finished_at: str | None = None
-        self.catalog = Catalog(store.path("catalog.sqlite"))
+        self.catalog = open_catalog(store)
         self.catalog.start_run(crawl_id, command, self.started_at)
         self.outcomes: dict[str, Outcome] = {}
         self.skipped: list[dict] = []
@@ -80,13 +81,15 @@ class ArchiveRun:
         self._handoff_lock = threading.Lock()
         # S3 stores: closed files upload on a background thread as the run goes.
         self.uploads: BackgroundUploads | None = None
+        self.ledger: UploadLedger | None = None  # the spool's, for S3 stores
         self.upload_status: dict | None = None  # set by finish(): what is still pending
         if isinstance(store, S3Store):
             uploader = S3Uploader(store)
             uploader.adopt_unledgered()
-            uploader.close_thread_catalog()
+            uploader.close_thread_ledger()
             self.uploads = BackgroundUploads(uploader)
-            for entry in self.catalog.pending_uploads(store.uri):
+            self.ledger = open_ledger(store)
+            for entry in self.ledger.pending_uploads(store.uri):
                 self.uploads.submit(entry["key"])  # leftovers of earlier runs first
 
     # -- wiring ------------------------------------------------------------------------
@@ -211,8 +214,8 @@ class ArchiveRun:
         # Ledgered before the upload starts: a killed run leaves it pending, not lost.
         if self.uploads is None:
             return
-        self.catalog.queue_upload(target=self.store.uri, key=key, kind=kind, size=size,
-                                  sha256=sha256, queued_at=utcnow_iso())
+        self.ledger.queue_upload(target=self.store.uri, key=key, kind=kind, size=size,
+                                 sha256=sha256, queued_at=utcnow_iso())
         self.uploads.submit(key)
 
     def record_skip(self, url: str, reason: str, kind: str = "article") -> None:
@@ -296,6 +299,8 @@ class ArchiveRun:
             self._queue_upload("manifest", key, len(data), hashlib.sha256(data).hexdigest())
             self.upload_status = self._finish_uploads()
         self.catalog.close()
+        if self.ledger is not None:
+            self.ledger.close()
         for callback in self._finishers:
             callback(self)
 
@@ -305,14 +310,14 @@ class ArchiveRun:
         if self.uploads is None:
             return {}
         self.uploads.drain()
-        pending = self.catalog.pending_uploads(self.store.uri)
+        pending = self.ledger.pending_uploads(self.store.uri)
         if pending:
             self.uploads.uploader.retry_now()
             for entry in pending:
                 self.uploads.submit(entry["key"])
             self.uploads.drain()
         own = {f["key"] for f in self.files}
-        pending = self.catalog.pending_uploads(self.store.uri)
+        pending = self.ledger.pending_uploads(self.store.uri)
         return {
             "target": self.store.uri,
             "uploaded": len({r.key for r in self.uploads.results if r.ok and r.key in own}),
@@ -324,7 +329,7 @@ class ArchiveRun:
         """Upload the manifest, stop the uploader; what is still pending and why."""
         self.uploads.drain()
         self.uploads.stop()
-        pending = self.catalog.pending_uploads(self.store.uri)
+        pending = self.ledger.pending_uploads(self.store.uri)
         # The error of a file that was tried, not the "not tried: ..." of those skipped.
         reasons = [e["last_error"] for e in pending
                    if e["last_error"] and not e["last_error"].startswith("not tried: ")]

@@ -115,7 +115,7 @@ def _write_all(fd: int, parts: list[bytes]) -> None:
 def catalog_capture(catalog: Catalog, crawl_id: str, exchange: HttpExchange,
                     pointer: WarcPointer) -> None:
     """The catalog row of one written response (or revisit) record."""
-    catalog.add_capture(
+    catalog.add_captures([dict(
         record_id=pointer.record_id, crawl_id=crawl_id, url=exchange.url,
         fetched_at=exchange.fetched_at.isoformat(), status=exchange.status,
         content_type=exchange.header("Content-Type"), payload_digest=pointer.payload_digest,
@@ -123,13 +123,13 @@ def catalog_capture(catalog: Catalog, crawl_id: str, exchange: HttpExchange,
         record_type=pointer.record_type,
         refers_to=exchange.previous.record_id if pointer.record_type == "revisit" else None,
         etag=exchange.header("ETag"), last_modified=exchange.header("Last-Modified"),
-    )
+    )])
 
 
 def child_main() -> int:
     """`python -m crawler.capture.writer_process`: frames in on stdin, replies on stdout."""
     from crawler.capture.warc_writer import WarcFileWriter
-    from crawler.store.catalog import Catalog
+    from crawler.store.catalog import open_catalog
     from crawler.store.local import LocalStore
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -149,7 +149,7 @@ def child_main() -> int:
 
     try:
         writer = WarcFileWriter(LocalStore(root), on_close=closed.append, **options)
-        catalog = Catalog(catalog_path)
+        catalog = open_catalog(catalog_path)
     except Exception as exc:  # noqa: BLE001 - reported to the crawler, which fails the run
         _write_all(wfd, _frame(("error", f"{type(exc).__name__}: {exc}")))
         return 1
