@@ -56,7 +56,8 @@ class ArticleSink:
         if only_if_changed and unchanged:
             return None
         # Same text as the latest version: same number; changed text: one more.
-        record["version"] = 1 if latest is None else latest["version"] + (not unchanged)
+        record["version"] = (1 if latest is None else
+                             latest["version"] if unchanged else latest["version"] + 1)
         shard = self.shards.append(record)
         catalog.add_article(record, shard)
         return record

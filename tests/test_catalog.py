@@ -419,3 +419,19 @@ def test_ledger_exists_for_new_and_old_spools(tmp_path):
     old_catalog(tmp_path / "old" / "catalog.sqlite", added_columns=True)
     assert ledger_exists(new) and ledger_exists(old) and not ledger_exists(empty)
     assert not (tmp_path / "new" / "catalog.sqlite").exists()
+
+
+def test_sqlite_catalog_implements_the_whole_interface():
+    """Every method of the Catalog protocol, with the same parameters, on SqliteCatalog
+    (what a second implementation must provide too)."""
+    import inspect
+
+    from crawler.store.catalog import Catalog
+    from crawler.store.sqlite_catalog import SqliteCatalog
+
+    wanted = {name for name, member in vars(Catalog).items()
+              if callable(member) and not name.startswith("_")}
+    assert {"add_captures", "latest_html_captures", "close"} <= wanted
+    for name in wanted:
+        assert inspect.signature(getattr(SqliteCatalog, name)) == \
+            inspect.signature(getattr(Catalog, name)), name
