@@ -228,6 +228,9 @@ class SqliteCatalog:
         for row in rows:
             row = {**_CAPTURE_OPTIONAL, **row, "host": url_host(row["url"])}
             values.append(tuple(row[c] for c in _CAPTURE_COLUMNS))
+        if len(values) == 1:  # one statement in autocommit mode is its own transaction
+            self.db.execute(_INSERT_CAPTURE, values[0])
+            return
         with transaction(self.db):
             self.db.executemany(_INSERT_CAPTURE, values)
 
