@@ -435,3 +435,31 @@ def test_sqlite_catalog_implements_the_whole_interface():
     for name in wanted:
         assert inspect.signature(getattr(SqliteCatalog, name)) == \
             inspect.signature(getattr(Catalog, name)), name
+
+
+def test_processes_opening_an_old_catalog_together_migrate_it_once(tmp_path):
+    """A scheduler and a crawl (or a crawl and its writer child) may open the same old
+    catalog at the same moment: each step runs once, the ledger rows move once."""
+    import subprocess
+    import sys
+
+    old_catalog(tmp_path / "catalog.sqlite", added_columns=False)
+    script = ("import sys; from crawler.store.catalog import open_catalog; "
+              "c = open_catalog(sys.argv[1]); print(len(c.captures(crawl_id='c1'))); c.close()")
+    procs = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(3)]
+    try:
+        outputs = [p.communicate(timeout=60) for p in procs]
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait(timeout=10)
+    assert [(p.returncode, out.strip()) for p, (out, _err) in zip(procs, outputs, strict=True)] == \
+        [(0, "1")] * 3, outputs
+    assert raw_version(tmp_path / "catalog.sqlite") == len(MIGRATIONS)
+    ledger = open_ledger(tmp_path)
+    try:
+        assert ledger.upload_keys(TARGET) == {"warc/a.warc.gz", "runs/c1.json"}
+    finally:
+        ledger.close()
