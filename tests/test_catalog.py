@@ -404,6 +404,9 @@ def test_open_catalog_locations(tmp_path):
     catalog = open_catalog(f"sqlite://{tmp_path / 'catalog.sqlite'}")
     assert catalog.path == tmp_path / "catalog.sqlite"
     catalog.close()
+    # a store folder not made yet is a folder, not the name of a catalog file
+    open_catalog(tmp_path / "new-store").close()
+    assert (tmp_path / "new-store" / "catalog.sqlite").is_file()
     with pytest.raises(CatalogError, match="PostgreSQL catalogs are not supported yet"):
         open_catalog("postgresql://127.0.0.1/catalog")
     with pytest.raises(CatalogError, match="unsupported scheme 'ftp'"):

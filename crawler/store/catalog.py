@@ -70,7 +70,8 @@ class Catalog(Protocol):
 
 def _sqlite_path(where: LocalStore | str | os.PathLike[str]) -> Path:
     """The SQLite file of a store (an S3 store: its spool), a `sqlite:///path` URI, a
-    folder holding `catalog.sqlite`, or the path of the file itself."""
+    folder holding `catalog.sqlite` (also one not made yet: a path without a suffix),
+    or the path of the file itself."""
     if isinstance(where, LocalStore):
         return where.path(CATALOG_FILE)
     text = os.fspath(where)
@@ -84,7 +85,8 @@ def _sqlite_path(where: LocalStore | str | os.PathLike[str]) -> Path:
         raise CatalogError(f"catalog {text!r} has unsupported scheme {scheme!r}; give a "
                            "store, a folder, a .sqlite file or sqlite:///path")
     path = Path(text).expanduser()
-    return path / CATALOG_FILE if path.is_dir() else path
+    folder = path.is_dir() or (not path.exists() and not path.suffix)
+    return path / CATALOG_FILE if folder else path
 
 
 def open_catalog(where: LocalStore | str | os.PathLike[str]) -> Catalog:
