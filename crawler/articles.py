@@ -51,12 +51,13 @@ class ArticleSink:
             warc=warc, extractor=self.versions,
         )
         catalog = self.run.catalog
-        if only_if_changed:
-            latest = catalog.latest_article(record["id"])
-            if latest and latest["content_sha256"] == record["content_sha256"]:
-                return None
-        record["version"] = catalog.next_article_version(record["id"],
-                                                         record["content_sha256"])
+        latest = catalog.latest_article(record["id"])
+        unchanged = latest is not None and latest["content_sha256"] == record["content_sha256"]
+        if only_if_changed and unchanged:
+            return None
+        # Same text as the latest version: same number; changed text: one more.
+        record["version"] = (1 if latest is None else
+                             latest["version"] if unchanged else latest["version"] + 1)
         shard = self.shards.append(record)
         catalog.add_article(record, shard)
         return record

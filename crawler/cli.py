@@ -144,11 +144,11 @@ def run_archive(urls: list[str], settings, wacz: str | None = None) -> int:
 
 
 def _wacz_of_run(run, out: str) -> int:
-    from crawler.store.catalog import Catalog
+    from crawler.store.catalog import open_catalog
     from crawler.wacz_package import Page
 
     keys = [f["key"] for f in run.files if f["kind"] == "warc"]
-    catalog = Catalog(run.store.path("catalog.sqlite"))
+    catalog = open_catalog(run.store)
     try:
         last_fetch = {c["url"]: c["fetched_at"] for c in catalog.captures(crawl_id=run.crawl_id)}
     finally:
@@ -216,7 +216,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from crawler.export.destination import DestinationError, open_destination
     from crawler.export.formats import FormatUnavailable, arrow_schema
     from crawler.export.selection import Selection
-    from crawler.store.catalog import Catalog
+    from crawler.store.catalog import catalog_exists, open_catalog
     from crawler.store.s3 import UploadConflict, UploadVerifyError
     from crawler.store.uri import StoreURIError, open_store
     from crawler.timebounds import TimeBoundError, parse_time_bound
@@ -248,7 +248,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     if selection.since and selection.until and selection.since >= selection.until:
         raise UsageError("--since must be before --until")
-    if not store.path("catalog.sqlite").exists():
+    if not catalog_exists(store):
         raise UsageError(f"no catalog in {store.uri}: nothing has been archived there")
 
     if publisher is not None:
@@ -284,7 +284,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         from crawler.export.selection import select
 
-        catalog = Catalog(store.path("catalog.sqlite"))
+        catalog = open_catalog(store)
         try:
             rows = select(catalog, selection).rows
         finally:
@@ -296,13 +296,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _wacz_of_rows(store, rows: list[dict], out: str) -> int:
     """The WARC files holding these article records' responses, as a WACZ."""
-    from crawler.store.catalog import Catalog
+    from crawler.store.catalog import open_catalog
     from crawler.wacz_package import Page
 
     if not rows:
         print(f"no WACZ written: no article records selected ({out})", file=sys.stderr)
         return EXIT_OK
-    catalog = Catalog(store.path("catalog.sqlite"))
+    catalog = open_catalog(store)
     try:
         captures = {c["record_id"]: c for c in catalog.captures(
             record_ids=[r["warc_record_id"] for r in rows if r["warc_record_id"]])}
@@ -423,6 +423,7 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     from crawler.extract.site_rules import rules_for
     from crawler.extract.trafilatura_extractor import html_for
     from crawler.run import ArchiveRun
+    from crawler.store.catalog import CATALOG_FILE, catalog_exists
     from crawler.store.uri import open_store
     from crawler.timebounds import TimeBoundError, parse_time_bound
 
@@ -435,8 +436,8 @@ def cmd_reextract(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from exc
     settings = _plain_settings(args)
     store = open_store(settings.get("STORE_URI"), settings)
-    if not store.path("catalog.sqlite").exists():
-        raise UsageError(f"no catalog in {store.uri} (looked for {store.path('catalog.sqlite')})"
+    if not catalog_exists(store):
+        raise UsageError(f"no catalog in {store.uri} (looked for {store.path(CATALOG_FILE)})"
                          ": nothing has been archived there")
     site_rules = _site_rules(settings.getlist("SITES_DIRS")
                              if settings.getbool("BOILERPLATE_ENABLED", True) else [])
@@ -516,6 +517,7 @@ def _plain_settings(args: argparse.Namespace):
 def cmd_upload(args: argparse.Namespace) -> int:
     """Upload every file the ledger of an s3:// store's spool holds as pending."""
     from crawler.store.s3 import S3Store, S3Uploader
+    from crawler.store.upload_ledger import ledger_exists
     from crawler.store.uri import open_store
 
     settings = _plain_settings(args)
@@ -523,15 +525,16 @@ def cmd_upload(args: argparse.Namespace) -> int:
     if not isinstance(store, S3Store):
         raise UsageError(f"{store.uri} is a local store: nothing to upload; give "
                          "--store s3://bucket/prefix")
-    if not store.path("catalog.sqlite").exists():
-        print(f"upload: nothing pending for {store.uri} (no catalog in spool {store.root})")
+    if not ledger_exists(store):
+        print(f"upload: nothing pending for {store.uri} (no upload ledger in spool "
+              f"{store.root})")
         return EXIT_OK
     uploader = S3Uploader(store)
     try:
         uploader.adopt_unledgered()
         results = uploader.upload_pending()
     finally:
-        uploader.close_thread_catalog()
+        uploader.close_thread_ledger()
     failed = [r for r in results if not r.ok]
     for r in results:
         if r.ok:

@@ -228,17 +228,18 @@ class Scheduler:
 def _catalog_counts(store_root: Path, crawl_id: str) -> dict | None:
     import sqlite3
 
-    path = store_root / "catalog.sqlite"
-    if not path.exists():
+    from crawler.store.catalog import SchemaVersionError, catalog_exists, open_catalog
+
+    if not catalog_exists(store_root):
         return None
-    db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30)
     try:
-        row = db.execute("SELECT report FROM runs WHERE crawl_id=?", (crawl_id,)).fetchone()
-    except sqlite3.Error:
-        return None
+        catalog = open_catalog(store_root)
+    except (sqlite3.Error, SchemaVersionError):
+        return None  # the counts are a courtesy: never fail the scheduler for them
+    try:
+        return catalog.run_report(crawl_id)
     finally:
-        db.close()
-    return json.loads(row[0]) if row and row[0] else None
+        catalog.close()
 
 
 def _manifest_counts(store_root: Path, crawl_id: str | None) -> dict:

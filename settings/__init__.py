@@ -20,9 +20,10 @@ STORE_SHARD_MAX_RECORDS = 10_000
 # -- S3 storage (STORE_URI = s3://...) ----------------------------------------------------
 # Credentials come only from boto3's standard chain (AWS_* variables, AWS_PROFILE,
 # ~/.aws/credentials, instance roles), never from settings.
-# Files are written into this local spool and uploaded once closed; the catalog (the
-# ledger of what is still pending) lives here too. "" = $XDG_STATE_HOME/crawler/spool/
-# <bucket>/<prefix>, i.e. ~/.local/state/...: found from any working directory.
+# Files are written into this local spool and uploaded once closed; the catalog and the
+# upload ledger (uploads.sqlite: what is still pending) live here too.
+# "" = $XDG_STATE_HOME/crawler/spool/<bucket>/<prefix>, i.e. ~/.local/state/...: found
+# from any working directory.
 STORE_SPOOL_DIR = ""
 STORE_S3_ENDPOINT_URL = ""  # S3-compatible stores (MinIO, Ceph, R2, ...); "" = AWS
 STORE_S3_REGION = ""  # "" = from the credential chain's config (AWS_DEFAULT_REGION, ...)

@@ -57,14 +57,14 @@ def test_every_rotated_warc_gets_a_sorted_cdxj_in_the_manifest(site, tmp_path):
 
 def test_a_warc_that_cannot_be_indexed_is_still_registered(tmp_path, caplog):
     from crawler.run import ArchiveRun
-    from crawler.store.catalog import Catalog
+    from crawler.store.catalog import open_catalog
     from crawler.store.local import LocalStore
 
     store = LocalStore(tmp_path)
     key = "warc/2026/01/01/crawl-x.warc.gz"
     torn = gzip.compress(b"WARC/1.1\r\nWARC-Type: response\r\n" * 100)[:40]
     store.write_atomic(key, torn)  # a cut gzip member: cdxj-indexer cannot read it
-    run = ArchiveRun(store, Catalog(store.path("catalog.sqlite")), "test-run", "test", {})
+    run = ArchiveRun(store, open_catalog(store), "test-run", "test", {})
     run.warc_closed(key, 17, "0" * 64, None)
     assert [(f["kind"], f["key"]) for f in run.files] == [("warc", key)]
     assert not store.path(key + ".cdxj").exists()

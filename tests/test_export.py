@@ -287,9 +287,9 @@ def test_missing_shard_fails_without_publishing(store, tmp_path):
 
 def test_records_in_open_shards_wait_for_the_next_export(tmp_path):
     from crawler.export.selection import Selection, select
-    from crawler.store.catalog import Catalog
+    from crawler.store.catalog import open_catalog
 
-    catalog = Catalog(tmp_path / "catalog.sqlite")
+    catalog = open_catalog(tmp_path / "catalog.sqlite")
     base = {"crawl_id": "c", "url": "http://a/", "fetched_at": "2026-01-01T00:00:00+00:00",
             "content_sha256": "0" * 64, "word_count": 1, "site": "a"}
     for n, shard in enumerate(["s1", "s2", "s1"]):

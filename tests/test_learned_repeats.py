@@ -117,9 +117,9 @@ def test_reextract_without_store_is_usage_error(tmp_path):
 def test_catalog_paragraph_totals_count_distinct_articles_and_backfill(tmp_path):
     import sqlite3
 
-    from crawler.store.catalog import Catalog
+    from crawler.store.catalog import open_catalog
 
-    catalog = Catalog(tmp_path / "catalog.sqlite")
+    catalog = open_catalog(tmp_path / "catalog.sqlite")
     catalog.note_paragraphs("a.example", "art-1", ["k1", "k2", "k2"])
     catalog.note_paragraphs("a.example", "art-1", ["k1"])  # a refetch: no double count
     catalog.note_paragraphs("a.example", "art-2", ["k1", "k3"])
@@ -131,10 +131,11 @@ def test_catalog_paragraph_totals_count_distinct_articles_and_backfill(tmp_path)
     catalog.close()
     # A catalog from before the totals existed: counts are backfilled on open.
     db = sqlite3.connect(tmp_path / "catalog.sqlite")
-    db.executescript("DELETE FROM paragraph_totals; DELETE FROM site_totals;")
+    db.executescript("DELETE FROM paragraph_totals; DELETE FROM site_totals; "
+                     "PRAGMA user_version = 0;")  # such a catalog had no schema version
     db.commit()
     db.close()
-    reopened = Catalog(tmp_path / "catalog.sqlite")
+    reopened = open_catalog(tmp_path / "catalog.sqlite")
     assert reopened.paragraph_counts("a.example", ["k1", "k2"]) == {"k1": 2, "k2": 1}
     assert reopened.site_article_count("b.example") == 1
     reopened.close()

@@ -27,8 +27,9 @@ from scrapy.settings import Settings
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.capture.warc_reader import parse_record_member
-from crawler.store.catalog import Catalog
+from crawler.store.catalog import open_catalog
 from crawler.store.s3 import BackgroundUploads, S3Store, S3Uploader
+from crawler.store.upload_ledger import open_ledger
 from crawler.store.uri import open_store
 from tests.conftest import ROOT, run_cli
 from tests.s3_server import FAKE_KEY_ID, FAKE_SECRET, S3_ENV, MotoServer
@@ -91,7 +92,7 @@ def get_bytes(server: MotoServer, bucket: str, key: str) -> bytes:
 
 
 def ledger(spool: Path) -> dict[str, dict]:
-    db = sqlite3.connect(spool / "catalog.sqlite")
+    db = sqlite3.connect(spool / "uploads.sqlite")
     db.row_factory = sqlite3.Row
     try:
         return {r["key"]: dict(r) for r in db.execute("SELECT * FROM uploads")}
@@ -412,12 +413,12 @@ def spool_file(store: S3Store, key: str, data: bytes) -> None:
     path = store.path(key)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
-    catalog = Catalog(store.path("catalog.sqlite"))
+    ledger = open_ledger(store)
     try:
-        catalog.queue_upload(target=store.uri, key=key, kind="warc", size=len(data),
-                             sha256=sha256(data), queued_at="2026-01-01T00:00:00+00:00")
+        ledger.queue_upload(target=store.uri, key=key, kind="warc", size=len(data),
+                            sha256=sha256(data), queued_at="2026-01-01T00:00:00+00:00")
     finally:
-        catalog.close()
+        ledger.close()
 
 
 def test_multipart_upload_cut_off_then_redone(own_moto, tmp_path, s3_env):
@@ -447,7 +448,7 @@ def test_multipart_upload_cut_off_then_redone(own_moto, tmp_path, s3_env):
         own_moto.stop()
     finally:
         thread.join(timeout=120)
-    uploader.close_thread_catalog()
+    uploader.close_thread_ledger()
     assert not thread.is_alive()
     [result] = results
     assert not result.ok and result.s3_unavailable, result
@@ -480,7 +481,7 @@ def race(stores: list[S3Store], key: str) -> list:
         try:
             results[i] = uploader.upload(key)
         finally:
-            uploader.close_thread_catalog()
+            uploader.close_thread_ledger()
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(len(stores))]
     for t in threads:
@@ -644,7 +645,7 @@ def test_checksums_only_when_required_setting(moto, tmp_path, s3_env, when_requi
     try:
         assert uploader.upload(key).ok
     finally:
-        uploader.close_thread_catalog()
+        uploader.close_thread_ledger()
     head = moto.client().head_object(Bucket=bucket, Key=f"{PREFIX}/{key}",
                                      ChecksumMode="ENABLED")
     assert ("ChecksumCRC32" in head) is not when_required, head
@@ -731,7 +732,7 @@ def test_upload_adopts_spool_files_missing_from_the_ledger(moto, tmp_path):
     (spool / key).parent.mkdir(parents=True)
     (spool / key).write_bytes(data)
     (spool / (key + ".open")).write_bytes(b"torn")  # a live writer's file: not adopted
-    Catalog(spool / "catalog.sqlite").close()
+    open_catalog(spool).close()
     result = cli("upload", *store_args(moto, bucket, spool))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 uploaded and verified, 0 still pending" in result.stdout

@@ -10,7 +10,7 @@ from crawler.export.selection import Selection, select
 from crawler.extract.site_rules import SiteRules
 from crawler.record import article_id
 from crawler.sites.config import load_site_config
-from crawler.store.catalog import Catalog
+from crawler.store.catalog import open_catalog
 from crawler.urls import TRACKING_PARAMS, canonical_url, host_in_domains, url_in_domains
 from tests.test_discovery import GOOD
 
@@ -59,7 +59,7 @@ def test_site_config_rules_and_export_share_the_match(tmp_path):
                            ("notnews.example", False)):
         assert config.on_site(f"https://{host}:8443/a") is expected
         assert rules.matches(host) is expected
-    catalog = Catalog(tmp_path / "catalog.sqlite")
+    catalog = open_catalog(tmp_path / "catalog.sqlite")
     try:
         for n, host in enumerate(("www.news.example", "NEWS.example", "notnews.example")):
             record = {"id": f"id{n}", "version": 1, "crawl_id": "c",

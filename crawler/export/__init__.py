@@ -27,7 +27,7 @@ from crawler.export.formats import PartWriter
 from crawler.export.selection import Selection, select
 from crawler.export.wet import WetWriter
 from crawler.record import SCHEMA_NAME, SCHEMA_VERSION, load_schema
-from crawler.store.catalog import Catalog
+from crawler.store.catalog import open_catalog
 from crawler.store.local import LocalStore
 
 MANIFEST_FORMAT = "news-archive-crawler/export-manifest/1"
@@ -104,7 +104,7 @@ def export(store: LocalStore, publisher: LocalPublisher, selection: Selection, *
            fmt: str = "jsonl", incremental: bool = False, part_records: int = 100_000,
            wet: bool = False, export_id: str | None = None) -> ExportResult:
     export_id = export_id or new_export_id()
-    catalog = Catalog(store.path("catalog.sqlite"))
+    catalog = open_catalog(store)
     try:
         after = watermark(publisher.manifests(), store.uri, selection) if incremental else 0
         selected = select(catalog, selection, after)

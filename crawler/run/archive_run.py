@@ -38,10 +38,11 @@ from crawler.capture.rows import capture_rows_in
 from crawler.memory import DEFAULT_MMAP_THRESHOLD, limit_heap_fragmentation
 from crawler.run.manifest import build_manifest
 from crawler.run.outcome import Outcome
-from crawler.store.catalog import Catalog
+from crawler.store.catalog import Catalog, open_catalog
 from crawler.store.local import LocalStore, sha256_file
 from crawler.store.recovery import repair_store
 from crawler.store.s3 import BackgroundUploads, S3Store, S3Uploader
+from crawler.store.upload_ledger import UploadLedger, open_ledger
 from crawler.store.uri import open_store
 
 logger = logging.getLogger(__name__)
@@ -76,13 +77,14 @@ def archive_run_of(crawler) -> ArchiveRun:
 class ArchiveRun:
     def __init__(self, store: LocalStore, catalog: Catalog, crawl_id: str, command: str,
                  arguments: dict, *, uploads: BackgroundUploads | None = None,
-                 capture_batch: int = 200) -> None:
+                 ledger: UploadLedger | None = None, capture_batch: int = 200) -> None:
         self.store = store
         self.catalog = catalog
         self.crawl_id = crawl_id
         self.command = command
         self.arguments = arguments
         self.uploads = uploads  # S3 stores: closed files upload on a background thread
+        self.ledger = ledger  # ... and the spool's upload ledger says what is still pending
         self.started_at = utcnow_iso()
         self.finished_at: str | None = None
         self.catalog.start_run(crawl_id, command, self.started_at)
@@ -113,11 +115,11 @@ class ArchiveRun:
              arguments: dict | None = None) -> ArchiveRun:
         """A run over the store the settings name, leftovers of killed runs repaired."""
         store = open_store(settings.get("STORE_URI"), settings)
-        catalog = Catalog(store.path("catalog.sqlite"))
-        run = cls(store, catalog, settings.get("CRAWL_ID") or new_crawl_id(),
+        uploads, ledger = _start_uploads(store)
+        run = cls(store, open_catalog(store), settings.get("CRAWL_ID") or new_crawl_id(),
                   command or settings.get("RUN_COMMAND") or " ".join(sys.argv),
                   arguments if arguments is not None else settings.getdict("RUN_ARGUMENTS"),
-                  uploads=_start_uploads(store, catalog),
+                  uploads=uploads, ledger=ledger,
                   capture_batch=settings.getint("CATALOG_CAPTURE_BATCH"))
         run.repair_leftovers()
         return run
@@ -259,8 +261,8 @@ class ArchiveRun:
         # Ledgered before the upload starts: a killed run leaves it pending, not lost.
         if self.uploads is None:
             return
-        self.catalog.queue_upload(target=self.store.uri, key=key, kind=kind, size=size,
-                                  sha256=sha256, queued_at=utcnow_iso())
+        self.ledger.queue_upload(target=self.store.uri, key=key, kind=kind, size=size,
+                                 sha256=sha256, queued_at=utcnow_iso())
         self.uploads.submit(key)
 
     # -- outcomes and skips --------------------------------------------------------------
@@ -326,6 +328,8 @@ class ArchiveRun:
             self._queue_upload("manifest", key, len(data), hashlib.sha256(data).hexdigest())
             self.upload_status = self._finish_uploads()
         self.catalog.close()
+        if self.ledger is not None:
+            self.ledger.close()
         for callback in self._finishers:
             callback(self)
 
@@ -335,14 +339,14 @@ class ArchiveRun:
         if self.uploads is None:
             return None
         self.uploads.drain()
-        pending = self.catalog.pending_uploads(self.store.uri)
+        pending = self.ledger.pending_uploads(self.store.uri)
         if pending:
             self.uploads.uploader.retry_now()
             for entry in pending:
                 self.uploads.submit(entry["key"])
             self.uploads.drain()
         own = {f["key"] for f in self.files}
-        pending = self.catalog.pending_uploads(self.store.uri)
+        pending = self.ledger.pending_uploads(self.store.uri)
         return {
             "target": self.store.uri,
             "uploaded": len({r.key for r in self.uploads.results if r.ok and r.key in own}),
@@ -354,7 +358,7 @@ class ArchiveRun:
         """Upload the manifest, stop the uploader; what is still pending and why."""
         self.uploads.drain()
         self.uploads.stop()
-        pending = self.catalog.pending_uploads(self.store.uri)
+        pending = self.ledger.pending_uploads(self.store.uri)
         # The error of a file that was tried, not the "not tried: ..." of those skipped.
         reasons = [e["last_error"] for e in pending
                    if e["last_error"] and not e["last_error"].startswith("not tried: ")]
@@ -378,14 +382,17 @@ class ArchiveRun:
             and not self.report["counts"]["warc_write_errors"] and not self.upload_problem
 
 
-def _start_uploads(store: LocalStore, catalog: Catalog) -> BackgroundUploads | None:
-    """For an S3 store: the background uploader, leftovers of earlier runs queued first."""
+def _start_uploads(store: LocalStore) -> tuple[BackgroundUploads | None,
+                                               UploadLedger | None]:
+    """For an S3 store: the background uploader and the spool's ledger, leftovers of
+    earlier runs queued first."""
     if not isinstance(store, S3Store):
-        return None
+        return None, None
     uploader = S3Uploader(store)
     uploader.adopt_unledgered()
-    uploader.close_thread_catalog()
+    uploader.close_thread_ledger()
     uploads = BackgroundUploads(uploader)
-    for entry in catalog.pending_uploads(store.uri):
+    ledger = open_ledger(store)
+    for entry in ledger.pending_uploads(store.uri):
         uploads.submit(entry["key"])
-    return uploads
+    return uploads, ledger

@@ -2,7 +2,8 @@
 
 Keys are '/'-separated paths relative to the store root, the same layout an S3 prefix gets:
 `warc/YYYY/MM/DD/...warc.gz`, `articles/YYYY/MM/DD/...jsonl.gz`, `runs/<crawl-id>.json`,
-plus the SQLite catalog at `catalog.sqlite`. A file being written lives at `<key>.open`
+plus the SQLite catalog at `catalog.sqlite` (and, in an S3 store's spool, the upload
+ledger at `uploads.sqlite`). A file being written lives at `<key>.open`
 and is renamed to `<key>` when it is complete, so a reader never sees a half-written file
 under its final name.
 """
@@ -14,6 +15,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 OPEN_SUFFIX = ".open"
+# The SQLite files at the store root (for an S3 store: at its spool's root).
+CATALOG_FILE = "catalog.sqlite"  # the archive index (crawler.store.catalog)
+LEDGER_FILE = "uploads.sqlite"  # an S3 spool's upload ledger (crawler.store.upload_ledger)
 
 
 class LocalStore:

@@ -9,7 +9,7 @@ is closed, to `<prefix>/<key>`:
   count as success (a retry of an upload whose response was lost, or a racing uploader);
 - our own SHA-256 of the file goes into the object's metadata (`x-amz-meta-sha256`);
 - verified: after the upload a HEAD must show our size and sha256 before the file is
-  marked uploaded in the catalog's `uploads` ledger and (unless STORE_S3_KEEP_LOCAL)
+  marked uploaded in the spool's upload ledger (`uploads.sqlite`) and (unless STORE_S3_KEEP_LOCAL)
   its spool copy is deleted. Nothing is marked uploaded that is not in S3.
 
 If S3 cannot be reached, files stay in the spool and pending in the ledger; the next run
@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crawler.store.catalog import Catalog
 from crawler.store.local import OPEN_SUFFIX, LocalStore, sha256_file
+from crawler.store.upload_ledger import UploadLedger, open_ledger
 
 logger = logging.getLogger(__name__)
 
@@ -253,9 +253,9 @@ def describe_error(exc: BaseException) -> tuple[str, bool]:
 
 
 class S3Uploader:
-    """Uploads closed spool files to S3 and keeps the ledger (the catalog's `uploads`).
+    """Uploads closed spool files to S3 and keeps the spool's upload ledger.
 
-    Thread-safe for several uploader threads: each thread uses its own catalog
+    Thread-safe for several uploader threads: each thread uses its own ledger
     connection (SQLite WAL), the boto3 client is shared."""
 
     def __init__(self, store: S3Store) -> None:
@@ -266,20 +266,20 @@ class S3Uploader:
         self.unavailable_until = 0.0  # monotonic time; skip S3 until then
         self.last_error: str | None = None
 
-    def _catalog(self) -> Catalog:
-        cat = getattr(self._local, "catalog", None)
-        if cat is None:
-            cat = self._local.catalog = Catalog(self.store.path("catalog.sqlite"))
-        return cat
+    def _ledger(self) -> UploadLedger:
+        ledger = getattr(self._local, "ledger", None)
+        if ledger is None:
+            ledger = self._local.ledger = open_ledger(self.store)
+        return ledger
 
-    def close_thread_catalog(self) -> None:
-        cat = getattr(self._local, "catalog", None)
-        if cat is not None:
-            cat.close()
-            self._local.catalog = None
+    def close_thread_ledger(self) -> None:
+        ledger = getattr(self._local, "ledger", None)
+        if ledger is not None:
+            ledger.close()
+            self._local.ledger = None
 
     def pending(self) -> list[dict]:
-        return self._catalog().pending_uploads(self.target)
+        return self._ledger().pending_uploads(self.target)
 
     @property
     def s3_available(self) -> bool:
@@ -291,27 +291,27 @@ class S3Uploader:
 
     def upload(self, key: str) -> UploadResult:
         """Upload one ledgered file, verify it, mark it uploaded, drop the spool copy."""
-        entry = self._catalog().upload_entry(self.target, key)
+        entry = self._ledger().upload_entry(self.target, key)
         if entry is None:
             return UploadResult(key, False, error="not in the upload ledger")
         if entry["uploaded_at"]:
             return UploadResult(key, True, already_there=True)
         if not self.s3_available:
             error = f"not tried: {self.last_error}"
-            self._catalog().note_upload_error(target=self.target, key=key, error=error)
+            self._ledger().note_upload_error(target=self.target, key=key, error=error)
             return UploadResult(key, False, error=error, s3_unavailable=True)
         try:
             already, etag = self._put_verified(key, entry["size"], entry["sha256"])
         except Exception as exc:  # noqa: BLE001 - every failure leaves the file pending
             message, unavailable = describe_error(exc)
-            self._catalog().note_upload_error(target=self.target, key=key, error=message)
+            self._ledger().note_upload_error(target=self.target, key=key, error=message)
             if unavailable:
                 with self._lock:
                     self.last_error = message
                     self.unavailable_until = time.monotonic() + self.store.options.retry_after
             logger.warning("upload of %s to %s failed: %s", key, self.target, message)
             return UploadResult(key, False, error=message, s3_unavailable=unavailable)
-        self._catalog().mark_uploaded(target=self.target, key=key, sha256=entry["sha256"],
+        self._ledger().mark_uploaded(target=self.target, key=key, sha256=entry["sha256"],
                                       etag=etag, uploaded_at=_utcnow())
         if not self.store.options.keep_local:
             # Only now: the object is verified and the ledger says so.
@@ -321,7 +321,7 @@ class S3Uploader:
     def adopt_unledgered(self) -> list[str]:
         """Ledger complete spool files the ledger does not know: a process killed after
         publishing a file but before recording it would otherwise strand it locally."""
-        known = self._catalog().upload_keys(self.target)
+        known = self._ledger().upload_keys(self.target)
         adopted = []
         for folder, kind in (("warc", "warc"), ("articles", "articles"), ("runs", "manifest")):
             base = self.store.path(folder)
@@ -332,7 +332,7 @@ class S3Uploader:
                 if key in known or not path.is_file() or \
                         path.name.endswith((OPEN_SUFFIX, ".tmp")):
                     continue
-                self._catalog().queue_upload(target=self.target, key=key, kind=kind,
+                self._ledger().queue_upload(target=self.target, key=key, kind=kind,
                                              size=path.stat().st_size,
                                              sha256=sha256_file(path), queued_at=_utcnow())
                 adopted.append(key)
@@ -461,4 +461,4 @@ class BackgroundUploads:
                 finally:
                     self._queue.task_done()
         finally:
-            self.uploader.close_thread_catalog()
+            self.uploader.close_thread_ledger()

@@ -1,0 +1,379 @@
+"""The catalog in one SQLite file (`catalog.sqlite` at the store root): the embedded
+default behind the `Catalog` interface (crawler/store/catalog.py).
+
+Every WARC response record gets a `captures` row (URL, host, time, status, payload
+digest, WARC file/offset/length), every article record an `articles` row, every URL a
+run could not archive a `failures` row, every closed file a `files` row, every run a
+`runs` row. WAL mode: readers (export, `sqlite3` by hand) never block the crawl, and a
+killed process loses at most the transaction in flight. The schema is versioned in
+`PRAGMA user_version` (crawler/store/sqlite_db.py); MIGRATIONS below are the versions.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from crawler.store.sqlite_db import (
+    add_missing_columns,
+    connect,
+    migrate,
+    split_statements,
+    transaction,
+)
+from crawler.store.upload_ledger import move_catalog_uploads
+
+# Version 1: the tables of the catalogs made before user_version existed (less the
+# upload ledger, which version 3 moves out). IF NOT EXISTS: such a catalog has them.
+SCHEMA_1 = """
+CREATE TABLE IF NOT EXISTS captures (
+    record_id      TEXT PRIMARY KEY,
+    crawl_id       TEXT NOT NULL,
+    url            TEXT NOT NULL,
+    fetched_at     TEXT NOT NULL,
+    status         INTEGER NOT NULL,
+    content_type   TEXT,
+    payload_digest TEXT,
+    warc_file      TEXT NOT NULL,
+    warc_offset    INTEGER NOT NULL,
+    warc_length    INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS captures_url ON captures (url, fetched_at);
+CREATE TABLE IF NOT EXISTS articles (
+    seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+    id              TEXT NOT NULL,
+    version         INTEGER NOT NULL,
+    crawl_id        TEXT NOT NULL,
+    url             TEXT NOT NULL,
+    canonical_url   TEXT,
+    site            TEXT,
+    title           TEXT,
+    published       TEXT,
+    fetched_at      TEXT NOT NULL,
+    content_sha256  TEXT NOT NULL,
+    word_count      INTEGER NOT NULL,
+    shard           TEXT NOT NULL,
+    warc_record_id  TEXT
+);
+CREATE INDEX IF NOT EXISTS articles_id ON articles (id, version);
+CREATE INDEX IF NOT EXISTS articles_site ON articles (site, fetched_at);
+CREATE TABLE IF NOT EXISTS failures (
+    crawl_id   TEXT NOT NULL,
+    url        TEXT NOT NULL,
+    at         TEXT NOT NULL,
+    stage      TEXT NOT NULL,
+    reason     TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS files (
+    key        TEXT PRIMARY KEY,
+    kind       TEXT NOT NULL,
+    crawl_id   TEXT,
+    size       INTEGER NOT NULL,
+    sha256     TEXT NOT NULL,
+    records    INTEGER,
+    closed_at  TEXT NOT NULL
+);
+-- learned site-level repeats: which normalised paragraphs appear in which articles
+CREATE TABLE IF NOT EXISTS paragraphs (
+    site       TEXT NOT NULL,
+    key        TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    PRIMARY KEY (site, key, article_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS site_articles (
+    site       TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    PRIMARY KEY (site, article_id)
+) WITHOUT ROWID;
+-- running totals of the two tables above, kept by triggers (which fire only for rows
+-- really inserted, not for INSERT OR IGNORE duplicates): a count is one lookup, not a
+-- scan of every article that has the paragraph (O(N) per article, O(N^2) per site)
+CREATE TABLE IF NOT EXISTS paragraph_totals (
+    site TEXT NOT NULL,
+    key  TEXT NOT NULL,
+    n    INTEGER NOT NULL,
+    PRIMARY KEY (site, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS site_totals (
+    site TEXT PRIMARY KEY,
+    n    INTEGER NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS paragraphs_total AFTER INSERT ON paragraphs BEGIN
+    INSERT INTO paragraph_totals VALUES (NEW.site, NEW.key, 1)
+        ON CONFLICT (site, key) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS site_articles_total AFTER INSERT ON site_articles BEGIN
+    INSERT INTO site_totals VALUES (NEW.site, 1)
+        ON CONFLICT (site) DO UPDATE SET n = n + 1;
+END;
+CREATE TABLE IF NOT EXISTS runs (
+    crawl_id    TEXT PRIMARY KEY,
+    command     TEXT,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    report      TEXT
+);
+"""
+
+
+def _version_1(db: sqlite3.Connection, path: Path) -> None:
+    """The tables, plus what unversioned catalogs got on open as the code grew: the
+    capture columns of site crawls (revisits, validators for conditional refetches) and
+    the paragraph totals of catalogs older than their triggers."""
+    for statement in split_statements(SCHEMA_1):
+        db.execute(statement)
+    add_missing_columns(db, "captures", [
+        ("record_type", "TEXT NOT NULL DEFAULT 'response'"),
+        ("refers_to", "TEXT"),
+        ("etag", "TEXT"),
+        ("last_modified", "TEXT"),
+    ])
+    if db.execute("SELECT 1 FROM site_totals LIMIT 1").fetchone() is None:
+        db.execute("INSERT INTO paragraph_totals SELECT site, key, count(*) "
+                   "FROM paragraphs GROUP BY site, key")
+        db.execute("INSERT INTO site_totals SELECT site, count(*) "
+                   "FROM site_articles GROUP BY site")
+
+
+def url_host(url: str) -> str:
+    """The host a capture is filed under: lower case, no port, no trailing dot."""
+    try:
+        return (urlsplit(url).hostname or "").rstrip(".")
+    except ValueError:  # an unparsable URL (bad port, bad IPv6 literal) has no host
+        return ""
+
+
+def _version_2(db: sqlite3.Connection, path: Path) -> None:
+    """captures.host, so that a site filter is a WHERE clause, not a scan in Python."""
+    add_missing_columns(db, "captures", [("host", "TEXT NOT NULL DEFAULT ''")])
+    db.create_function("url_host", 1, url_host, deterministic=True)
+    db.execute("UPDATE captures SET host = url_host(url)")
+
+
+MIGRATIONS = [
+    _version_1,
+    _version_2,
+    # 3: the upload ledger is the spool's, not the archive index's (uploads.sqlite)
+    move_catalog_uploads,
+]
+
+_CAPTURE_COLUMNS = ("record_id", "crawl_id", "url", "host", "fetched_at", "status",
+                    "content_type", "payload_digest", "warc_file", "warc_offset",
+                    "warc_length", "record_type", "refers_to", "etag", "last_modified")
+_CAPTURE_OPTIONAL = {"content_type": None, "payload_digest": None, "record_type": "response",
+                     "refers_to": None, "etag": None, "last_modified": None}
+_INSERT_CAPTURE = (f"INSERT OR REPLACE INTO captures ({','.join(_CAPTURE_COLUMNS)}) "
+                   f"VALUES ({','.join('?' * len(_CAPTURE_COLUMNS))})")
+_BATCH = 500  # ids per IN (...): under SQLite's variable limit
+
+
+def host_condition(column: str, site: str) -> tuple[str, tuple[str, str]]:
+    """SQL for "`column` is the host `site` or one of its subdomains", and its parameters.
+    LIKE wildcards in `site` are escaped: `%` and `_` match only themselves."""
+    site = site.lower().strip(".")
+    pattern = "%." + site.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"({column} = ? OR {column} LIKE ? ESCAPE '\\')", (site, pattern)
+
+
+class SqliteCatalog:
+    """Used from one thread. Each write is its own committed transaction."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.db = connect(self.path)
+        try:
+            migrate(self.db, self.path, MIGRATIONS, "catalog")
+        except BaseException:
+            self.db.close()
+            raise
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- runs, files, failures -----------------------------------------------------------
+
+    def start_run(self, crawl_id: str, command: str, started_at: str) -> None:
+        self.db.execute("INSERT INTO runs (crawl_id, command, started_at) VALUES (?,?,?)",
+                        (crawl_id, command, started_at))
+
+    def finish_run(self, crawl_id: str, finished_at: str, report: dict) -> None:
+        self.db.execute("UPDATE runs SET finished_at=?, report=? WHERE crawl_id=?",
+                        (finished_at, json.dumps(report, sort_keys=True), crawl_id))
+
+    def run_report(self, crawl_id: str) -> dict | None:
+        """What finish_run stored for the run, or None (unknown, or not finished)."""
+        row = self.db.execute("SELECT report FROM runs WHERE crawl_id=?",
+                              (crawl_id,)).fetchone()
+        return json.loads(row["report"]) if row and row["report"] else None
+
+    def add_file(self, *, key: str, kind: str, crawl_id: str, size: int, sha256: str,
+                 records: int | None, closed_at: str) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO files (key, kind, crawl_id, size, sha256, records, "
+            "closed_at) VALUES (?,?,?,?,?,?,?)",
+            (key, kind, crawl_id, size, sha256, records, closed_at))
+
+    def add_failure(self, *, crawl_id: str, url: str, at: str, stage: str, reason: str) -> None:
+        self.db.execute("INSERT INTO failures (crawl_id, url, at, stage, reason) "
+                        "VALUES (?,?,?,?,?)", (crawl_id, url, at, stage, reason))
+
+    # -- captures ------------------------------------------------------------------------
+
+    def add_captures(self, rows: list[dict]) -> None:
+        """Capture rows (the `captures` columns but `host`, which comes from the URL), in
+        one transaction. A record id seen before is replaced."""
+        values = []
+        for row in rows:
+            row = {**_CAPTURE_OPTIONAL, **row, "host": url_host(row["url"])}
+            values.append(tuple(row[c] for c in _CAPTURE_COLUMNS))
+        if len(values) == 1:  # one statement in autocommit mode is its own transaction
+            self.db.execute(_INSERT_CAPTURE, values[0])
+            return
+        with transaction(self.db):
+            self.db.executemany(_INSERT_CAPTURE, values)
+
+    def captures(self, *, crawl_id: str | None = None,
+                 record_ids: list[str] | None = None) -> list[dict]:
+        """Capture rows of one run, or with these WARC record ids; in fetch order."""
+        if record_ids is None:
+            return self.db.execute("SELECT * FROM captures WHERE crawl_id=? "
+                                   "ORDER BY fetched_at", (crawl_id,)).fetchall()
+        rows = []
+        for start in range(0, len(record_ids), _BATCH):
+            chunk = record_ids[start:start + _BATCH]
+            rows += self.db.execute(f"SELECT * FROM captures WHERE record_id IN "
+                                    f"({','.join('?' * len(chunk))})", chunk).fetchall()
+        return sorted(rows, key=lambda r: r["fetched_at"])
+
+    def last_full_capture(self, url: str) -> dict | None:
+        """The newest 200 `response` record of `url` (the body a revisit refers to)."""
+        return self.db.execute(
+            "SELECT * FROM captures WHERE url=? AND status=200 AND record_type='response' "
+            "ORDER BY fetched_at DESC LIMIT 1", (url,)).fetchone()
+
+    def latest_html_captures(self, site: str | None = None, since: str | None = None
+                             ) -> list[dict]:
+        """The newest 200 HTML capture of each URL (what `crawler reextract` re-derives),
+        on host `site` or its subdomains, fetched at or after `since`; with the URL
+        originally requested when an article record knows it."""
+        on_site, site_params = host_condition("c.host", site) if site else ("1", ())
+        return self.db.execute(
+            f"""
+            SELECT c.url, c.record_id, c.warc_file, c.warc_offset, c.warc_length,
+                   c.fetched_at, c.status, c.content_type, c.payload_digest,
+                   (SELECT a.url FROM articles a WHERE a.warc_record_id = c.record_id
+                    LIMIT 1) AS requested_url
+            FROM captures c
+            WHERE c.status = 200 AND {on_site}
+              AND (c.content_type IS NULL OR lower(c.content_type) LIKE 'text/html%'
+                   OR lower(c.content_type) LIKE 'application/xhtml+xml%')
+              AND c.fetched_at = (SELECT max(c2.fetched_at) FROM captures c2
+                                  WHERE c2.url = c.url AND c2.status = 200)
+              AND (? IS NULL OR c.fetched_at >= ?)
+            ORDER BY c.fetched_at
+            """,
+            (*site_params, since, since)).fetchall()
+
+    # -- articles ------------------------------------------------------------------------
+
+    def add_article(self, record: dict, shard: str) -> None:
+        warc = record.get("warc") or {}
+        self.db.execute(
+            "INSERT INTO articles (id, version, crawl_id, url, canonical_url, site, title, "
+            "published, fetched_at, content_sha256, word_count, shard, warc_record_id) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (record["id"], record["version"], record["crawl_id"], record["url"],
+             record.get("canonical_url"), record.get("site"), record.get("title"),
+             record.get("published"), record["fetched_at"], record["content_sha256"],
+             record["word_count"], shard, warc.get("record_id")),
+        )
+
+    def has_article(self, article_id: str, version: int, content_sha256: str) -> bool:
+        return self.db.execute(
+            "SELECT 1 FROM articles WHERE id=? AND version=? AND content_sha256=? LIMIT 1",
+            (article_id, version, content_sha256)).fetchone() is not None
+
+    def latest_article(self, article_id: str) -> dict | None:
+        """The row of the article's highest version (its latest fetch of that version)."""
+        return self.db.execute("SELECT * FROM articles WHERE id=? "
+                               "ORDER BY version DESC, seq DESC LIMIT 1",
+                               (article_id,)).fetchone()
+
+    def archived_articles(self) -> dict[str, dict]:
+        """Requested URL -> {"fetched_at": of its latest article, "capture": the captures
+        row of the response it came from, or None}. A site crawl skips (or conditionally
+        refetches) these."""
+        found = {}
+        for values in self.db.execute(
+            """
+            SELECT a.url AS article_url, a.fetched_at AS article_fetched_at, c.*
+            FROM articles a LEFT JOIN captures c ON c.record_id = a.warc_record_id
+            WHERE a.seq = (SELECT max(a2.seq) FROM articles a2 WHERE a2.url = a.url)
+            """):
+            url, fetched_at = values.pop("article_url"), values.pop("article_fetched_at")
+            found[url] = {"fetched_at": fetched_at,
+                          "capture": values if values["record_id"] else None}
+        return found
+
+    # -- what the dataset export reads ---------------------------------------------------
+
+    def exportable_through_seq(self) -> tuple[int, int]:
+        """(highest seq whose record and every earlier one sit in closed shards, how many
+        records wait in shards still being written or left `.open` by a killed run)."""
+        first_open = self.db.execute(
+            "SELECT min(seq) AS seq FROM articles WHERE shard NOT IN "
+            "(SELECT key FROM files WHERE kind = 'articles')").fetchone()["seq"]
+        if first_open is None:
+            return self.db.execute("SELECT coalesce(max(seq), 0) AS seq FROM articles"
+                                   ).fetchone()["seq"], 0
+        waiting = self.db.execute("SELECT count(*) AS n FROM articles WHERE seq >= ?",
+                                  (first_open,)).fetchone()["n"]
+        return first_open - 1, waiting
+
+    def first_record_of_each_version(self, after_seq: int, through_seq: int,
+                                     site: str | None = None) -> list[dict]:
+        """Per (id, version), the row of the capture where that text first appeared, if
+        that row's seq is in (after_seq, through_seq] (and its site is `site` or one of
+        its subdomains); in seq order. A refetch with the same text is not a new version,
+        so it is not exported again."""
+        on_site, site_params = host_condition("lower(a.site)", site) if site else ("1", ())
+        return self.db.execute(
+            f"""
+            SELECT a.* FROM articles a
+            JOIN (SELECT id, version, min(seq) AS seq FROM articles
+                  GROUP BY id, version) f ON a.seq = f.seq
+            WHERE a.seq > ? AND a.seq <= ? AND {on_site}
+            ORDER BY a.seq
+            """, (after_seq, through_seq, *site_params)).fetchall()
+
+    # -- paragraph statistics for learned repeats ----------------------------------------
+
+    def note_paragraphs(self, site: str, article_id: str, keys: list[str]) -> None:
+        """Remember that `article_id` (once, however often refetched) has these paragraphs."""
+        self.db.execute("BEGIN")
+        try:
+            self.db.execute("INSERT OR IGNORE INTO site_articles VALUES (?,?)", (site, article_id))
+            self.db.executemany("INSERT OR IGNORE INTO paragraphs VALUES (?,?,?)",
+                                [(site, key, article_id) for key in set(keys)])
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def paragraph_counts(self, site: str, keys: list[str]) -> dict[str, int]:
+        """In how many distinct articles of `site` each key appears."""
+        counts: dict[str, int] = {}
+        unique = list(set(keys))
+        for start in range(0, len(unique), 500):  # stay under SQLite's variable limit
+            chunk = unique[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            counts.update((row["key"], row["n"]) for row in self.db.execute(
+                f"SELECT key, n FROM paragraph_totals WHERE site=? AND key IN ({marks})",
+                (site, *chunk)))
+        return counts
+
+    def site_article_count(self, site: str) -> int:
+        row = self.db.execute("SELECT n FROM site_totals WHERE site=?", (site,)).fetchone()
+        return row["n"] if row else 0
