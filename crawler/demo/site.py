@@ -1,6 +1,7 @@
 """The fixture news site: real-looking articles plus fault endpoints, on 127.0.0.1 only.
 
-Faults are endpoints, like Scrapy's own mock server: /gzip/..., /chunked/...,
+Faults are endpoints, like Scrapy's own mock server: /gzip/..., /br/..., /deflate/...,
+/zstd/... (the same article in each Content-Encoding), /chunked/...,
 /redirect/<n>, /redirect-loop, /status/<code>, /flaky/<key> (503 then 200),
 /non-html/report.pdf, /non-html/data.json, /charset/wrong.html (latin-1 bytes declared
 utf-8), /charset/latin1-declared.html, /charset/cp1251-header-only.html (no <meta>),
@@ -20,6 +21,9 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import brotli
+
+from crawler.capture.content_decoding import zstd
 from crawler.demo.loopback import LoopbackSite
 
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -55,6 +59,9 @@ _BROKEN = (b"<html><head><title>Broken page</title><body><div><div class=story><
                b"<p>Sentence group %d: the river flooded the lower town again this spring, and "
                b"residents who had rebuilt twice said they would not do it a third time unless "
                b"the dike was raised</div>" % i for i in range(8)) + b"</td></span>")
+# /<encoding>/article.html: the first article, encoded as a server would send it
+_ENCODERS = {"gzip": gzip.compress, "br": brotli.compress, "deflate": zlib.compress,
+             "zstd": zstd.compress}
 _PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
@@ -131,9 +138,10 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(200, f"<html><body><ul>{links}</ul></body></html>".encode())
             if path == "/robots.txt":
                 return self._send(200, b"User-agent: *\nAllow: /\n", "text/plain")
-            if path == "/gzip/article.html":
-                body = gzip.compress(site.pages[list(ARTICLES)[0]])
-                return self._send(200, body, headers=[("Content-Encoding", "gzip")])
+            if path.endswith("/article.html") and path.split("/")[1] in _ENCODERS:
+                encoding = path.split("/")[1]
+                body = _ENCODERS[encoding](site.pages[list(ARTICLES)[0]])
+                return self._send(200, body, headers=[("Content-Encoding", encoding)])
             if path == "/chunked/article.html":
                 return self._chunked(site.pages[list(ARTICLES)[1]])
             if path.startswith("/redirect/"):
