@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import socket
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
@@ -30,6 +31,7 @@ from crawler.capture.cdxj import index_warc_in
 from crawler.capture.exchange import HttpExchange, PreviousCapture
 from crawler.capture.warc_writer import ClosedFile
 from crawler.capture.writer_process import WarcWriterProcess
+from crawler.lifetime import exit_with
 from crawler.run import ArchiveRun
 
 logger = logging.getLogger(__name__)
@@ -148,7 +150,8 @@ class WarcCaptureMiddleware:
             # spawn, not the forkserver: that one belongs to the extraction pool, which
             # sets what it preloads before starting it.
             self._indexer = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                initializer=exit_with, initargs=(os.getpid(),))  # dies with the crawler
         try:
             future = self._indexer.submit(index_warc_in, str(self.run.store.root), closed.key)
         except RuntimeError as exc:  # a broken pool: the WARC still counts, unindexed
