@@ -16,6 +16,7 @@ import scrapy
 from crawler.failures import describe_failure
 from crawler.items import FetchFailed, captured_page
 from crawler.run import ArchiveRun
+from crawler.url_credentials import authorization_header, split_credentials
 
 
 def check_url(url: str) -> str | None:
@@ -58,6 +59,12 @@ class UrlsSpider(scrapy.Spider):
         targets = urls.split() if isinstance(urls, str) else list(urls)
         if input:
             targets += read_url_list(input)
+        # user:password@ in a URL is sent as Basic auth; the URL is known without it
+        self.credentials: dict[str, tuple[str, str]] = {}
+        for i, target in enumerate(targets):
+            targets[i], credentials = split_credentials(target)
+            if credentials:
+                self.credentials.setdefault(targets[i], credentials)
         self.targets = unique(targets)
 
     async def start(self):
@@ -69,8 +76,10 @@ class UrlsSpider(scrapy.Spider):
                 self.logger.error("%s: %s", url, problem)
                 yield FetchFailed(url=url, reason=problem, stage="input")
                 continue
+            credentials = self.credentials.get(url)
+            headers = {"Authorization": authorization_header(credentials)} if credentials else {}
             yield scrapy.Request(
-                url, callback=self.parse_page, errback=self.on_error,
+                url, callback=self.parse_page, errback=self.on_error, headers=headers,
                 meta={"archive_url": url}, dont_filter=True,
             )
 

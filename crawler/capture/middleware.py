@@ -29,6 +29,7 @@ from scrapy.exceptions import NotConfigured
 import crawler as crawler_pkg
 from crawler.capture.cdxj import index_warc_in
 from crawler.capture.exchange import HttpExchange, PreviousCapture
+from crawler.capture.redaction import redact_header_names, redact_request_headers
 from crawler.capture.warc_writer import ClosedFile
 from crawler.capture.writer_process import WarcWriterProcess
 from crawler.lifetime import exit_with
@@ -95,6 +96,7 @@ class WarcCaptureMiddleware:
             warcinfo=self._warcinfo(settings),
         )
         self._indexer: ProcessPoolExecutor | None = None  # started by the first closed file
+        self.redact_headers = redact_header_names(settings)  # WARC_REDACT_HEADERS
         self.run.on_close(self.close)
 
     @classmethod
@@ -122,6 +124,7 @@ class WarcCaptureMiddleware:
             return response
         fetched_at = datetime.now(UTC)
         exchange = exchange_from_scrapy(request, response, fetched_at)
+        redact_request_headers(exchange, self.redact_headers)
         previous = request.meta.get("previous_capture")
         if previous and response.url == previous["url"]:
             exchange.previous = PreviousCapture(**previous)

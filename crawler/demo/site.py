@@ -5,7 +5,8 @@ Faults are endpoints, like Scrapy's own mock server: /gzip/..., /br/..., /deflat
 /redirect/<n>, /redirect-loop, /status/<code>, /flaky/<key> (503 then 200),
 /non-html/report.pdf, /non-html/data.json, /charset/wrong.html (latin-1 bytes declared
 utf-8), /charset/latin1-declared.html, /charset/cp1251-header-only.html (no <meta>),
-/slow?delay=S, /big?mb=N, /gzip-bomb, /broken.html, /cookies.html, /query.html?..., /empty.html.
+/slow?delay=S, /big?mb=N, /gzip-bomb, /broken.html, /cookies.html, /query.html?..., /empty.html,
+/auth/basic.html (401 unless sent BASIC_AUTH's user and password).
 
     python -m crawler.demo.site [--port N]
 """
@@ -13,6 +14,7 @@ utf-8), /charset/latin1-declared.html, /charset/cp1251-header-only.html (no <met
 from __future__ import annotations
 
 import argparse
+import base64
 import gzip
 import threading
 import time
@@ -62,6 +64,8 @@ _BROKEN = (b"<html><head><title>Broken page</title><body><div><div class=story><
 # /<encoding>/article.html: the first article, encoded as a server would send it
 _ENCODERS = {"gzip": gzip.compress, "br": brotli.compress, "deflate": zlib.compress,
              "zstd": zstd.compress}
+# /auth/basic.html wants these (user, password): a password with characters URLs must escape
+BASIC_AUTH = ("reader", "s3cret pw:@1")
 _PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
@@ -185,6 +189,12 @@ class _Handler(BaseHTTPRequestHandler):
                     ("X-Trace", "abc")])
             if path == "/query.html":
                 return self._send(200, _small_article("Query page"))
+            if path == "/auth/basic.html":
+                expected = "Basic " + base64.b64encode(":".join(BASIC_AUTH).encode()).decode()
+                if self.headers.get("Authorization") == expected:
+                    return self._send(200, _small_article("Members only"))
+                return self._send(401, b"<html><body>log in</body></html>",
+                                  headers=[("WWW-Authenticate", 'Basic realm="fixture"')])
             if path == "/empty.html":
                 return self._send(200, b"")
             return self._send(404, b"<html><body>not found</body></html>")
