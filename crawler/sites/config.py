@@ -47,6 +47,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from crawler.extract.site_rules import SiteConfigError, SiteRules, rules_from_table
+from crawler.sites.patterns import PatternError, SitePattern, compile_site_pattern
 
 DISCOVER = "discover"
 RECRAWL_POLICIES = ("never", "always", "after")
@@ -156,12 +157,12 @@ class _Reader:
             self.fail(key, f'"{DISCOVER}" or a list of URLs', value)
         return self.urls(key)
 
-    def patterns(self, key: str) -> list[re.Pattern]:
+    def patterns(self, key: str) -> list[SitePattern]:
         compiled = []
         for text in self.strings(key):
             try:
-                compiled.append(re.compile(text))
-            except re.error as exc:
+                compiled.append(compile_site_pattern(text))  # RE2: linear time on site URLs
+            except PatternError as exc:
                 self.fail(key, f"valid regular expressions ({exc})", text)
         return compiled
 
