@@ -29,6 +29,8 @@ def archived(site, tmp_path_factory):
     urls = [site.url(f"/{enc}/article.html") for enc in ENCODINGS]
     result = run_cli("archive", *urls, "--store", str(store), timeout=180)
     assert result.returncode == 0, result.stderr[-3000:]
+    for url in urls:  # decoded at fetch time too: each one an article
+        assert f"archived  200  {url}  'Video: Syrian Army" in result.stdout, result.stdout
     return store
 
 
