@@ -41,6 +41,13 @@ def test_each_encoding_is_archived_as_sent(archived, site):
         assert resp["payload"] == site.sent[f"/{enc}/article.html"]
 
 
+def test_cdxj_index_lists_every_encoding(archived, site):
+    (warc,) = warc_files(archived)
+    index = warc.with_name(warc.name + ".cdxj").read_text()
+    for enc in ENCODINGS:
+        assert f'"url": "{site.url(f"/{enc}/article.html")}"' in index, enc
+
+
 def test_records_read_back_decoded_by_pointer(archived, site):
     page = site.pages[site.article_paths()[0]]
     for enc in ENCODINGS:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
 
-from tests.conftest import ROOT
-from tests.process_tools import descendants, kill, wait_gone
+from tests.conftest import ROOT, SESSION_TOKEN
+from tests.process_tools import descendants, kill, session_processes, wait_gone
 
 
 def _helpers_running(pid: int) -> list:
@@ -47,3 +48,21 @@ def test_sigkill_of_archive_leaves_no_process(site, tmp_path):
             proc.kill()
             proc.wait(timeout=30)
         kill([p.pid for p in helpers])
+
+
+def test_session_check_finds_a_process_reparented_to_init():
+    # the shell exits at once, its background sleep is orphaned: no longer below pytest,
+    # found by the session's mark (what the conftest check relies on)
+    subprocess.run(["sh", "-c", "sleep 57 >/dev/null 2>&1 &"], timeout=10, check=True)
+    found = []
+    try:
+        deadline = time.monotonic() + 10
+        while not found and time.monotonic() < deadline:
+            found = [p for p in session_processes(os.getpid(), SESSION_TOKEN)
+                     if p.cmdline == "sleep 57"]
+            time.sleep(0.05)
+        assert found and found[0].ppid != os.getpid()
+        assert found[0].pid not in {p.pid for p in descendants(os.getpid())}
+    finally:
+        kill([p.pid for p in found])
+    assert wait_gone([p.pid for p in found], 5.0) == []
