@@ -132,9 +132,10 @@ def run_spider(settings, spider_cls, arguments: dict, **spider_args):
 def run_archive(urls: list[str], settings, wacz: str | None = None) -> int:
     """Run the `urls` spider in this process; 0 if every URL was archived. With `wacz`,
     package the run's WARC files and archived pages as that WACZ file afterwards."""
+    from crawler.url_credentials import redact_url
     from spiders.urls import UrlsSpider
 
-    run = run_spider(settings, UrlsSpider, {"urls": urls}, urls=urls)
+    run = run_spider(settings, UrlsSpider, {"urls": [redact_url(u) for u in urls]}, urls=urls)
     if run is None:
         return EXIT_FAILED
     code = EXIT_OK if run.ok else EXIT_FAILED

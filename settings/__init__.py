@@ -5,6 +5,7 @@ REPORT_* (progress/summary). Every `crawler` CLI flag maps to one of these.
 """
 
 import crawler
+from crawler.capture import redaction
 
 BOT_NAME = "crawler"
 SPIDER_MODULES = ["spiders"]
@@ -55,6 +56,9 @@ WARC_MAX_SIZE = 1024**3  # rotate after 1 GiB
 # ISA-L level 2 ~600 MB/s at 24.3% of the raw size; zlib level 3 ~50 MB/s at 23.0%,
 # level 6 ~27 MB/s at 20.6%. With zlib, compression was most of WARC capture's cost.
 WARC_GZIP_LEVEL = 2
+# request headers whose values the WARC request record does not keep (see
+# crawler/capture/redaction.py); an empty value keeps them all verbatim
+WARC_REDACT_HEADERS = list(redaction.DEFAULT_REDACT_HEADERS)
 WARC_OPERATOR = ""  # who runs the crawl (warcinfo `operator`), e.g. an e-mail address
 
 # -- extraction ----------------------------------------------------------------------

@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
+import re
 import sys
+import unicodedata
 from urllib.parse import urlsplit
 
 import scrapy
@@ -16,10 +18,26 @@ import scrapy
 from crawler.failures import describe_failure
 from crawler.items import FetchFailed, captured_page
 from crawler.run import archive_run_of
+from crawler.url_credentials import authorization_header, split_credentials
+
+
+def _is_control(char: str) -> bool:
+    return unicodedata.category(char) == "Cc"  # C0, DEL and C1
+
+
+def printable_url(url: str) -> str:
+    """`url` with control characters escaped (`\\x00`), for output and reports."""
+    return "".join(c.encode("unicode_escape").decode("ascii") if _is_control(c) else c
+                   for c in url)
 
 
 def check_url(url: str) -> str | None:
     """Why `url` cannot be fetched, or None if it looks fetchable."""
+    # Before parsing: urlsplit drops tabs and newlines, Scrapy would send NUL as %00.
+    for position, char in enumerate(url):
+        if _is_control(char) and not char.isspace():
+            return (f"malformed URL: control character {printable_url(char)} "
+                    f"at position {position}")
     try:
         parts = urlsplit(url)
         port = parts.port  # raises ValueError on a bad port
@@ -35,14 +53,21 @@ def check_url(url: str) -> str | None:
     return None
 
 
+# a comment: '#' at the start of a line or after a space (a URL's own '#' follows no space)
+_COMMENT = re.compile(r"(?:^|[ \t])#.*$")
+
+
 def read_url_list(source: str) -> list[str]:
-    """URLs from a file (or '-' for stdin): one a line, blank lines and '#' comments skipped."""
+    """URLs from a file (or '-' for stdin): one a line; blank lines, '#' comment lines and
+    trailing ' # comments' skipped. Lines split at newlines only (not at the other control
+    characters `str.splitlines` splits at), so that check_url sees and refuses those."""
     if source == "-":
-        lines = sys.stdin.read().splitlines()
+        text = sys.stdin.read()
     else:
-        with open(source, encoding="utf-8") as fh:
-            lines = fh.read().splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+        with open(source, encoding="utf-8-sig") as fh:
+            text = fh.read()
+    lines = (_COMMENT.sub("", line).strip(" \t\r") for line in text.split("\n"))
+    return [line for line in lines if line]
 
 
 def unique(urls: list[str]) -> list[str]:
@@ -58,20 +83,28 @@ class UrlsSpider(scrapy.Spider):
         targets = urls.split() if isinstance(urls, str) else list(urls)
         if input:
             targets += read_url_list(input)
+        # user:password@ in a URL is sent as Basic auth; the URL is known without it
+        self.credentials: dict[str, tuple[str, str]] = {}
+        for i, target in enumerate(targets):
+            targets[i], credentials = split_credentials(target)
+            if credentials:
+                self.credentials.setdefault(targets[i], credentials)
         self.targets = unique(targets)
 
     async def start(self):
         run = archive_run_of(self.crawler)
         for url in self.targets:
-            run.expect(url)
+            run.expect(printable_url(url))
         for url in self.targets:
             problem = check_url(url)
             if problem:
-                self.logger.error("%s: %s", url, problem)
-                yield FetchFailed(url=url, reason=problem, stage="input")
+                self.logger.error("%s: %s", printable_url(url), problem)
+                yield FetchFailed(url=printable_url(url), reason=problem, stage="input")
                 continue
+            credentials = self.credentials.get(url)
+            headers = {"Authorization": authorization_header(credentials)} if credentials else {}
             yield scrapy.Request(
-                url, callback=self.parse_page, errback=self.on_error,
+                url, callback=self.parse_page, errback=self.on_error, headers=headers,
                 meta={"archive_url": url}, dont_filter=True,
             )
 

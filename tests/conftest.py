@@ -5,11 +5,34 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
 
+from tests.process_tools import MARK, kill, session_processes, wait_gone
+
 ROOT = Path(__file__).resolve().parents[1]
+# Every process this session starts inherits the mark, so its leftovers can be found even
+# after they were reparented to init (set at import: before any test starts a process).
+SESSION_TOKEN = os.environ[MARK] = uuid.uuid4().hex
+_LEFTOVER_GRACE = 10.0  # seconds for processes that are ending to finish
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_left_behind():
+    """The suite leaves no process behind: once every other fixture is torn down, nothing the
+    session started may be alive. Leftovers are listed, killed, and fail the session."""
+    yield
+    leftovers = {p.pid: p for p in session_processes(os.getpid(), SESSION_TOKEN)}
+    still = wait_gone(list(leftovers), _LEFTOVER_GRACE)
+    if still:
+        kill(still)
+        listing = "\n".join(f"  pid {pid} (parent {leftovers[pid].ppid}): "
+                            f"{leftovers[pid].cmdline[:200]}" for pid in still)
+        pytest.fail(f"{len(still)} process(es) started by the test session were still alive "
+                    f"{_LEFTOVER_GRACE:g}s after its end (killed now):\n{listing}",
+                    pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -42,6 +42,7 @@ class HttpExchange:
     protocol: str = "HTTP/1.1"  # "h2" is written as HTTP/1.1 plus WARC-Protocol
     ip_address: str | None = None
     extra_warc_headers: dict[str, str] = field(default_factory=dict)
+    request_warc_headers: dict[str, str] = field(default_factory=dict)  # the request record's
     # The last capture of this URL (a site crawl's conditional refetch): a 304, or a 200
     # whose payload digest equals this one's, is written as a `revisit` record of it.
     previous: PreviousCapture | None = None

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import socket
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import UTC, datetime
@@ -29,9 +30,11 @@ from scrapy.exceptions import NotConfigured
 import crawler as crawler_pkg
 from crawler.capture.cdxj import index_warc_in
 from crawler.capture.exchange import HttpExchange, PreviousCapture
+from crawler.capture.redaction import redact_header_names, redact_request_headers
 from crawler.capture.rows import capture_row
 from crawler.capture.warc_writer import ClosedFile
 from crawler.capture.writer_process import WarcWriterProcess
+from crawler.lifetime import exit_with
 from crawler.run import archive_run_of
 
 logger = logging.getLogger(__name__)
@@ -95,6 +98,7 @@ class WarcCaptureMiddleware:
             warcinfo=self._warcinfo(settings),
         )
         self._indexer: ProcessPoolExecutor | None = None  # started by the first closed file
+        self.redact_headers = redact_header_names(settings)  # WARC_REDACT_HEADERS
         self.run.on_close(self.close)
 
     @classmethod
@@ -122,6 +126,7 @@ class WarcCaptureMiddleware:
             return response
         fetched_at = datetime.now(UTC)
         exchange = exchange_from_scrapy(request, response, fetched_at)
+        redact_request_headers(exchange, self.redact_headers)
         previous = request.meta.get("previous_capture")
         if previous and response.url == previous["url"]:
             exchange.previous = PreviousCapture(**previous)
@@ -154,7 +159,8 @@ class WarcCaptureMiddleware:
             # spawn, not the forkserver: that one belongs to the extraction pool, which
             # sets what it preloads before starting it.
             self._indexer = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                initializer=exit_with, initargs=(os.getpid(),))  # dies with the crawler
         try:
             future = self._indexer.submit(index_warc_in, str(self.run.store.root), closed.key)
         except RuntimeError as exc:  # a broken pool: the WARC still counts, unindexed

@@ -11,6 +11,8 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecordLoader
 
+import crawler.capture.content_decoding  # noqa: F401  (br and zstd bodies for warcio)
+
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
 

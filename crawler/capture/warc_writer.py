@@ -148,7 +148,8 @@ class WarcFileWriter:
             warc_headers_dict=resp_headers, http_headers=http_headers,
         )
         response_id = response.rec_headers.get_header("WARC-Record-ID")
-        req_headers = {"WARC-Date": date, "WARC-Concurrent-To": response_id}
+        req_headers = {"WARC-Date": date, "WARC-Concurrent-To": response_id,
+                       **exchange.request_warc_headers}
         if exchange.ip_address:
             req_headers["WARC-IP-Address"] = exchange.ip_address
         request = builder.create_warc_record(

@@ -1,10 +1,12 @@
 """The fixture news site: real-looking articles plus fault endpoints, on 127.0.0.1 only.
 
-Faults are endpoints, like Scrapy's own mock server: /gzip/..., /chunked/...,
+Faults are endpoints, like Scrapy's own mock server: /gzip/..., /br/..., /deflate/...,
+/zstd/... (the same article in each Content-Encoding), /chunked/...,
 /redirect/<n>, /redirect-loop, /status/<code>, /flaky/<key> (503 then 200),
 /non-html/report.pdf, /non-html/data.json, /charset/wrong.html (latin-1 bytes declared
 utf-8), /charset/latin1-declared.html, /charset/cp1251-header-only.html (no <meta>),
-/slow?delay=S, /big?mb=N, /gzip-bomb, /broken.html, /cookies.html, /query.html?..., /empty.html.
+/slow?delay=S, /big?mb=N, /gzip-bomb, /broken.html, /cookies.html, /query.html?..., /empty.html,
+/auth/basic.html (401 unless sent BASIC_AUTH's user and password).
 
     python -m crawler.demo.site [--port N]
 """
@@ -12,6 +14,7 @@ utf-8), /charset/latin1-declared.html, /charset/cp1251-header-only.html (no <met
 from __future__ import annotations
 
 import argparse
+import base64
 import gzip
 import threading
 import time
@@ -20,6 +23,9 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import brotli
+
+from crawler.capture.content_decoding import zstd
 from crawler.demo.loopback import LoopbackSite
 
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -55,6 +61,11 @@ _BROKEN = (b"<html><head><title>Broken page</title><body><div><div class=story><
                b"<p>Sentence group %d: the river flooded the lower town again this spring, and "
                b"residents who had rebuilt twice said they would not do it a third time unless "
                b"the dike was raised</div>" % i for i in range(8)) + b"</td></span>")
+# /<encoding>/article.html: the first article, encoded as a server would send it
+_ENCODERS = {"gzip": gzip.compress, "br": brotli.compress, "deflate": zlib.compress,
+             "zstd": zstd.compress}
+# /auth/basic.html wants these (user, password): a password with characters URLs must escape
+BASIC_AUTH = ("reader", "s3cret pw:@1")
 _PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 
@@ -131,9 +142,10 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(200, f"<html><body><ul>{links}</ul></body></html>".encode())
             if path == "/robots.txt":
                 return self._send(200, b"User-agent: *\nAllow: /\n", "text/plain")
-            if path == "/gzip/article.html":
-                body = gzip.compress(site.pages[list(ARTICLES)[0]])
-                return self._send(200, body, headers=[("Content-Encoding", "gzip")])
+            if path.endswith("/article.html") and path.split("/")[1] in _ENCODERS:
+                encoding = path.split("/")[1]
+                body = _ENCODERS[encoding](site.pages[list(ARTICLES)[0]])
+                return self._send(200, body, headers=[("Content-Encoding", encoding)])
             if path == "/chunked/article.html":
                 return self._chunked(site.pages[list(ARTICLES)[1]])
             if path.startswith("/redirect/"):
@@ -177,6 +189,12 @@ class _Handler(BaseHTTPRequestHandler):
                     ("X-Trace", "abc")])
             if path == "/query.html":
                 return self._send(200, _small_article("Query page"))
+            if path == "/auth/basic.html":
+                expected = "Basic " + base64.b64encode(":".join(BASIC_AUTH).encode()).decode()
+                if self.headers.get("Authorization") == expected:
+                    return self._send(200, _small_article("Members only"))
+                return self._send(401, b"<html><body>log in</body></html>",
+                                  headers=[("WWW-Authenticate", 'Basic realm="fixture"')])
             if path == "/empty.html":
                 return self._send(200, b"")
             return self._send(404, b"<html><body>not found</body></html>")

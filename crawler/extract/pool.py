@@ -23,6 +23,8 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from crawler.lifetime import exit_with
+
 logger = logging.getLogger(__name__)
 
 _GRACE_SECONDS = 10.0
@@ -36,10 +38,11 @@ def _on_alarm(signum, frame):
     raise ExtractionTimeout()
 
 
-def _worker_init() -> None:
+def _worker_init(crawler_pid: int) -> None:
     # Ctrl-C is the parent's business; a worker interrupted mid-task would break the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGALRM, _on_alarm)
+    exit_with(crawler_pid)  # a SIGKILLed crawler leaves no worker (nor forkserver) behind
 
 
 def run_extraction(html: bytes, url: str | None, content_language: str | None,
@@ -76,8 +79,8 @@ class ExtractionPool:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["crawler.extract.trafilatura_extractor"])
             self._executor = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=ctx, initializer=_worker_init
-            )
+                max_workers=self.workers, mp_context=ctx, initializer=_worker_init,
+                initargs=(os.getpid(),))
         return self._executor
 
     def _rebuild(self) -> None:

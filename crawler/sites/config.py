@@ -54,6 +54,7 @@ from crawler.sites.files import (
     read_site_file,
     site_files,
 )
+from crawler.sites.patterns import PatternError, SitePattern, compile_site_pattern
 from crawler.timebounds import DURATION_FORMS, TimeBoundError, parse_duration
 from crawler.urls import DEFAULT_STRIP_PARAMS, url_in_domains
 
@@ -150,12 +151,12 @@ class _Reader:
             self.fail(key, f'"{DISCOVER}" or a list of URLs', value)
         return self.urls(key)
 
-    def patterns(self, key: str) -> list[re.Pattern]:
+    def patterns(self, key: str) -> list[SitePattern]:
         compiled = []
         for text in self.strings(key):
             try:
-                compiled.append(re.compile(text))
-            except re.error as exc:
+                compiled.append(compile_site_pattern(text))  # RE2: linear time on site URLs
+            except PatternError as exc:
                 self.fail(key, f"valid regular expressions ({exc})", text)
         return compiled
 
