@@ -36,17 +36,17 @@ def is_html(content_type: str | None, body: bytes) -> bool:
 class ExtractionPipeline:
     def __init__(self, crawler) -> None:
         settings = crawler.settings
-        if not settings.getbool("EXTRACT_ENABLED", True):
+        if not settings.getbool("EXTRACT_ENABLED"):
             raise NotConfigured("EXTRACT_ENABLED is off")
         self.stats = crawler.stats
         self.run = ArchiveRun.of(crawler)
         self.pool = ExtractionPool(
             workers=settings.getint("EXTRACT_WORKERS") or None,
-            timeout=settings.getfloat("EXTRACT_TIMEOUT", 30.0),
-            max_bytes=settings.getint("EXTRACT_MAX_BYTES", 10 * 1024 * 1024),
+            timeout=settings.getfloat("EXTRACT_TIMEOUT"),
+            max_bytes=settings.getint("EXTRACT_MAX_BYTES"),
         )
         self.site_rules = (load_all(settings.getlist("SITES_DIRS"))
-                           if settings.getbool("BOILERPLATE_ENABLED", True) else [])
+                           if settings.getbool("BOILERPLATE_ENABLED") else [])
         self.run.on_close(self.pool.shutdown)
 
     @classmethod

@@ -54,9 +54,9 @@ def format_summary(run: ArchiveRun) -> str:
 
 class ArchiveReport:
     def __init__(self, crawler) -> None:
-        if not crawler.settings.getbool("REPORT_ENABLED", True):
+        if not crawler.settings.getbool("REPORT_ENABLED"):
             raise NotConfigured
-        self.interval = crawler.settings.getfloat("REPORT_PROGRESS_INTERVAL", 5.0)
+        self.interval = crawler.settings.getfloat("REPORT_PROGRESS_INTERVAL")
         self.run = ArchiveRun.of(crawler)
         self.started = time.monotonic()
         self._loop: task.LoopingCall | None = None

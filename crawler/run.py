@@ -23,12 +23,13 @@ from scrapy import signals
 
 import crawler as crawler_pkg
 from crawler.capture.cdxj import IndexFile, index_warc
-from crawler.memory import DEFAULT_MMAP_THRESHOLD, limit_heap_fragmentation
+from crawler.memory import limit_heap_fragmentation
 from crawler.store.catalog import Catalog
 from crawler.store.local import LocalStore, sha256_file
 from crawler.store.recovery import repair_open_file
 from crawler.store.s3 import BackgroundUploads, S3Store, S3Uploader
 from crawler.store.uri import open_store
+from settings import CATALOG_FILENAME
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ class ArchiveRun:
         self.arguments = arguments
         self.started_at = utcnow_iso()
         self.finished_at: str | None = None
-        self.catalog = Catalog(store.path("catalog.sqlite"))
+        self.catalog = Catalog(store.path(CATALOG_FILENAME))
         self.catalog.start_run(crawl_id, command, self.started_at)
         self.outcomes: dict[str, Outcome] = {}
         self.skipped: list[dict] = []
@@ -96,9 +97,9 @@ class ArchiveRun:
         run = getattr(crawler, "_archive_run", None)
         if run is None:
             settings = crawler.settings
-            limit_heap_fragmentation(  # before the first page buffer
-                settings.getint("MEMORY_MMAP_THRESHOLD", DEFAULT_MMAP_THRESHOLD))
-            store = open_store(settings.get("STORE_URI", "./data"), settings)
+            # before the first page buffer
+            limit_heap_fragmentation(settings.getint("MEMORY_MMAP_THRESHOLD"))
+            store = open_store(settings.get("STORE_URI"), settings)
             run = cls(
                 store,
                 settings.get("CRAWL_ID") or new_crawl_id(),

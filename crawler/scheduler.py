@@ -29,6 +29,8 @@ from pathlib import Path
 
 from croniter import croniter
 
+from settings import CATALOG_FILENAME
+
 logger = logging.getLogger("crawler.scheduler")
 
 
@@ -228,7 +230,7 @@ class Scheduler:
 def _catalog_counts(store_root: Path, crawl_id: str) -> dict | None:
     import sqlite3
 
-    path = store_root / "catalog.sqlite"
+    path = store_root / CATALOG_FILENAME
     if not path.exists():
         return None
     db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=30)

@@ -8,11 +8,11 @@
 
 from __future__ import annotations
 
-import sys
 from urllib.parse import urlsplit
 
 import scrapy
 
+from crawler.discovery.url_list import read_url_list, unique
 from crawler.failures import describe_failure
 from crawler.items import FetchFailed, captured_page
 from crawler.run import ArchiveRun
@@ -33,21 +33,6 @@ def check_url(url: str) -> str | None:
         return "malformed URL: contains whitespace"
     del port
     return None
-
-
-def read_url_list(source: str) -> list[str]:
-    """URLs from a file (or '-' for stdin): one a line, blank lines and '#' comments skipped."""
-    if source == "-":
-        lines = sys.stdin.read().splitlines()
-    else:
-        with open(source, encoding="utf-8") as fh:
-            lines = fh.read().splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
-
-
-def unique(urls: list[str]) -> list[str]:
-    seen: set[str] = set()
-    return [u for u in urls if not (u in seen or seen.add(u))]
 
 
 class UrlsSpider(scrapy.Spider):

@@ -29,6 +29,7 @@ from crawler.export.wet import WetWriter
 from crawler.record import SCHEMA_NAME, SCHEMA_VERSION, load_schema
 from crawler.store.catalog import Catalog
 from crawler.store.local import LocalStore
+from settings import CATALOG_FILENAME, EXPORT_PART_RECORDS
 
 MANIFEST_FORMAT = "news-archive-crawler/export-manifest/1"
 
@@ -101,10 +102,10 @@ def iter_records(store: LocalStore, rows: list[dict]) -> Iterator[dict]:
 
 
 def export(store: LocalStore, publisher: LocalPublisher, selection: Selection, *,
-           fmt: str = "jsonl", incremental: bool = False, part_records: int = 100_000,
+           fmt: str = "jsonl", incremental: bool = False, part_records: int = EXPORT_PART_RECORDS,
            wet: bool = False, export_id: str | None = None) -> ExportResult:
     export_id = export_id or new_export_id()
-    catalog = Catalog(store.path("catalog.sqlite"))
+    catalog = Catalog(store.path(CATALOG_FILENAME))
     try:
         after = watermark(publisher.manifests(), store.uri, selection) if incremental else 0
         selected = select(catalog, selection, after)
@@ -160,3 +161,12 @@ def export(store: LocalStore, publisher: LocalPublisher, selection: Selection, *
         publisher.discard(staging)
         raise
     return result
+
+
+def selected_rows(store: LocalStore, selection: Selection) -> list[dict]:
+    """The catalog rows of the article records `selection` picks, without exporting them."""
+    catalog = Catalog(store.path(CATALOG_FILENAME))
+    try:
+        return select(catalog, selection).rows
+    finally:
+        catalog.close()

@@ -23,6 +23,8 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from settings import EXTRACT_MAX_BYTES, EXTRACT_TIMEOUT
+
 logger = logging.getLogger(__name__)
 
 _GRACE_SECONDS = 10.0
@@ -62,8 +64,8 @@ def run_extraction(html: bytes, url: str | None, content_language: str | None,
 
 
 class ExtractionPool:
-    def __init__(self, workers: int | None = None, timeout: float = 30.0,
-                 max_bytes: int = 10 * 1024 * 1024) -> None:
+    def __init__(self, workers: int | None = None, timeout: float = EXTRACT_TIMEOUT,
+                 max_bytes: int = EXTRACT_MAX_BYTES) -> None:
         self.workers = workers or os.cpu_count() or 1
         self.timeout = timeout
         self.max_bytes = max_bytes
