@@ -417,11 +417,10 @@ def extract_main(args: argparse.Namespace) -> None:
     from scrapy.utils.project import get_project_settings
 
     from crawler.extract.pool import ExtractionPool
-    from crawler.extract.site_rules import load_all, rules_for
+    from crawler.extract.site_rules import rules_for, rules_from_settings
 
     settings = get_project_settings()
-    site_rules = (load_all(settings.getlist("SITES_DIRS"))
-                  if settings.getbool("BOILERPLATE_ENABLED") else [])
+    site_rules = rules_from_settings(settings)
     rules = rules_for("127.0.0.1", site_rules)
     paths = sorted((Path(args.site_dir) / "p").glob("*.html"))[: args.count]
     pool = ExtractionPool(workers=args.workers,

@@ -18,7 +18,7 @@ from scrapy.exceptions import NotConfigured
 from crawler.articles import ArticleSink
 from crawler.capture.warc_reader import is_html_type
 from crawler.extract.pool import ExtractionPool
-from crawler.extract.site_rules import load_all, rules_for
+from crawler.extract.site_rules import rules_for, rules_from_settings
 from crawler.extract.trafilatura_extractor import html_for
 from crawler.items import CapturedPage, FetchFailed
 from crawler.run import ArchiveRun, Outcome
@@ -40,13 +40,8 @@ class ExtractionPipeline:
             raise NotConfigured("EXTRACT_ENABLED is off")
         self.stats = crawler.stats
         self.run = ArchiveRun.of(crawler)
-        self.pool = ExtractionPool(
-            workers=settings.getint("EXTRACT_WORKERS") or None,
-            timeout=settings.getfloat("EXTRACT_TIMEOUT"),
-            max_bytes=settings.getint("EXTRACT_MAX_BYTES"),
-        )
-        self.site_rules = (load_all(settings.getlist("SITES_DIRS"))
-                           if settings.getbool("BOILERPLATE_ENABLED") else [])
+        self.pool = ExtractionPool.from_settings(settings)
+        self.site_rules = rules_from_settings(settings)
         self.run.on_close(self.pool.shutdown)
 
     @classmethod

@@ -29,6 +29,7 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from crawler.commands.options import project_settings, set_given
     from crawler.extract.files import extract_files
+    from crawler.extract.pool import ExtractionPool
     from crawler.extract.site_rules import SiteConfigError, load_all
 
     for path in args.paths:
@@ -42,10 +43,11 @@ def run(args: argparse.Namespace) -> int:
         site_rules = load_all(args.sites_dir or settings.getlist("SITES_DIRS"))
     except SiteConfigError as exc:
         raise UsageError(str(exc)) from exc
-    failures = extract_files(
-        args.paths, args.url, sys.stdout, site_rules=site_rules,
-        workers=settings.getint("EXTRACT_WORKERS") or None,
-        timeout=settings.getfloat("EXTRACT_TIMEOUT"),
-        max_bytes=settings.getint("EXTRACT_MAX_BYTES"),
-        on_failed=lambda where, error: print(f"{where}: {error}", file=sys.stderr))
+    pool = ExtractionPool.from_settings(settings)
+    try:
+        failures = extract_files(
+            args.paths, args.url, sys.stdout, pool=pool, site_rules=site_rules,
+            on_failed=lambda where, error: print(f"{where}: {error}", file=sys.stderr))
+    finally:
+        pool.shutdown()
     return EXIT_FAILED if failures else EXIT_OK

@@ -71,6 +71,13 @@ class ExtractionPool:
         self.max_bytes = max_bytes
         self._executor: ProcessPoolExecutor | None = None
 
+    @classmethod
+    def from_settings(cls, settings) -> ExtractionPool:
+        """EXTRACT_WORKERS (0 = one per core), EXTRACT_TIMEOUT, EXTRACT_MAX_BYTES."""
+        return cls(workers=settings.getint("EXTRACT_WORKERS") or None,
+                   timeout=settings.getfloat("EXTRACT_TIMEOUT"),
+                   max_bytes=settings.getint("EXTRACT_MAX_BYTES"))
+
     # -- lifecycle ---------------------------------------------------------------------
 
     def _pool(self) -> ProcessPoolExecutor:

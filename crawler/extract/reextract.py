@@ -27,16 +27,13 @@ def reextract(store, settings, *, site: str | None, since: datetime | None,
     Raises SiteConfigError (before any work) for a bad site config."""
     from crawler.articles import ArticleSink
     from crawler.extract.pool import ExtractionPool
-    from crawler.extract.site_rules import load_all
+    from crawler.extract.site_rules import rules_from_settings
     from crawler.run import ArchiveRun, new_crawl_id
 
-    site_rules = load_all(settings.getlist("SITES_DIRS")
-                          if settings.getbool("BOILERPLATE_ENABLED") else [])
+    site_rules = rules_from_settings(settings)
     run = ArchiveRun(store, new_crawl_id(), "crawler reextract", {"site": site, "since": since})
     captures = run.catalog.latest_html_captures(site, since)
-    pool = ExtractionPool(workers=settings.getint("EXTRACT_WORKERS") or None,
-                          timeout=settings.getfloat("EXTRACT_TIMEOUT"),
-                          max_bytes=settings.getint("EXTRACT_MAX_BYTES"))
+    pool = ExtractionPool.from_settings(settings)
     run.on_close(pool.shutdown)
     sink = ArticleSink(run, settings)
     counts = {"captures": len(captures), "new_versions": 0, "unchanged": 0, "failed": 0}
