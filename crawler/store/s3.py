@@ -32,6 +32,8 @@ from crawler.store.catalog import Catalog
 from crawler.store.local import OPEN_SUFFIX, LocalStore, sha256_file
 from settings import (
     CATALOG_FILENAME,
+    STORE_S3_ADDRESSING_STYLE,
+    STORE_S3_CHECKSUMS_WHEN_REQUIRED,
     STORE_S3_CONCURRENCY,
     STORE_S3_CONNECT_TIMEOUT,
     STORE_S3_KEEP_LOCAL,
@@ -60,8 +62,8 @@ class S3Options:
 
     endpoint_url: str | None = None
     region: str | None = None
-    addressing_style: str = "auto"
-    checksums_when_required: bool = False
+    addressing_style: str = STORE_S3_ADDRESSING_STYLE
+    checksums_when_required: bool = STORE_S3_CHECKSUMS_WHEN_REQUIRED
     part_size: int = STORE_S3_PART_SIZE
     concurrency: int = STORE_S3_CONCURRENCY
     max_bandwidth: int | None = None
@@ -83,7 +85,7 @@ class S3Options:
         if part_size < MIN_PART_SIZE:
             raise S3StoreError(f"STORE_S3_PART_SIZE={part_size} is below S3's minimum part "
                                f"size of {MIN_PART_SIZE} bytes (5 MiB)")
-        style = settings.get("STORE_S3_ADDRESSING_STYLE") or "auto"
+        style = settings.get("STORE_S3_ADDRESSING_STYLE") or cls.addressing_style
         if style not in ("auto", "path", "virtual"):
             raise S3StoreError(f"STORE_S3_ADDRESSING_STYLE={style!r}: use auto, path or "
                                "virtual")
