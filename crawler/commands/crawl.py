@@ -6,7 +6,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawler.commands.options import add_fetch_options, add_sites_dir_option, crawl_settings
+from crawler.commands.options import (
+    add_fetch_options,
+    add_sites_dir_option,
+    crawl_settings,
+    sites_dirs,
+    store_root,
+)
 from crawler.usage_error import EXIT_FAILED, EXIT_OK, UsageError
 
 
@@ -23,7 +29,6 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crawler.commands.options import sites_dirs, store_root
     from crawler.crawl_process import run_spider
     from crawler.extract.site_rules import SiteConfigError
     from crawler.scheduler import SiteLock

@@ -7,6 +7,7 @@ import argparse
 import os
 import sys
 
+from crawler.commands.options import project_settings, set_given
 from crawler.usage_error import EXIT_FAILED, EXIT_OK, UsageError
 
 
@@ -27,7 +28,6 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crawler.commands.options import project_settings, set_given
     from crawler.extract.files import extract_files
     from crawler.extract.pool import ExtractionPool
     from crawler.extract.site_rules import SiteConfigError, load_all

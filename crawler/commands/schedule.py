@@ -12,6 +12,8 @@ from crawler.commands.options import (
     add_sites_dir_option,
     add_store_options,
     plain_settings,
+    sites_dirs,
+    store_root,
 )
 from crawler.usage_error import UsageError
 
@@ -30,7 +32,6 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crawler.commands.options import sites_dirs, store_root
     from crawler.scheduler import Scheduler
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from crawler.commands.options import add_set_option, add_sites_dir_option, plain_settings
+from crawler.commands.options import (
+    add_set_option,
+    add_sites_dir_option,
+    plain_settings,
+    sites_dirs,
+)
 from crawler.usage_error import EXIT_FAILED, EXIT_OK
 
 
@@ -17,7 +22,6 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crawler.commands.options import sites_dirs
     from crawler.extract.site_rules import SiteConfigError
     from crawler.sites.config import DISCOVER, config_files, load_site_config
 
