@@ -418,16 +418,15 @@ def extract_main(args: argparse.Namespace) -> None:
     from scrapy.utils.project import get_project_settings
 
     from crawler.extract.pool import ExtractionPool
-    from crawler.extract.site_rules import load_all, rules_for
+    from crawler.extract.site_rules import rules_for, rules_from_settings
 
     settings = get_project_settings()
-    site_rules = (load_all(settings.getlist("SITES_DIRS"))
-                  if settings.getbool("BOILERPLATE_ENABLED", True) else [])
+    site_rules = rules_from_settings(settings)
     rules = rules_for("127.0.0.1", site_rules)
     paths = sorted((Path(args.site_dir) / "p").glob("*.html"))[: args.count]
     pool = ExtractionPool(workers=args.workers,
-                          timeout=settings.getfloat("EXTRACT_TIMEOUT", 30.0),
-                          max_bytes=settings.getint("EXTRACT_MAX_BYTES", 10 << 20))
+                          timeout=settings.getfloat("EXTRACT_TIMEOUT"),
+                          max_bytes=settings.getint("EXTRACT_MAX_BYTES"))
     # Files are read lazily inside the timed loop, as the crawl gets bodies one by one.
     jobs = ((p.read_bytes(), args.base_url + "/p/" + p.name, None, rules) for p in paths)
     ok = with_text = 0

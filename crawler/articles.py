@@ -17,19 +17,18 @@ class ArticleSink:
         self.run = run
         self.versions = extractor_versions()
         self.repeats = None
-        if settings.getbool("BOILERPLATE_REPEATS_ENABLED", True) and \
-                settings.getbool("BOILERPLATE_ENABLED", True):
+        if settings.getbool("BOILERPLATE_REPEATS_ENABLED") and \
+                settings.getbool("BOILERPLATE_ENABLED"):
             self.repeats = LearnedRepeats(
                 run.catalog,
-                min_articles=settings.getint("BOILERPLATE_REPEATS_MIN_ARTICLES", 10),
-                min_count=settings.getint("BOILERPLATE_REPEATS_MIN_COUNT", 5),
-                min_share=settings.getfloat("BOILERPLATE_REPEATS_MIN_SHARE", 0.3),
-                max_article_share=settings.getfloat("BOILERPLATE_REPEATS_MAX_ARTICLE_SHARE",
-                                                    0.5),
+                min_articles=settings.getint("BOILERPLATE_REPEATS_MIN_ARTICLES"),
+                min_count=settings.getint("BOILERPLATE_REPEATS_MIN_COUNT"),
+                min_share=settings.getfloat("BOILERPLATE_REPEATS_MIN_SHARE"),
+                max_article_share=settings.getfloat("BOILERPLATE_REPEATS_MAX_ARTICLE_SHARE"),
             )
         self.shards = ShardWriter(
             run.store, run.crawl_id,
-            max_records=settings.getint("STORE_SHARD_MAX_RECORDS", 10_000),
+            max_records=settings.getint("STORE_SHARD_MAX_RECORDS"),
             on_close=lambda key, size, sha, n: run.file_closed("articles", key, size, sha, n),
         )
         run.on_close(self.shards.close)

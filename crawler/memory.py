@@ -25,14 +25,14 @@ import logging
 logger = logging.getLogger(__name__)
 
 M_MMAP_THRESHOLD = -3  # glibc <malloc.h>
-DEFAULT_MMAP_THRESHOLD = 64 * 1024  # below the smallest page buffers, above pymalloc's
 
 _done = False
 
 
-def limit_heap_fragmentation(threshold: int = DEFAULT_MMAP_THRESHOLD) -> bool:
+def limit_heap_fragmentation(threshold: int) -> bool:
     """Fix glibc's mmap threshold at `threshold` bytes (once per process; 0: leave it
-    dynamic). False where that is not possible or not asked for."""
+    dynamic; MEMORY_MMAP_THRESHOLD gives the default). False where that is not possible or
+    not asked for."""
     global _done
     if _done:
         return True

@@ -18,7 +18,7 @@ from scrapy.exceptions import NotConfigured
 from crawler.articles import ArticleSink
 from crawler.capture.warc_reader import is_html_type
 from crawler.extract.pool import ExtractionPool
-from crawler.extract.site_rules import load_all, rules_for
+from crawler.extract.site_rules import rules_for, rules_from_settings
 from crawler.extract.trafilatura_extractor import html_for
 from crawler.items import CapturedPage, FetchFailed
 from crawler.run import Outcome, archive_run_of
@@ -36,17 +36,12 @@ def is_html(content_type: str | None, body: bytes) -> bool:
 class ExtractionPipeline:
     def __init__(self, crawler) -> None:
         settings = crawler.settings
-        if not settings.getbool("EXTRACT_ENABLED", True):
+        if not settings.getbool("EXTRACT_ENABLED"):
             raise NotConfigured("EXTRACT_ENABLED is off")
         self.stats = crawler.stats
         self.run = archive_run_of(crawler)
-        self.pool = ExtractionPool(
-            workers=settings.getint("EXTRACT_WORKERS") or None,
-            timeout=settings.getfloat("EXTRACT_TIMEOUT", 30.0),
-            max_bytes=settings.getint("EXTRACT_MAX_BYTES", 10 * 1024 * 1024),
-        )
-        self.site_rules = (load_all(settings.getlist("SITES_DIRS"))
-                           if settings.getbool("BOILERPLATE_ENABLED", True) else [])
+        self.pool = ExtractionPool.from_settings(settings)
+        self.site_rules = rules_from_settings(settings)
         self.run.on_close(self.pool.shutdown)
 
     @classmethod

@@ -171,8 +171,8 @@ class RefusalBackoffMiddleware:
     def __init__(self, crawler) -> None:
         settings = crawler.settings
         self.crawler = crawler
-        self.max_refusals = settings.getint("POLITENESS_MAX_REFUSALS", 20)
-        self.max_backoff = settings.getfloat("POLITENESS_MAX_BACKOFF", 300.0)
+        self.max_refusals = settings.getint("POLITENESS_MAX_REFUSALS")
+        self.max_backoff = settings.getfloat("POLITENESS_MAX_BACKOFF")
         self.base_delay = max(settings.getfloat("DOWNLOAD_DELAY", 0.0), 0.5)
         self.evidence: dict[str, float] = {}
         self.refusals: dict[str, int] = {}

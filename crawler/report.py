@@ -54,9 +54,9 @@ def format_summary(run: ArchiveRun) -> str:
 
 class ArchiveReport:
     def __init__(self, crawler) -> None:
-        if not crawler.settings.getbool("REPORT_ENABLED", True):
+        if not crawler.settings.getbool("REPORT_ENABLED"):
             raise NotConfigured
-        self.interval = crawler.settings.getfloat("REPORT_PROGRESS_INTERVAL", 5.0)
+        self.interval = crawler.settings.getfloat("REPORT_PROGRESS_INTERVAL")
         self.crawler = crawler
         self.run: ArchiveRun | None = None  # the run extension, found once all exist
         self.started = time.monotonic()

@@ -15,6 +15,9 @@ NEWSPIDER_MODULE = "spiders"
 # `./data`, `/abs/dir`, `file:///abs/dir` or `s3://bucket/prefix` (same key layout under
 # the prefix). The SQLite catalog lives at the store root (for S3: in the spool).
 STORE_URI = "./data"
+# The SQLite catalog's file name at the store root. A name of the store layout that code
+# imports from here, not a setting to change: every store has its catalog at this name.
+CATALOG_FILENAME = "catalog.sqlite"
 # Records per article shard (articles/YYYY/MM/DD/<crawl-id>-<serial>.jsonl.gz).
 STORE_SHARD_MAX_RECORDS = 10_000
 
@@ -82,6 +85,9 @@ BOILERPLATE_REPEATS_MIN_COUNT = 5
 BOILERPLATE_REPEATS_MIN_SHARE = 0.3
 BOILERPLATE_REPEATS_MAX_ARTICLE_SHARE = 0.5
 
+# -- export (`crawler export`) -----------------------------------------------------------
+EXPORT_PART_RECORDS = 100_000  # records per part file (--part-records)
+
 # -- progress and summary --------------------------------------------------------------
 REPORT_ENABLED = True
 REPORT_PROGRESS_INTERVAL = 5.0  # seconds between progress lines on stderr; 0 = none
@@ -136,4 +142,7 @@ COOKIES_ENABLED = True
 CONCURRENT_ITEMS = 4
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
+# LOG_LEVEL of the `crawler` commands (--log-level): their own output is the report, so
+# Scrapy says only what went wrong. `scrapy crawl` keeps LOG_LEVEL.
+COMMAND_LOG_LEVEL = "WARNING"
 FEED_EXPORT_ENCODING = "utf-8"

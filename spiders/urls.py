@@ -8,13 +8,12 @@
 
 from __future__ import annotations
 
-import re
-import sys
 import unicodedata
 from urllib.parse import urlsplit
 
 import scrapy
 
+from crawler.discovery.url_list import read_url_list, unique
 from crawler.failures import describe_failure
 from crawler.items import FetchFailed, captured_page
 from crawler.run import archive_run_of
@@ -51,28 +50,6 @@ def check_url(url: str) -> str | None:
         return "malformed URL: contains whitespace"
     del port
     return None
-
-
-# a comment: '#' at the start of a line or after a space (a URL's own '#' follows no space)
-_COMMENT = re.compile(r"(?:^|[ \t])#.*$")
-
-
-def read_url_list(source: str) -> list[str]:
-    """URLs from a file (or '-' for stdin): one a line; blank lines, '#' comment lines and
-    trailing ' # comments' skipped. Lines split at newlines only (not at the other control
-    characters `str.splitlines` splits at), so that check_url sees and refuses those."""
-    if source == "-":
-        text = sys.stdin.read()
-    else:
-        with open(source, encoding="utf-8-sig") as fh:
-            text = fh.read()
-    lines = (_COMMENT.sub("", line).strip(" \t\r") for line in text.split("\n"))
-    return [line for line in lines if line]
-
-
-def unique(urls: list[str]) -> list[str]:
-    seen: set[str] = set()
-    return [u for u in urls if not (u in seen or seen.add(u))]
 
 
 class UrlsSpider(scrapy.Spider):

@@ -24,6 +24,13 @@ def no_process_left_behind():
     """The suite leaves no process behind: once every other fixture is torn down, nothing the
     session started may be alive. Leftovers are listed, killed, and fail the session."""
     yield
+    # In-process pools (tests calling the library directly) leave this interpreter's own
+    # forkserver and resource tracker, which would end with it: stop them first, so that
+    # only what would outlive the session is counted.
+    from multiprocessing import forkserver, resource_tracker
+
+    forkserver._forkserver._stop()
+    resource_tracker._resource_tracker._stop()
     leftovers = {p.pid: p for p in session_processes(os.getpid(), SESSION_TOKEN)}
     still = wait_gone(list(leftovers), _LEFTOVER_GRACE)
     if still:

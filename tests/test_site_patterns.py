@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from crawler.extract.site_rules import SiteConfigError
 from crawler.sites.config import load_site_config
+from crawler.sites.files import SiteConfigError
 from tests.conftest import ROOT
 
 SITE = """

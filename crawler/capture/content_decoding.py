@@ -24,7 +24,7 @@ try:  # Python 3.14+ ships zstd; Scrapy installs the backport before that
 except ImportError:
     from backports import zstd
 
-MAX_DECODED_PER_BLOCK = 64 << 20
+MAX_DECODED_PER_BLOCK = 64 << 20  # not a setting: a decompression-bomb bound per read
 _STEP = 1 << 20  # output produced per decoder call while draining one block
 
 

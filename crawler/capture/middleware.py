@@ -85,16 +85,16 @@ def exchange_from_scrapy(request, response, fetched_at: datetime) -> HttpExchang
 class WarcCaptureMiddleware:
     def __init__(self, crawler) -> None:
         settings = crawler.settings
-        if not settings.getbool("WARC_ENABLED", True):
+        if not settings.getbool("WARC_ENABLED"):
             raise NotConfigured("WARC_ENABLED is off")
         self.crawler = crawler
         self.stats = crawler.stats
         self.run = archive_run_of(crawler)
         self.writer = WarcWriterProcess(
             self.run.store.root,
-            prefix=settings.get("WARC_PREFIX", "crawl"),
-            max_size=settings.getint("WARC_MAX_SIZE", 1 << 30),
-            gzip_level=settings.getint("WARC_GZIP_LEVEL", 2),
+            prefix=settings.get("WARC_PREFIX"),
+            max_size=settings.getint("WARC_MAX_SIZE"),
+            gzip_level=settings.getint("WARC_GZIP_LEVEL"),
             warcinfo=self._warcinfo(settings),
         )
         self._indexer: ProcessPoolExecutor | None = None  # started by the first closed file

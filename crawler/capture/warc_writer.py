@@ -36,6 +36,7 @@ from warcio.warcwriter import WARCWriter
 from crawler.capture.exchange import HttpExchange
 from crawler.store.local import LocalStore
 from crawler.store.recovery import lock_exclusive
+from settings import WARC_GZIP_LEVEL, WARC_MAX_SIZE, WARC_PREFIX
 
 WARC_VERSION = "WARC/1.1"
 
@@ -85,9 +86,9 @@ class WarcFileWriter:
         self,
         store: LocalStore,
         *,
-        prefix: str = "crawl",
-        max_size: int = 1 << 30,
-        gzip_level: int = 6,
+        prefix: str = WARC_PREFIX,
+        max_size: int = WARC_MAX_SIZE,
+        gzip_level: int = WARC_GZIP_LEVEL,
         warcinfo: dict[str, str] | None = None,
         on_close: Callable[[ClosedFile], None] | None = None,
     ) -> None:

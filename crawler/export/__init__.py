@@ -29,6 +29,7 @@ from crawler.export.wet import WetWriter
 from crawler.record import SCHEMA_NAME, SCHEMA_VERSION, load_schema
 from crawler.store.catalog import open_catalog
 from crawler.store.local import LocalStore
+from settings import EXPORT_PART_RECORDS
 
 MANIFEST_FORMAT = "news-archive-crawler/export-manifest/1"
 
@@ -101,7 +102,7 @@ def iter_records(store: LocalStore, rows: list[dict]) -> Iterator[dict]:
 
 
 def export(store: LocalStore, publisher: LocalPublisher, selection: Selection, *,
-           fmt: str = "jsonl", incremental: bool = False, part_records: int = 100_000,
+           fmt: str = "jsonl", incremental: bool = False, part_records: int = EXPORT_PART_RECORDS,
            wet: bool = False, export_id: str | None = None) -> ExportResult:
     export_id = export_id or new_export_id()
     catalog = open_catalog(store)
@@ -160,3 +161,12 @@ def export(store: LocalStore, publisher: LocalPublisher, selection: Selection, *
         publisher.discard(staging)
         raise
     return result
+
+
+def selected_rows(store: LocalStore, selection: Selection) -> list[dict]:
+    """The catalog rows of the article records `selection` picks, without exporting them."""
+    catalog = open_catalog(store)
+    try:
+        return select(catalog, selection).rows
+    finally:
+        catalog.close()

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 from crawler.record import load_schema
+from settings import EXPORT_PART_RECORDS
 
 FORMATS = ("jsonl", "parquet")
 SUFFIX = {"jsonl": ".jsonl.gz", "parquet": ".parquet"}
@@ -94,7 +95,7 @@ def _check_closed_objects(record: dict, schema) -> None:
 class PartWriter:
     """Writes `part-NNNNN<suffix>` files into `folder`, `max_records` records each."""
 
-    def __init__(self, folder: Path, fmt: str, max_records: int = 100_000) -> None:
+    def __init__(self, folder: Path, fmt: str, max_records: int = EXPORT_PART_RECORDS) -> None:
         if fmt not in FORMATS:
             raise ValueError(f"unknown format {fmt!r}")
         self.folder, self.fmt, self.max_records = folder, fmt, max_records

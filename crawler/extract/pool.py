@@ -24,6 +24,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from crawler.lifetime import exit_with
+from settings import EXTRACT_MAX_BYTES, EXTRACT_TIMEOUT
 
 logger = logging.getLogger(__name__)
 
@@ -65,12 +66,19 @@ def run_extraction(html: bytes, url: str | None, content_language: str | None,
 
 
 class ExtractionPool:
-    def __init__(self, workers: int | None = None, timeout: float = 30.0,
-                 max_bytes: int = 10 * 1024 * 1024) -> None:
+    def __init__(self, workers: int | None = None, timeout: float = EXTRACT_TIMEOUT,
+                 max_bytes: int = EXTRACT_MAX_BYTES) -> None:
         self.workers = workers or os.cpu_count() or 1
         self.timeout = timeout
         self.max_bytes = max_bytes
         self._executor: ProcessPoolExecutor | None = None
+
+    @classmethod
+    def from_settings(cls, settings) -> ExtractionPool:
+        """EXTRACT_WORKERS (0 = one per core), EXTRACT_TIMEOUT, EXTRACT_MAX_BYTES."""
+        return cls(workers=settings.getint("EXTRACT_WORKERS") or None,
+                   timeout=settings.getfloat("EXTRACT_TIMEOUT"),
+                   max_bytes=settings.getint("EXTRACT_MAX_BYTES"))
 
     # -- lifecycle ---------------------------------------------------------------------
 

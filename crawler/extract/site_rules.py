@@ -102,6 +102,12 @@ def load_all(dirs: list[str | Path]) -> list[SiteRules]:
     return [load_site_rules(path) for path in site_files(dirs)]
 
 
+def rules_from_settings(settings) -> list[SiteRules]:
+    """The per-site rules of the SITES_DIRS folders; none when BOILERPLATE_ENABLED is off."""
+    return load_all(settings.getlist("SITES_DIRS")) if settings.getbool("BOILERPLATE_ENABLED") \
+        else []
+
+
 def rules_for(host: str | None, all_rules: list[SiteRules]) -> SiteRules | None:
     return next((r for r in all_rules if r.matches(host)), None)
 

@@ -35,7 +35,7 @@ from twisted.internet import task
 
 from crawler.capture.cdxj import IndexFile, index_warc
 from crawler.capture.rows import capture_rows_in
-from crawler.memory import DEFAULT_MMAP_THRESHOLD, limit_heap_fragmentation
+from crawler.memory import limit_heap_fragmentation
 from crawler.run.manifest import build_manifest
 from crawler.run.outcome import Outcome
 from crawler.store.catalog import Catalog, open_catalog
@@ -111,10 +111,11 @@ class ArchiveRun:
     # -- making one ----------------------------------------------------------------------
 
     @classmethod
-    def open(cls, settings, *, command: str | None = None,
+    def open(cls, settings, *, store: LocalStore | None = None, command: str | None = None,
              arguments: dict | None = None) -> ArchiveRun:
-        """A run over the store the settings name, leftovers of killed runs repaired."""
-        store = open_store(settings.get("STORE_URI"), settings)
+        """A run over `store` (default: the one the settings name), leftovers of killed
+        runs repaired."""
+        store = store or open_store(settings.get("STORE_URI"), settings)
         uploads, ledger = _start_uploads(store)
         run = cls(store, open_catalog(store), settings.get("CRAWL_ID") or new_crawl_id(),
                   command or settings.get("RUN_COMMAND") or " ".join(sys.argv),
@@ -132,8 +133,8 @@ class ArchiveRun:
             raise RunConfigurationError(
                 f"TWISTED_REACTOR is {settings.get('TWISTED_REACTOR')!r}; the crawler needs "
                 f"{ASYNCIO_REACTOR!r} (its WARC writer runs on the asyncio event loop)")
-        limit_heap_fragmentation(  # before the first page buffer
-            settings.getint("MEMORY_MMAP_THRESHOLD", DEFAULT_MMAP_THRESHOLD))
+        # before the first page buffer
+        limit_heap_fragmentation(settings.getint("MEMORY_MMAP_THRESHOLD"))
         run = cls.open(settings)
         run._stats = crawler.stats
         crawler.signals.connect(run._spider_opened, signal=signals.spider_opened)

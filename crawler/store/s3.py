@@ -30,6 +30,17 @@ from pathlib import Path
 
 from crawler.store.local import OPEN_SUFFIX, LocalStore, sha256_file
 from crawler.store.upload_ledger import UploadLedger, open_ledger
+from settings import (
+    STORE_S3_ADDRESSING_STYLE,
+    STORE_S3_CHECKSUMS_WHEN_REQUIRED,
+    STORE_S3_CONCURRENCY,
+    STORE_S3_CONNECT_TIMEOUT,
+    STORE_S3_KEEP_LOCAL,
+    STORE_S3_MAX_ATTEMPTS,
+    STORE_S3_PART_SIZE,
+    STORE_S3_READ_TIMEOUT,
+    STORE_S3_RETRY_AFTER,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -45,20 +56,21 @@ class S3StoreError(ValueError):
 
 @dataclass(frozen=True)
 class S3Options:
-    """The STORE_S3_* settings (defaults and comments in settings/__init__.py)."""
+    """The STORE_S3_* settings (defaults and comments in settings/__init__.py; the
+    defaults here are those, for settings objects that do not hold them)."""
 
     endpoint_url: str | None = None
     region: str | None = None
-    addressing_style: str = "auto"
-    checksums_when_required: bool = False
-    part_size: int = 64 * 1024 * 1024
-    concurrency: int = 4
+    addressing_style: str = STORE_S3_ADDRESSING_STYLE
+    checksums_when_required: bool = STORE_S3_CHECKSUMS_WHEN_REQUIRED
+    part_size: int = STORE_S3_PART_SIZE
+    concurrency: int = STORE_S3_CONCURRENCY
     max_bandwidth: int | None = None
-    keep_local: bool = False
-    connect_timeout: float = 10.0
-    read_timeout: float = 60.0
-    max_attempts: int = 3
-    retry_after: float = 60.0
+    keep_local: bool = STORE_S3_KEEP_LOCAL
+    connect_timeout: float = STORE_S3_CONNECT_TIMEOUT
+    read_timeout: float = STORE_S3_READ_TIMEOUT
+    max_attempts: int = STORE_S3_MAX_ATTEMPTS
+    retry_after: float = STORE_S3_RETRY_AFTER
 
     @classmethod
     def from_settings(cls, settings) -> S3Options:
@@ -72,7 +84,7 @@ class S3Options:
         if part_size < MIN_PART_SIZE:
             raise S3StoreError(f"STORE_S3_PART_SIZE={part_size} is below S3's minimum part "
                                f"size of {MIN_PART_SIZE} bytes (5 MiB)")
-        style = settings.get("STORE_S3_ADDRESSING_STYLE") or "auto"
+        style = settings.get("STORE_S3_ADDRESSING_STYLE") or cls.addressing_style
         if style not in ("auto", "path", "virtual"):
             raise S3StoreError(f"STORE_S3_ADDRESSING_STYLE={style!r}: use auto, path or "
                                "virtual")
@@ -83,7 +95,7 @@ class S3Options:
             checksums_when_required=settings.getbool("STORE_S3_CHECKSUMS_WHEN_REQUIRED"),
             part_size=part_size,
             concurrency=max(1, settings.getint("STORE_S3_CONCURRENCY", cls.concurrency)),
-            max_bandwidth=settings.getint("STORE_S3_MAX_BANDWIDTH", 0) or None,
+            max_bandwidth=settings.getint("STORE_S3_MAX_BANDWIDTH") or None,
             keep_local=settings.getbool("STORE_S3_KEEP_LOCAL", cls.keep_local),
             connect_timeout=settings.getfloat("STORE_S3_CONNECT_TIMEOUT",
                                               cls.connect_timeout),

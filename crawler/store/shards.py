@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from crawler.store.local import LocalStore
 from crawler.store.recovery import lock_exclusive
+from settings import STORE_SHARD_MAX_RECORDS
 
 
 class ShardWriter:
@@ -24,7 +25,7 @@ class ShardWriter:
         store: LocalStore,
         crawl_id: str,
         *,
-        max_records: int = 10_000,
+        max_records: int = STORE_SHARD_MAX_RECORDS,
         gzip_level: int = 6,
         on_close: Callable[[str, int, str, int], None] | None = None,
     ) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from crawler.store.local import LocalStore
+from settings import STORE_URI
 
 
 class StoreURIError(ValueError):
@@ -28,7 +29,8 @@ def parse_location(uri: str, what: str = "storage URI") -> Location:
     """`./data`, `/abs/dir`, `file:///abs/dir` or `s3://bucket/prefix`; StoreURIError
     (naming `what` and saying what to write instead) for anything else."""
     if not uri or not uri.strip():
-        raise StoreURIError(f"empty {what}; use a directory such as ./data or file:///abs/dir")
+        raise StoreURIError(f"empty {what}; use a directory such as "
+                             f"{STORE_URI} or file:///abs/dir")
     uri = uri.strip()
     parts = urlsplit(uri)
     if parts.scheme in ("", "file") or (len(parts.scheme) == 1 and uri[1:3] == ":\\"):

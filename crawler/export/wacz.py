@@ -20,6 +20,8 @@ from pathlib import Path
 
 from dateutil import parser as dateparser
 
+from crawler.store.catalog import open_catalog
+
 
 class WaczError(RuntimeError):
     pass
@@ -116,3 +118,50 @@ def local_warcs(store, keys: list[str], folder: Path) -> list[Path]:
 
 def utc_title(prefix: str) -> str:
     return f"{prefix} {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def package_from_store(store, keys: list[str], pages: list[Page], out: str,
+                       title: str) -> dict:
+    """`write_wacz` of the store's WARC files `keys` (an S3 store's files no longer in
+    the spool are downloaded into a temporary folder first). Raises WaczError, OSError
+    and botocore's errors."""
+    with tempfile.TemporaryDirectory(prefix="wacz-warcs-") as tmp:
+        warcs = local_warcs(store, keys, Path(tmp))
+        return write_wacz(out, warcs, pages, utc_title(title))
+
+
+def run_contents(run) -> tuple[list[str], list[Page]]:
+    """The WARC files of a finished ArchiveRun, and the pages it archived (each at its
+    last capture in the run)."""
+    keys = [f["key"] for f in run.files if f["kind"] == "warc"]
+    catalog = open_catalog(run.store)
+    try:
+        last_fetch = {c["url"]: c["fetched_at"] for c in catalog.captures(crawl_id=run.crawl_id)}
+    finally:
+        catalog.close()
+    pages = []
+    for o in run.outcomes.values():
+        # the requested URL's own capture, else (a URL Scrapy normalised) the final one
+        url = o.url if o.url in last_fetch else o.final_url
+        if o.archived and url in last_fetch:
+            pages.append(Page(url, last_fetch[url], o.title))
+    return keys, pages
+
+
+def rows_contents(store, rows: list[dict]) -> tuple[list[str], list[Page]]:
+    """The WARC files holding these article records' responses, and their pages."""
+    catalog = open_catalog(store)
+    try:
+        captures = {c["record_id"]: c for c in catalog.captures(
+            record_ids=[r["warc_record_id"] for r in rows if r["warc_record_id"]])}
+    finally:
+        catalog.close()
+    pages, keys = [], []
+    for row in rows:
+        cap = captures.get(row["warc_record_id"])
+        if cap is None:
+            continue
+        pages.append(Page(cap["url"], cap["fetched_at"], row["title"]))
+        if cap["warc_file"] not in keys:
+            keys.append(cap["warc_file"])
+    return keys, pages

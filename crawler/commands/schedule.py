@@ -1,0 +1,85 @@
+"""`crawler schedule [--once]`: every configured site on its cron schedule, each run a
+`crawler crawl` child process (`crawler.scheduler`)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from crawler.commands.options import (
+    add_set_option,
+    add_sites_dir_option,
+    add_store_options,
+    plain_settings,
+    sites_dirs,
+    store_root,
+)
+from crawler.usage_error import UsageError
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("schedule", help="run every site on its cron schedule, each run "
+                                               "in its own process")
+    p.add_argument("--once", action="store_true",
+                   help="run whatever is due now, wait for it, exit (for cron/systemd timers)")
+    add_sites_dir_option(p)
+    add_store_options(p)
+    p.add_argument("--max-runs", type=int, help=argparse.SUPPRESS)  # tests: stop after N
+    p.add_argument("--log-level", help="log level of the crawl runs")
+    add_set_option(p, "a setting passed to every run")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from crawler.scheduler import Scheduler
+
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+    settings = plain_settings(args)
+    sites = _scheduled_sites(sites_dirs(args, settings))
+    scheduler = Scheduler(sites, store_root=store_root(settings),
+                          child_args=_child_args(args, settings))
+    for site in sites:
+        logging.getLogger("crawler.scheduler").info("site %s: schedule %r (%s)", site.name,
+                                                    site.cron, site.path)
+    return scheduler.run(once=args.once, max_runs=args.max_runs)
+
+
+def _scheduled_sites(dirs: list[str]) -> list:
+    """The sites in `dirs` that have a schedule; a usage error if any config is invalid."""
+    from crawler.scheduler import ScheduledSite
+    from crawler.sites.config import load_site_config
+    from crawler.sites.files import SiteConfigError, site_files
+
+    sites, problems = [], []
+    for path in site_files(dirs):
+        try:
+            config = load_site_config(path)
+        except SiteConfigError as exc:
+            problems.append(str(exc))
+            continue
+        if config.schedule:
+            sites.append(ScheduledSite(config.name, path, config.schedule))
+    if problems:
+        raise UsageError("invalid site config(s), fix them first (`crawler sites`):\n  "
+                         + "\n  ".join(problems))
+    if not sites:
+        raise UsageError(f"no site in {', '.join(dirs)} has a schedule")
+    return sites
+
+
+def _child_args(args: argparse.Namespace, settings) -> list[str]:
+    """The flags every `crawler crawl` child gets: the store, --sites-dir, -s, --log-level."""
+    child_args = ["--store", settings.get("STORE_URI")]
+    for flag, name in (("--s3-endpoint-url", "STORE_S3_ENDPOINT_URL"),
+                       ("--spool-dir", "STORE_SPOOL_DIR")):
+        if settings.get(name):
+            child_args += [flag, settings.get(name)]
+    for d in args.sites_dir or []:
+        child_args += ["--sites-dir", d]
+    for item in args.set or []:
+        child_args += ["-s", item]
+    if args.log_level:  # else the child's own default, COMMAND_LOG_LEVEL
+        child_args += ["--log-level", args.log_level]
+    return child_args
