@@ -113,58 +113,9 @@ class WarcFileWriter:
             exchange.fetched_at.astimezone(UTC).replace(tzinfo=None), use_micros=True
         )
         builder = RecordBuilder(warc_version=WARC_VERSION)
-        resp_headers = {"WARC-Date": date, **exchange.extra_warc_headers}
-        if exchange.ip_address:
-            resp_headers["WARC-IP-Address"] = exchange.ip_address
-        if exchange.protocol and exchange.protocol.lower() not in ("http/1.1", "http/1.0"):
-            resp_headers["WARC-Protocol"] = exchange.protocol.lower()
-        http_headers = _RawHeaders(exchange.status_line, exchange.response_headers,
-                                   protocol="HTTP/1.1")
-        body_digest = payload_digest(exchange.body)
-        profile = _revisit_profile(exchange, body_digest)
-        if profile:
-            # Headers only, no body: replay tools take the body from the referred record.
-            previous = exchange.previous
-            resp_headers.update({
-                "WARC-Profile": profile,
-                "WARC-Refers-To": previous.record_id,
-                "WARC-Refers-To-Target-URI": previous.url,
-                "WARC-Refers-To-Date": warc_date(previous.fetched_at),
-            })
-            if profile == PROFILE_IDENTICAL:
-                resp_headers["WARC-Payload-Digest"] = body_digest
-            record_type, body = "revisit", b""
-        else:
-            # Digests in one hashlib call each (the GIL released throughout) instead of
-            # warcio's 16 KB Python loop, which made the writer thread fight the reactor
-            # for the GIL; warcio skips digests a record already carries.
-            http_headers.compute_headers_buffer()
-            block = hashlib.sha1(http_headers.headers_buff)
-            block.update(exchange.body)
-            resp_headers["WARC-Payload-Digest"] = body_digest
-            resp_headers["WARC-Block-Digest"] = _b32(block)
-            record_type, body = "response", exchange.body
-        response = builder.create_warc_record(
-            exchange.url, record_type, payload=io.BytesIO(body), length=len(body),
-            warc_headers_dict=resp_headers, http_headers=http_headers,
-        )
+        response = _response_record(builder, exchange, date)
         response_id = response.rec_headers.get_header("WARC-Record-ID")
-        req_headers = {"WARC-Date": date, "WARC-Concurrent-To": response_id,
-                       **exchange.request_warc_headers}
-        if exchange.ip_address:
-            req_headers["WARC-IP-Address"] = exchange.ip_address
-        request = builder.create_warc_record(
-            exchange.url,
-            "request",
-            payload=io.BytesIO(exchange.request_body),
-            length=len(exchange.request_body),
-            warc_headers_dict=req_headers,
-            http_headers=_RawHeaders(
-                f"{exchange.request_target} HTTP/1.1",
-                exchange.request_headers,
-                protocol=exchange.request_method,
-            ),
-        )
+        request = _request_record(builder, exchange, date, response_id)
         resp_member = self._serialise(response)
         req_member = self._serialise(request)
         self._ensure_open()
@@ -242,6 +193,66 @@ class WarcFileWriter:
         self._key = None
         if self.on_close:
             self.on_close(closed)
+
+
+def _response_record(builder: RecordBuilder, exchange: HttpExchange, date: str):
+    """The `response` record of an exchange, or a `revisit` of its previous capture when
+    the payload is unchanged (`_revisit_profile`)."""
+    headers = {"WARC-Date": date, **exchange.extra_warc_headers}
+    if exchange.ip_address:
+        headers["WARC-IP-Address"] = exchange.ip_address
+    if exchange.protocol and exchange.protocol.lower() not in ("http/1.1", "http/1.0"):
+        headers["WARC-Protocol"] = exchange.protocol.lower()
+    http_headers = _RawHeaders(exchange.status_line, exchange.response_headers,
+                               protocol="HTTP/1.1")
+    body_digest = payload_digest(exchange.body)
+    profile = _revisit_profile(exchange, body_digest)
+    if profile:
+        # Headers only, no body: replay tools take the body from the referred record.
+        previous = exchange.previous
+        headers.update({
+            "WARC-Profile": profile,
+            "WARC-Refers-To": previous.record_id,
+            "WARC-Refers-To-Target-URI": previous.url,
+            "WARC-Refers-To-Date": warc_date(previous.fetched_at),
+        })
+        if profile == PROFILE_IDENTICAL:
+            headers["WARC-Payload-Digest"] = body_digest
+        record_type, body = "revisit", b""
+    else:
+        # Digests in one hashlib call each (the GIL released throughout) instead of
+        # warcio's 16 KB Python loop; warcio skips digests a record already carries.
+        http_headers.compute_headers_buffer()
+        block = hashlib.sha1(http_headers.headers_buff)
+        block.update(exchange.body)
+        headers["WARC-Payload-Digest"] = body_digest
+        headers["WARC-Block-Digest"] = _b32(block)
+        record_type, body = "response", exchange.body
+    return builder.create_warc_record(
+        exchange.url, record_type, payload=io.BytesIO(body), length=len(body),
+        warc_headers_dict=headers, http_headers=http_headers,
+    )
+
+
+def _request_record(builder: RecordBuilder, exchange: HttpExchange, date: str,
+                    response_id: str):
+    """The `request` record, concurrent to the response record `response_id`."""
+    headers = {"WARC-Date": date, "WARC-Concurrent-To": response_id,
+               **exchange.request_warc_headers}
+    if exchange.ip_address:
+        headers["WARC-IP-Address"] = exchange.ip_address
+    return builder.create_warc_record(
+        exchange.url,
+        "request",
+        payload=io.BytesIO(exchange.request_body),
+        length=len(exchange.request_body),
+        warc_headers_dict=headers,
+        http_headers=_RawHeaders(
+            f"{exchange.request_target} HTTP/1.1",
+            exchange.request_headers,
+            protocol=exchange.request_method,
+        ),
+    )
 
 
 def gzip_member(data: bytes, level: int) -> bytes:
