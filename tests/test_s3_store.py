@@ -28,7 +28,8 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler.capture.warc_reader import parse_record_member
 from crawler.store.catalog import open_catalog
-from crawler.store.s3 import BackgroundUploads, S3Store, S3Uploader
+from crawler.store.s3 import S3Store
+from crawler.store.s3_uploads import BackgroundUploads, S3Uploader
 from crawler.store.upload_ledger import open_ledger
 from crawler.store.uri import open_store
 from tests.conftest import ROOT, run_cli

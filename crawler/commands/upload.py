@@ -19,7 +19,8 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crawler.store.s3 import S3Store, S3Uploader
+    from crawler.store.s3 import S3Store
+    from crawler.store.s3_uploads import S3Uploader
     from crawler.store.upload_ledger import ledger_exists
     from crawler.store.uri import open_store
 

@@ -41,7 +41,8 @@ from crawler.run.outcome import Outcome
 from crawler.store.catalog import Catalog, open_catalog
 from crawler.store.local import LocalStore, sha256_file
 from crawler.store.recovery import repair_store
-from crawler.store.s3 import BackgroundUploads, S3Store, S3Uploader
+from crawler.store.s3 import S3Store
+from crawler.store.s3_uploads import BackgroundUploads, S3Uploader
 from crawler.store.upload_ledger import UploadLedger, open_ledger
 from crawler.store.uri import open_store
 
