@@ -104,9 +104,9 @@ CATALOG_CAPTURE_BATCH = 200
 DOWNLOADER_MIDDLEWARES = {
     # RFC 9309: an unreachable or 5xx robots.txt disallows, not allows; Crawl-delay.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.politeness.Rfc9309RobotsTxtMiddleware": 100,
+    "crawler.fetch.politeness.Rfc9309RobotsTxtMiddleware": 100,
     # Between RetryMiddleware (550) and the raw responses: 403/429/503 slow the host down.
-    "crawler.politeness.RefusalBackoffMiddleware": 555,
+    "crawler.fetch.politeness.RefusalBackoffMiddleware": 555,
     # Nearer the downloader than every built-in middleware: sees raw responses first.
     "crawler.capture.middleware.WarcCaptureMiddleware": 950,
 }
@@ -118,7 +118,7 @@ EXTENSIONS = {
     # The run: store, catalog, outcomes, manifest. Other components reach it with
     # crawler.get_extension(ArchiveRun) (crawler.run.archive_run_of).
     "crawler.run.ArchiveRun": 0,
-    "crawler.report.ArchiveReport": 500,
+    "crawler.run.report.ArchiveReport": 500,
 }
 
 # Site operators must be able to tell who crawls them and reach you: set your own page.

@@ -28,7 +28,7 @@ from crawler.discovery.feeds import Entry, parse_feed
 from crawler.discovery.safe_xml import XmlTooLarge
 from crawler.discovery.sitemaps import USUAL_PATHS, parse_sitemap, robots_sitemaps
 from crawler.discovery.url_policy import trap_reason
-from crawler.failures import describe_failure
+from crawler.fetch.failures import describe_failure
 from crawler.items import FetchFailed, captured_page
 from crawler.run import archive_run_of
 from crawler.sites.config import DISCOVER, SiteConfig, find_site

@@ -14,10 +14,10 @@ from urllib.parse import urlsplit
 import scrapy
 
 from crawler.discovery.url_list import read_url_list, unique
-from crawler.failures import describe_failure
+from crawler.fetch.credentials import authorization_header, split_credentials
+from crawler.fetch.failures import describe_failure
 from crawler.items import FetchFailed, captured_page
 from crawler.run import archive_run_of
-from crawler.url_credentials import authorization_header, split_credentials
 
 
 def _is_control(char: str) -> bool:

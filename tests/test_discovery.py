@@ -13,7 +13,7 @@ from crawler.discovery.feeds import parse_feed
 from crawler.discovery.safe_xml import XmlTooLarge, parse_xml
 from crawler.discovery.sitemaps import parse_sitemap, robots_sitemaps
 from crawler.discovery.url_policy import trap_reason
-from crawler.politeness import retry_after_seconds
+from crawler.fetch.politeness import retry_after_seconds
 from crawler.scheduler import CronError, next_time, parse_cron
 from crawler.sites.config import find_site, load_site_config
 from crawler.sites.files import SiteConfigError, site_files

@@ -24,8 +24,8 @@ from crawler.capture.redaction import (
 )
 from crawler.capture.warc_writer import WarcFileWriter
 from crawler.demo.site import BASIC_AUTH
+from crawler.fetch.credentials import redact_url, split_credentials
 from crawler.store.local import LocalStore
-from crawler.url_credentials import redact_url, split_credentials
 from tests.conftest import run_cli
 from tests.warc_tools import records, warc_files
 

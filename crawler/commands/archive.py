@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     urls = _collect_urls(args)
     settings = crawl_settings(args, "crawler archive")
     wacz = wacz_output(args.wacz)
-    from crawler.crawl_process import archive_urls
+    from crawler.run.process import archive_urls
 
     archived = archive_urls(urls, settings)
     if archived is None:

@@ -29,7 +29,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crawler.crawl_process import run_spider
+    from crawler.run.process import run_spider
     from crawler.scheduler import SiteLock
     from crawler.sites.config import find_site
     from crawler.sites.files import SiteConfigError

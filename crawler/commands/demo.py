@@ -21,8 +21,8 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crawler.crawl_process import archive_urls
     from crawler.demo.site import FixtureSite
+    from crawler.run.process import archive_urls
 
     settings = crawl_settings(args, "crawler demo")
     store = settings.get("STORE_URI")

@@ -37,6 +37,6 @@ def run_spider(settings, spider: str, arguments: dict, **spider_args):
 
 def archive_urls(urls: list[str], settings):
     """Run the `urls` spider over exactly these URLs; the finished ArchiveRun or None."""
-    from crawler.url_credentials import redact_url
+    from crawler.fetch.credentials import redact_url
 
     return run_spider(settings, "urls", {"urls": [redact_url(u) for u in urls]}, urls=urls)

@@ -28,7 +28,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 
-from crawler.failures import describe_exception
+from crawler.fetch.failures import describe_exception
 
 logger = logging.getLogger(__name__)
 

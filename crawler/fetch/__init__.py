@@ -1,0 +1,1 @@
+"""Fetching: robots.txt and politeness middlewares, failure descriptions, URL credentials."""
