@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 
 import trafilatura
+from trafilatura.settings import set_date_params
 from trafilatura.utils import load_html
 
 from crawler.extract.boilerplate import apply_generic_rules
@@ -19,7 +20,8 @@ from crawler.extract.metadata import (
     declared_language,
     declared_titles,
     normalise_datetime,
-    page_dates,
+    page_date_evidence,
+    source_of_found_date,
     split_authors,
     split_list,
 )
@@ -34,6 +36,8 @@ class Extraction:
     authors: list[str] = field(default_factory=list)
     published: str | None = None
     modified: str | None = None
+    published_source: str | None = None  # json-ld, meta, url or text (metadata.DATE_SOURCES)
+    modified_source: str | None = None
     language: str | None = None
     description: str | None = None
     site_name: str | None = None
@@ -119,7 +123,7 @@ def extract_html(
     if tree is None:
         return Extraction(note="not parseable as HTML")
     # Read what trafilatura would lose before it prunes the tree in place.
-    published, modified = page_dates(tree)
+    dates = page_date_evidence(tree)
     language = declared_language(tree, content_language)
     canonical = _canonical(tree, url)
     titles = declared_titles(tree)
@@ -133,11 +137,16 @@ def extract_html(
         include_comments=False,
         include_tables=True,
         deduplicate=False,
+        # Dates from evidence only: htmldate's extensive search ends in guessing from
+        # free text and copyright lines ("(c) 2019" became 2019-01-01).
+        # (Made per call: it holds today's date as the latest date accepted.)
+        date_extraction_params=set_date_params(extensive=False),
     )
     if doc is None:
         return Extraction(
-            published=published, modified=modified, language=language,
-            canonical_url=canonical, note="no main text found",
+            published=dates.published, modified=dates.modified,
+            published_source=dates.published_source, modified_source=dates.modified_source,
+            language=language, canonical_url=canonical, note="no main text found",
         )
     title = doc.title or None
     authors = split_authors(doc.author)
@@ -152,11 +161,17 @@ def extract_html(
             paragraphs, titles, authors, known_boilerplate=bool(removed))
         removed += generic_removed
         text = "\n".join(paragraphs)
+    published, published_source = dates.published, dates.published_source
+    if published is None and normalise_datetime(doc.date):
+        published = normalise_datetime(doc.date)
+        published_source = source_of_found_date(published, url, dates)
     return Extraction(
         title=title,
         authors=authors,
-        published=published or normalise_datetime(doc.date),
-        modified=modified,
+        published=published,
+        modified=dates.modified,
+        published_source=published_source,
+        modified_source=dates.modified_source,
         language=language or (doc.language or None),
         description=doc.description or None,
         site_name=doc.sitename or None,
