@@ -72,6 +72,7 @@ class ArchiveRun:
         self._closers: list[Callable[[], None]] = []
         self._stats = None  # a Scrapy StatsCollector when run under a crawler
         self._finishers: list[Callable[[ArchiveRun], None]] = []
+        self._sections: dict[str, Callable[[], dict]] = {}
         self.report: dict | None = None
         # Closed files may be reported from other threads (the CDXJ index pool's callback
         # thread); the catalog belongs to this one, so those reports are handed over.
@@ -114,6 +115,19 @@ class ArchiveRun:
     def on_close(self, closer: Callable[[], None]) -> None:
         """Register a file-owning component's close(); run before the manifest is written."""
         self._closers.append(closer)
+
+    def add_report_section(self, name: str, producer: Callable[[], dict]) -> None:
+        """A component's own part of `runs/<crawl-id>.json` (`name`: `producer()`), made
+        once the registered files are closed and before the catalog is."""
+        self._sections[name] = producer
+
+    def article_recleaned(self, record: dict) -> None:
+        """An article stored earlier in this run got a cleaner version at its end: the
+        outcome tells the latest one's length."""
+        self.counts["articles_recleaned"] = self.counts.get("articles_recleaned", 0) + 1
+        for outcome in self.outcomes.values():
+            if outcome.article_id == record["id"]:
+                outcome.word_count = record["word_count"]
 
     def after_finish(self, callback: Callable[[ArchiveRun], None]) -> None:
         """Call `callback(run)` once the manifest is written (the report prints then)."""
@@ -246,6 +260,13 @@ class ArchiveRun:
                 logger.error("closing %r failed: %s", closer, exc)
                 errors.append(f"{closer!r}: {exc}")
         self._take_handoff()
+        sections = {}
+        for name, producer in self._sections.items():
+            try:
+                sections[name] = producer()
+            except Exception as exc:  # noqa: BLE001 - the manifest is written regardless
+                logger.error("run report section %s failed: %s", name, exc)
+                errors.append(f"report section {name}: {exc}")
         upload_report = self._upload_before_manifest()
         # URLs the engine never got to (e.g. the run was stopped) are failures too.
         for url in self.expected:
@@ -285,6 +306,7 @@ class ArchiveRun:
             "files": self.files,
             "outcomes": [asdict(o) for o in self.outcomes.values()],
             "stats": stats,
+            **sections,
         }
         key = f"runs/{self.crawl_id}.json"
         data = json.dumps(self.report, indent=2, sort_keys=True, default=str).encode("utf-8")

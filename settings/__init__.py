@@ -68,14 +68,19 @@ EXTRACT_MAX_BYTES = 10 * 1024 * 1024  # larger documents are archived but not ex
 BOILERPLATE_ENABLED = True  # generic block rules + per-site rules
 # Folders of site configs (<site>.toml); their [boilerplate] tables hold per-site rules.
 SITES_DIRS = [str(Path(__file__).resolve().parent / "sites")]
-# Learned repeats: a paragraph in >= MIN_COUNT and >= MIN_SHARE of a site's articles is
-# boilerplate once the site has MIN_ARTICLES articles; never one holding more than
-# MAX_ARTICLE_SHARE of an article's words.
+# Learned repeats (crawler/extract/repeats.py). Template: a paragraph at the same place
+# (DOM path + a neighbour) in MIN_PAGES articles of a site; 0 = off. Frequency: one in
+# >= MIN_COUNT and >= MIN_SHARE of a site's articles once the site has MIN_ARTICLES
+# articles. Never one holding more than MAX_ARTICLE_SHARE of an article's words. Articles
+# stored before their site's template was learned are re-cleaned at the end of the run.
+# Counts are written to the catalog once per BATCH articles.
 BOILERPLATE_REPEATS_ENABLED = True
+BOILERPLATE_REPEATS_MIN_PAGES = 2
 BOILERPLATE_REPEATS_MIN_ARTICLES = 10
 BOILERPLATE_REPEATS_MIN_COUNT = 5
 BOILERPLATE_REPEATS_MIN_SHARE = 0.3
 BOILERPLATE_REPEATS_MAX_ARTICLE_SHARE = 0.5
+BOILERPLATE_REPEATS_BATCH = 500
 
 # -- progress and summary --------------------------------------------------------------
 REPORT_ENABLED = True

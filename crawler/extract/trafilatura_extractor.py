@@ -15,6 +15,7 @@ from trafilatura.settings import set_date_params
 from trafilatura.utils import load_html
 
 from crawler.extract.boilerplate import apply_generic_rules
+from crawler.extract.dom_paths import block_paths, paragraph_paths
 from crawler.extract.metadata import (
     absolute_url,
     declared_language,
@@ -47,6 +48,9 @@ class Extraction:
     text: str = ""
     note: str | None = None  # why there is no text, when there is none
     boilerplate_removed: list[dict] = field(default_factory=list)
+    # DOM path of each line of `text` (few-page site templates, crawler.extract.repeats);
+    # not part of the article record
+    paragraph_paths: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -127,6 +131,7 @@ def extract_html(
     language = declared_language(tree, content_language)
     canonical = _canonical(tree, url)
     titles = declared_titles(tree)
+    paths = block_paths(tree) if boilerplate else {}  # site templates (dom_paths.py)
     removed: list[dict] = []
     if site_rules is not None and boilerplate:
         removed += prune_tree(tree, site_rules)
@@ -181,4 +186,5 @@ def extract_html(
         text=text,
         note=None if text else "no main text found",
         boilerplate_removed=removed,
+        paragraph_paths=paragraph_paths(text.split("\n"), paths) if paths and text else [],
     )
