@@ -11,21 +11,19 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 
 import trafilatura
-from trafilatura.settings import set_date_params
 from trafilatura.utils import load_html
 
 from crawler.extract.boilerplate import apply_generic_rules
-from crawler.extract.dom_paths import block_paths, paragraph_paths
+from crawler.extract.dom_paths import block_elements, paragraph_paths
 from crawler.extract.metadata import (
     absolute_url,
     declared_language,
     declared_titles,
-    normalise_datetime,
     page_date_evidence,
-    source_of_found_date,
     split_authors,
     split_list,
 )
+from crawler.extract.page_metadata import page_metadata
 from crawler.extract.site_rules import SiteRules, apply_text_rules, prune_tree
 
 
@@ -126,26 +124,22 @@ def extract_html(
     tree = load_html(decode_html(html) if isinstance(html, bytes) else html)
     if tree is None:
         return Extraction(note="not parseable as HTML")
-    # Read what trafilatura would lose before it prunes the tree in place.
+    # Read what trafilatura would lose before it prunes the tree.
     dates = page_date_evidence(tree)
     language = declared_language(tree, content_language)
     canonical = _canonical(tree, url)
     titles = declared_titles(tree)
-    paths = block_paths(tree) if boilerplate else {}  # site templates (dom_paths.py)
+    blocks = block_elements(tree) if boilerplate else {}  # site templates (dom_paths.py)
     removed: list[dict] = []
     if site_rules is not None and boilerplate:
         removed += prune_tree(tree, site_rules)
     doc = trafilatura.bare_extraction(
         tree,
         url=url,
-        with_metadata=True,
+        with_metadata=False,  # page_metadata below: without searches the page answered
         include_comments=False,
         include_tables=True,
         deduplicate=False,
-        # Dates from evidence only: htmldate's extensive search ends in guessing from
-        # free text and copyright lines ("(c) 2019" became 2019-01-01).
-        # (Made per call: it holds today's date as the latest date accepted.)
-        date_extraction_params=set_date_params(extensive=False),
     )
     if doc is None:
         return Extraction(
@@ -153,8 +147,11 @@ def extract_html(
             published_source=dates.published_source, modified_source=dates.modified_source,
             language=language, canonical_url=canonical, note="no main text found",
         )
-    title = doc.title or None
-    authors = split_authors(doc.author)
+    # bare_extraction worked on a copy of the tree (trafilatura 2.3: "if tree is
+    # filecontent: tree = copy(tree)"); page_metadata prunes ours, so it comes last
+    meta, published_source = page_metadata(tree, url, dates)
+    title = meta.title or None
+    authors = split_authors(meta.author)
     # NFC: pages with decomposed umlauts must match searches for the composed ones
     text = unicodedata.normalize("NFC", doc.text or "")
     if boilerplate and text:
@@ -166,25 +163,21 @@ def extract_html(
             paragraphs, titles, authors, known_boilerplate=bool(removed))
         removed += generic_removed
         text = "\n".join(paragraphs)
-    published, published_source = dates.published, dates.published_source
-    if published is None and normalise_datetime(doc.date):
-        published = normalise_datetime(doc.date)
-        published_source = source_of_found_date(published, url, dates)
     return Extraction(
         title=title,
         authors=authors,
-        published=published,
+        published=meta.date,
         modified=dates.modified,
         published_source=published_source,
         modified_source=dates.modified_source,
-        language=language or (doc.language or None),
-        description=doc.description or None,
-        site_name=doc.sitename or None,
+        language=language or (meta.language or None),
+        description=meta.description or None,
+        site_name=meta.sitename or None,
         canonical_url=canonical,
-        categories=split_list(doc.categories),
-        tags=split_list(doc.tags),
+        categories=split_list(meta.categories),
+        tags=split_list(meta.tags),
         text=text,
         note=None if text else "no main text found",
         boilerplate_removed=removed,
-        paragraph_paths=paragraph_paths(text.split("\n"), paths) if paths and text else [],
+        paragraph_paths=paragraph_paths(text.split("\n"), blocks) if blocks and text else [],
     )
