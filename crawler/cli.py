@@ -44,6 +44,7 @@ def _scrapy_settings(args: argparse.Namespace, command: str):
         "WARC_PREFIX": args.warc_prefix,
         "LOG_LEVEL": args.log_level,
         "REPORT_PROGRESS_INTERVAL": args.progress_interval,
+        "LEARN_SITE_PAGES": getattr(args, "learn_site", None),
     }
     if args.ignore_robots:
         overrides["ROBOTSTXT_OBEY"] = False
@@ -598,6 +599,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", "-i", metavar="FILE", help="file of URLs, one a line; '-' = stdin")
     p.add_argument("--wacz", metavar="OUT.wacz",
                    help="also package this run's WARC files and pages as a WACZ file")
+    p.add_argument("--learn-site", type=int, metavar="N",
+                   help="for a site the catalog barely knows: also archive up to N other "
+                        "articles linked from each page, as context, to learn and remove "
+                        "the site's repeated blocks (LEARN_SITE_PAGES)")
     _add_fetch_options(p)
     p.set_defaults(func=cmd_archive)
 

@@ -96,7 +96,8 @@ class StorePipeline:
         if not isinstance(item, CapturedPage):
             return item
         outcome = Outcome(url=item.url, archived=item.warc is not None, reason=item.note,
-                          http_status=item.status, final_url=item.final_url)
+                          http_status=item.status, final_url=item.final_url,
+                          context_for=item.context_for)
         if item.warc is None:
             outcome.reason = "no WARC record was written for this response"
         elif item.extraction and item.extraction.get("text"):

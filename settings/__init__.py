@@ -81,6 +81,11 @@ BOILERPLATE_REPEATS_MIN_COUNT = 5
 BOILERPLATE_REPEATS_MIN_SHARE = 0.3
 BOILERPLATE_REPEATS_MAX_ARTICLE_SHARE = 0.5
 BOILERPLATE_REPEATS_BATCH = 500
+# One-off archiving (`crawler archive --learn-site N`): for a site the catalog knows fewer
+# than BOILERPLATE_REPEATS_MIN_ARTICLES articles of, also archive up to N (at most 20)
+# other articles linked from each requested page, as context, and clean the page with the
+# blocks they repeat. 0 = off.
+LEARN_SITE_PAGES = 0
 
 # -- progress and summary --------------------------------------------------------------
 REPORT_ENABLED = True
