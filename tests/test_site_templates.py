@@ -146,3 +146,18 @@ def test_counts_are_batched_in_memory_then_written_once(tmp_path):
     repeats.flush()
     assert catalog.paragraph_counts("a.example", [key]) == {key: 3}
     catalog.close()
+
+
+def test_two_urls_of_one_story_are_not_a_template(tmp_path):
+    catalog = Catalog(tmp_path / "catalog.sqlite")
+    repeats = LearnedRepeats(catalog)
+    page, own = _article(3, "dairy")
+    first = _extract(page, "http://127.0.0.1/hills/dairy.html")
+    repeats.apply_to_extraction(first, "127.0.0.1", "article-a")
+    again = _extract(page.replace(b"<h1>The dairy closes", b"<h1>Print: the dairy closes"),
+                     "http://127.0.0.1/print/dairy.html")
+    repeats.apply_to_extraction(again, "127.0.0.1", "article-b")
+    # every line repeats in place, which is most of the text: a copy, not a template
+    assert again["text"].split("\n") == ["Print: the dairy closes", *own[1:], *APPEALS]
+    assert again["boilerplate_removed"] == []
+    catalog.close()
