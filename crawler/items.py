@@ -17,6 +17,7 @@ class CapturedPage:
     fetched_at: str
     warc: dict | None  # WarcPointer of the final response record
     redirects: list[str] = field(default_factory=list)
+    context_for: str | None = None  # fetched by the sibling probe for this requested URL
     # filled by the extraction pipeline:
     extraction: dict | None = None  # Extraction fields (trafilatura + boilerplate stage)
     note: str | None = None  # why there is no article (non-HTML, no text, extraction error)

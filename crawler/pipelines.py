@@ -91,8 +91,8 @@ class StorePipeline:
         if not isinstance(item, CapturedPage):
             return item
         outcome = Outcome(url=item.url, archived=item.warc is not None or item.unchanged,
-                          reason=item.note,
-                          http_status=item.status, final_url=item.final_url)
+                          reason=item.note, http_status=item.status,
+                          final_url=item.final_url, context_for=item.context_for)
         if not outcome.archived:
             outcome.reason = "no WARC record was written for this response"
         elif item.extraction and item.extraction.get("text"):

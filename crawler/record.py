@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 import crawler
 from crawler.urls import TRACKING_PARAMS, canonical_url
 
-SCHEMA_VERSION = 1
+# 2: published_source, modified_source (optional fields)
+SCHEMA_VERSION = 2
 SCHEMA_NAME = f"article-{SCHEMA_VERSION}.json"
 
 
@@ -71,6 +72,8 @@ def build_article_record(
         "authors": list(extraction.get("authors") or []),
         "published": extraction.get("published"),
         "modified": extraction.get("modified"),
+        "published_source": extraction.get("published_source"),
+        "modified_source": extraction.get("modified_source"),
         "language": extraction.get("language"),
         "description": extraction.get("description"),
         "categories": list(extraction.get("categories") or []),

@@ -76,14 +76,24 @@ BOILERPLATE_ENABLED = True  # generic block rules + per-site rules
 # "package:settings/sites" is the folder shipped in this package, read through
 # importlib.resources: found from a wheel, a zip or a scrapyd egg alike.
 SITES_DIRS = ["package:settings/sites"]
-# Learned repeats: a paragraph in >= MIN_COUNT and >= MIN_SHARE of a site's articles is
-# boilerplate once the site has MIN_ARTICLES articles; never one holding more than
-# MAX_ARTICLE_SHARE of an article's words.
+# Learned repeats (crawler/extract/repeats.py). Template: a paragraph at the same place
+# (DOM path + a neighbour) in MIN_PAGES articles of a site; 0 = off. Frequency: one in
+# >= MIN_COUNT and >= MIN_SHARE of a site's articles once the site has MIN_ARTICLES
+# articles. Never one holding more than MAX_ARTICLE_SHARE of an article's words. Articles
+# stored before their site's template was learned are re-cleaned at the end of the run.
+# Counts are written to the catalog once per BATCH articles.
 BOILERPLATE_REPEATS_ENABLED = True
+BOILERPLATE_REPEATS_MIN_PAGES = 2
 BOILERPLATE_REPEATS_MIN_ARTICLES = 10
 BOILERPLATE_REPEATS_MIN_COUNT = 5
 BOILERPLATE_REPEATS_MIN_SHARE = 0.3
 BOILERPLATE_REPEATS_MAX_ARTICLE_SHARE = 0.5
+BOILERPLATE_REPEATS_BATCH = 500
+# One-off archiving (`crawler archive --learn-site N`): for a site the catalog knows fewer
+# than BOILERPLATE_REPEATS_MIN_ARTICLES articles of, also archive up to N (at most 20)
+# other articles linked from each requested page, as context, and clean the page with the
+# blocks they repeat. 0 = off.
+LEARN_SITE_PAGES = 0
 
 # -- export (`crawler export`) -----------------------------------------------------------
 EXPORT_PART_RECORDS = 100_000  # records per part file (--part-records)

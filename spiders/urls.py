@@ -1,4 +1,5 @@
-"""`urls`: fetch exactly the URLs given, follow no links.
+"""`urls`: fetch exactly the URLs given, follow no links (but the sibling probe's, with
+LEARN_SITE_PAGES / `crawler archive --learn-site N`).
 
     scrapy crawl urls -a urls="https://a.example/x https://b.example/y"
     scrapy crawl urls -a input=urls.txt        # one URL a line, '#' comments, '-' = stdin
@@ -12,7 +13,9 @@ import unicodedata
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.http import HtmlResponse
 
+from crawler.discovery.siblings import sibling_links
 from crawler.discovery.url_list import read_url_list, unique
 from crawler.fetch.credentials import authorization_header, split_credentials
 from crawler.fetch.failures import describe_failure
@@ -86,12 +89,39 @@ class UrlsSpider(scrapy.Spider):
             )
 
     def parse_page(self, response):
-        return captured_page(response, response.meta.get("archive_url", response.url))
+        item = captured_page(response, response.meta.get("archive_url", response.url))
+        item.context_for = response.meta.get("context_for")
+        probes = self._site_probe(response, item.url) if item.context_for is None else []
+        return [item, *probes] if probes else item
+
+    def _site_probe(self, response, url: str) -> list[scrapy.Request]:
+        """LEARN_SITE_PAGES (--learn-site N): up to N other articles of the page's site,
+        linked from it, archived as context so that the site's repeated blocks are
+        learned and the page is cleaned with them (at the run's end); only for a site the
+        catalog knows fewer than BOILERPLATE_REPEATS_MIN_ARTICLES articles of."""
+        settings = self.crawler.settings
+        limit = settings.getint("LEARN_SITE_PAGES")
+        if limit <= 0 or not isinstance(response, HtmlResponse):
+            return []
+        known = archive_run_of(self.crawler).catalog.site_article_count(
+            urlsplit(response.url).hostname or "")
+        if known >= settings.getint("BOILERPLATE_REPEATS_MIN_ARTICLES"):
+            return []
+        targets = set(self.targets)
+        links = [u for u in sibling_links(response.url, response.css("a::attr(href)").getall(),
+                                          limit + len(targets)) if u not in targets][:limit]
+        return [scrapy.Request(link, callback=self.parse_page, errback=self.on_error,
+                               meta={"archive_url": link, "context_for": url})
+                for link in links]
 
     def on_error(self, failure):
         request = failure.request
         reason, status = describe_failure(failure)
         url = request.meta.get("archive_url", request.url)
         self.logger.warning("failed %s: %s", url, reason)
+        if request.meta.get("context_for"):  # a probe page: not what the user asked for
+            archive_run_of(self.crawler).record_skip(
+                url, f"context page not archived: {reason}", kind="context")
+            return
         yield FetchFailed(url=url, reason=reason, http_status=status,
                           warc=request.meta.get("warc"))

@@ -1,8 +1,9 @@
 """Learned site repeats: a 30-article site repeating 3 blocks on every article.
 
-After the crawl, articles archived before the site had enough articles still carry the
-blocks; `crawler reextract` re-derives them from the WARC and all 3 blocks are gone from
-every article, with no article text lost.
+The crawl learns them (two at the end of every article: the template rule, after two
+articles; one alone in the middle: the frequency rule, after ten) and cleans the articles
+stored before then at its end, so all 30 records are clean with no article text lost.
+`crawler reextract` afterwards writes new versions only where the text changes.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def valley_site():
         yield site, own
 
 
-def test_repeats_learned_then_reextract_cleans_every_article(valley_site, tmp_path):
+def test_repeats_learned_and_early_records_recleaned_then_reextract(valley_site, tmp_path):
     site, own = valley_site
     store = tmp_path / "store"
     urls = "\n".join(site.url(p) for p in own)
@@ -89,24 +90,37 @@ def test_repeats_learned_then_reextract_cleans_every_article(valley_site, tmp_pa
     assert crawl.returncode == 0, crawl.stdout[-2000:] + crawl.stderr[-2000:]
     after_crawl = _latest(store)
     assert len(after_crawl) == 30
-    # the site needed BOILERPLATE_REPEATS_MIN_ARTICLES (10) articles before learning applied
-    still_dirty = [r for r in after_crawl.values() if REPEATED[1] in r["text"]]
-    assert 1 <= len(still_dirty) <= 10
-
-    result = run_cli("reextract", "--store", str(store))
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert f"{len(still_dirty)} new article versions" in result.stdout
-
-    final = _latest(store)
-    assert len(final) == 30
-    by_url = {r["url"]: r for r in final.values()}
+    by_url = {r["url"]: r for r in after_crawl.values()}
     for path, paragraphs in own.items():
         record = by_url[site.url(path)]
         assert record["text"].split("\n") == paragraphs  # every own paragraph, nothing else
         learned = [r["text"] for r in record["boilerplate_removed"] if r["layer"] == "learned"]
         assert learned == REPEATED
-    for record in still_dirty:
-        assert final[record["id"]]["version"] == record["version"] + 1
+    # REPEATED[0] sits alone among each article's own lines: only the frequency rule (10
+    # articles) takes it, so the articles stored before then were cleaned at the run's end
+    recleaned = [r for r in after_crawl.values() if r["version"] == 2]
+    assert 1 <= len(recleaned) <= 10
+    assert all(r["version"] <= 2 for r in after_crawl.values())
+
+    # nothing changed since: no new versions
+    result = run_cli("reextract", "--store", str(store))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "30 captures, 0 new article versions, 30 unchanged" in result.stdout
+
+    # a rule change that touches 3 of the 30 (the harbour articles): 3 new versions
+    sites = tmp_path / "sites"
+    sites.mkdir()
+    (sites / "valley.toml").write_text(
+        '[site]\nname = "valley"\ndomains = ["127.0.0.1"]\n\n'
+        "[boilerplate]\ndrop = ['^Residents near the harbour in district 0-4']\n")
+    result = run_cli("reextract", "--store", str(store), "-s", f"SITES_DIRS={sites}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "30 captures, 1 new article versions, 29 unchanged" in result.stdout
+    final = _latest(store)
+    changed = [r for r in final.values() if r["version"] != after_crawl[r["id"]]["version"]]
+    assert [r["url"] for r in changed] == [site.url("/valley/00-harbour.html")]
+    assert final[changed[0]["id"]]["version"] == after_crawl[changed[0]["id"]]["version"] + 1
+    assert "district 0-4" not in changed[0]["text"]
 
 
 def test_reextract_without_store_is_usage_error(tmp_path):
@@ -129,10 +143,16 @@ def test_catalog_paragraph_totals_count_distinct_articles_and_backfill(tmp_path)
     assert catalog.site_article_count("a.example") == 2
     assert catalog.site_article_count("c.example") == 0
     catalog.close()
-    # A catalog from before the totals existed: counts are backfilled on open.
+    # A catalog from before the totals existed (its paragraphs table was the membership
+    # table, one row per paragraph and article): counts are backfilled on open.
     db = sqlite3.connect(tmp_path / "catalog.sqlite")
     db.executescript("DELETE FROM paragraph_totals; DELETE FROM site_totals; "
+                     "DROP TRIGGER IF EXISTS paragraphs_total; "
                      "PRAGMA user_version = 0;")  # such a catalog had no schema version
+    db.executemany("INSERT INTO paragraphs VALUES (?,?,?)",
+                   [("a.example", "k1", "art-1"), ("a.example", "k2", "art-1"),
+                    ("a.example", "k1", "art-2"), ("a.example", "k3", "art-2"),
+                    ("b.example", "k1", "art-9")])
     db.commit()
     db.close()
     reopened = open_catalog(tmp_path / "catalog.sqlite")

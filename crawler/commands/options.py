@@ -111,6 +111,7 @@ def crawl_settings(args: argparse.Namespace, command: str):
         "WARC_PREFIX": args.warc_prefix,
         "LOG_LEVEL": args.log_level,
         "REPORT_PROGRESS_INTERVAL": args.progress_interval,
+        "LEARN_SITE_PAGES": getattr(args, "learn_site", None),  # archive only
     }
     if args.ignore_robots:
         overrides["ROBOTSTXT_OBEY"] = False

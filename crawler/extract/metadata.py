@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -102,22 +103,70 @@ def _jsonld_objects(tree) -> list[dict]:
     return objects
 
 
+# Where a record's date came from (`published_source`, `modified_source`): structured data
+# (JSON-LD), a <meta> tag, the URL path, or a date written in the page (a <time> element, a
+# byline). Users filter on it; a copyright year is no evidence and gives no date at all.
+DATE_SOURCES = ("json-ld", "meta", "url", "text")
+
+
+@dataclass(frozen=True, slots=True)
+class PageDates:
+    published: str | None = None
+    published_source: str | None = None
+    modified: str | None = None
+    modified_source: str | None = None
+    meta_days: frozenset[str] = frozenset()  # YYYY-MM-DD of every date-like <meta> value
+
+
+def page_date_evidence(tree) -> PageDates:
+    """Dates the page states in markup, normalised, each with its source: <meta> first,
+    then JSON-LD, then a <time datetime> in the page (published only)."""
+    meta = _meta_values(tree)
+    found: dict[str, tuple[str, str]] = {}
+    for field_name, keys in (("published", _PUBLISHED_META), ("modified", _MODIFIED_META)):
+        value = next((meta[k.lower()] for k in keys if k.lower() in meta), None)
+        if normalise_datetime(value):
+            found[field_name] = (normalise_datetime(value), "meta")
+    for obj in _jsonld_objects(tree):
+        for field_name, key in (("published", "datePublished"), ("modified", "dateModified")):
+            if field_name not in found and normalise_datetime(obj.get(key)):
+                found[field_name] = (normalise_datetime(obj[key]), "json-ld")
+    if "published" not in found:
+        for time_el in tree.iterfind(".//time"):
+            value = normalise_datetime(time_el.get("datetime"))
+            if value:
+                found["published"] = (value, "text")
+                break
+    published, published_source = found.get("published", (None, None))
+    modified, modified_source = found.get("modified", (None, None))
+    meta_days = frozenset(day[:10] for day in map(normalise_datetime, (
+        v for v in meta.values() if v[:1].isdigit() and len(v) <= 40)) if day)
+    return PageDates(published, published_source, modified, modified_source, meta_days)
+
+
 def page_dates(tree) -> tuple[str | None, str | None]:
     """(published, modified) as the page states them, normalised; either may be None."""
-    meta = _meta_values(tree)
-    published = next((meta[k.lower()] for k in _PUBLISHED_META if k.lower() in meta), None)
-    modified = next((meta[k.lower()] for k in _MODIFIED_META if k.lower() in meta), None)
-    for obj in _jsonld_objects(tree):
-        if published is None and isinstance(obj.get("datePublished"), str):
-            published = obj["datePublished"]
-        if modified is None and isinstance(obj.get("dateModified"), str):
-            modified = obj["dateModified"]
-    if published is None:
-        for time_el in tree.iterfind(".//time"):
-            if time_el.get("datetime"):
-                published = time_el.get("datetime")
-                break
-    return normalise_datetime(published), normalise_datetime(modified)
+    dates = page_date_evidence(tree)
+    return dates.published, dates.modified
+
+
+_URL_DATE = re.compile(
+    r"(?<!\d)((?:19|20)\d\d)[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|[12]\d|3[01])(?!\d)")
+
+
+def source_of_found_date(date: str | None, url: str | None, dates: PageDates) -> str | None:
+    """Where htmldate (trafilatura's date search, run without its copyright-year and
+    free-text guessing) found `date`: the URL path when it names that day, a <meta>
+    content naming it, else text in the page (bylines, date elements). None: no date."""
+    if not date:
+        return None
+    day = date[:10]
+    for match in _URL_DATE.finditer(urlsplit(url).path if url else ""):
+        if "-".join(match.groups()) == day:
+            return "url"
+    if day in dates.meta_days:
+        return "meta"
+    return "text"
 
 
 def declared_language(tree, content_language: str | None = None) -> str | None:

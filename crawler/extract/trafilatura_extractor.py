@@ -14,15 +14,16 @@ import trafilatura
 from trafilatura.utils import load_html
 
 from crawler.extract.boilerplate import apply_generic_rules
+from crawler.extract.dom_paths import block_elements, paragraph_paths
 from crawler.extract.metadata import (
     absolute_url,
     declared_language,
     declared_titles,
-    normalise_datetime,
-    page_dates,
+    page_date_evidence,
     split_authors,
     split_list,
 )
+from crawler.extract.page_metadata import page_metadata
 from crawler.extract.site_rules import SiteRules, apply_text_rules, prune_tree
 
 
@@ -34,6 +35,8 @@ class Extraction:
     authors: list[str] = field(default_factory=list)
     published: str | None = None
     modified: str | None = None
+    published_source: str | None = None  # json-ld, meta, url or text (metadata.DATE_SOURCES)
+    modified_source: str | None = None
     language: str | None = None
     description: str | None = None
     site_name: str | None = None
@@ -43,6 +46,9 @@ class Extraction:
     text: str = ""
     note: str | None = None  # why there is no text, when there is none
     boilerplate_removed: list[dict] = field(default_factory=list)
+    # DOM path of each line of `text` (few-page site templates, crawler.extract.repeats);
+    # not part of the article record
+    paragraph_paths: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -118,29 +124,34 @@ def extract_html(
     tree = load_html(decode_html(html) if isinstance(html, bytes) else html)
     if tree is None:
         return Extraction(note="not parseable as HTML")
-    # Read what trafilatura would lose before it prunes the tree in place.
-    published, modified = page_dates(tree)
+    # Read what trafilatura would lose before it prunes the tree.
+    dates = page_date_evidence(tree)
     language = declared_language(tree, content_language)
     canonical = _canonical(tree, url)
     titles = declared_titles(tree)
+    blocks = block_elements(tree) if boilerplate else {}  # site templates (dom_paths.py)
     removed: list[dict] = []
     if site_rules is not None and boilerplate:
         removed += prune_tree(tree, site_rules)
     doc = trafilatura.bare_extraction(
         tree,
         url=url,
-        with_metadata=True,
+        with_metadata=False,  # page_metadata below: without searches the page answered
         include_comments=False,
         include_tables=True,
         deduplicate=False,
     )
     if doc is None:
         return Extraction(
-            published=published, modified=modified, language=language,
-            canonical_url=canonical, note="no main text found",
+            published=dates.published, modified=dates.modified,
+            published_source=dates.published_source, modified_source=dates.modified_source,
+            language=language, canonical_url=canonical, note="no main text found",
         )
-    title = doc.title or None
-    authors = split_authors(doc.author)
+    # bare_extraction worked on a copy of the tree (trafilatura 2.3: "if tree is
+    # filecontent: tree = copy(tree)"); page_metadata prunes ours, so it comes last
+    meta, published_source = page_metadata(tree, url, dates)
+    title = meta.title or None
+    authors = split_authors(meta.author)
     # NFC: pages with decomposed umlauts must match searches for the composed ones
     text = unicodedata.normalize("NFC", doc.text or "")
     if boilerplate and text:
@@ -155,15 +166,18 @@ def extract_html(
     return Extraction(
         title=title,
         authors=authors,
-        published=published or normalise_datetime(doc.date),
-        modified=modified,
-        language=language or (doc.language or None),
-        description=doc.description or None,
-        site_name=doc.sitename or None,
+        published=meta.date,
+        modified=dates.modified,
+        published_source=published_source,
+        modified_source=dates.modified_source,
+        language=language or (meta.language or None),
+        description=meta.description or None,
+        site_name=meta.sitename or None,
         canonical_url=canonical,
-        categories=split_list(doc.categories),
-        tags=split_list(doc.tags),
+        categories=split_list(meta.categories),
+        tags=split_list(meta.tags),
         text=text,
         note=None if text else "no main text found",
         boilerplate_removed=removed,
+        paragraph_paths=paragraph_paths(text.split("\n"), blocks) if blocks and text else [],
     )

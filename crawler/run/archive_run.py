@@ -95,6 +95,7 @@ class ArchiveRun:
         self.expected: list[str] = []
         self.files: list[dict] = []
         self.repaired: list[dict] = []
+        self._sections: dict[str, Callable[[], dict]] = {}
         self.report: dict | None = None
         self.upload_status: dict | None = None  # set by finish(): what is still pending
         self._captures: list[dict] = []
@@ -145,6 +146,19 @@ class ArchiveRun:
     def on_close(self, closer: Callable[[], None]) -> None:
         """Register a file-owning component's close(); run before the manifest is written."""
         self._closers.append(closer)
+
+    def add_report_section(self, name: str, producer: Callable[[], dict]) -> None:
+        """A component's own part of `runs/<crawl-id>.json` (`name`: `producer()`), made
+        once the registered files are closed and before the catalog is."""
+        self._sections[name] = producer
+
+    def article_recleaned(self, record: dict) -> None:
+        """An article stored earlier in this run got a cleaner version at its end: the
+        outcome tells the latest one's length."""
+        self.counts["articles_recleaned"] = self.counts.get("articles_recleaned", 0) + 1
+        for outcome in self.outcomes.values():
+            if outcome.article_id == record["id"]:
+                outcome.word_count = record["word_count"]
 
     def after_finish(self, callback: Callable[[ArchiveRun], None]) -> None:
         """Call `callback(run)` once the manifest is written (the report prints then)."""
@@ -311,6 +325,13 @@ class ArchiveRun:
                 errors.append(f"{closer!r}: {exc}")
         self.flush_captures()
         self._take_handoff()
+        sections = {}
+        for name, producer in self._sections.items():
+            try:
+                sections[name] = producer()
+            except Exception as exc:  # noqa: BLE001 - the manifest is written regardless
+                logger.error("run report section %s failed: %s", name, exc)
+                errors.append(f"report section {name}: {exc}")
         upload_report = self._upload_before_manifest()
         # URLs the engine never got to (e.g. the run was stopped) are failures too.
         for url in self.expected:
@@ -321,7 +342,7 @@ class ArchiveRun:
             stats = self._stats.get_stats() if self._stats is not None else {}
         stats = {k: v for k, v in (stats or {}).items() if isinstance(v, (int, float, str))}
         self.report = build_manifest(self, reason=reason, stats=stats, close_errors=errors,
-                                     upload_report=upload_report)
+                                     upload_report=upload_report, sections=sections)
         key = f"runs/{self.crawl_id}.json"
         data = json.dumps(self.report, indent=2, sort_keys=True, default=str).encode("utf-8")
         self.store.write_atomic(key, data)

@@ -12,7 +12,8 @@ import crawler as crawler_pkg
 
 
 def build_manifest(run, *, reason: str, stats: dict, close_errors: list[str],
-                   upload_report: dict | None) -> dict:
+                   upload_report: dict | None, sections: dict) -> dict:
+    """`sections`: the parts components added (`ArchiveRun.add_report_section`)."""
     outcomes = run.outcomes.values()
     return {
         "crawl_id": run.crawl_id,
@@ -43,6 +44,7 @@ def build_manifest(run, *, reason: str, stats: dict, close_errors: list[str],
         "files": run.files,
         "outcomes": [asdict(o) for o in outcomes],
         "stats": stats,
+        **sections,
     }
 
 

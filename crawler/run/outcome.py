@@ -15,3 +15,4 @@ class Outcome:
     title: str | None = None
     word_count: int | None = None
     article_id: str | None = None
+    context_for: str | None = None  # a sibling-probe page, archived as context for this URL

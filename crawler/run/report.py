@@ -10,6 +10,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from crawler.health import health_lines
 from crawler.run import ArchiveRun, archive_run_of
 
 
@@ -43,6 +44,11 @@ def format_summary(run: ArchiveRun) -> str:
             + (" (" + ", ".join(f"{k} {v}" for k, v in
                                 sorted(run.report["skipped_by_reason"].items())) + ")"
                if counts.get("skipped") else ""))
+    context = sum(1 for o in run.outcomes.values() if o.context_for and o.archived)
+    if context:
+        lines.append(f"site probe: {context} other articles archived as context "
+                     "(outcomes with context_for in the run report)")
+    lines += health_lines(run.report.get("site_health") if run.report else None)
     if run.report and run.report.get("finish_reason") not in (None, "finished"):
         lines.append(f"run stopped early: {run.report['finish_reason']}")
     if counts.get("warc_write_errors"):

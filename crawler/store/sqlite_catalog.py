@@ -152,11 +152,34 @@ def _version_2(db: sqlite3.Connection, path: Path) -> None:
     db.execute("UPDATE captures SET host = url_host(url)")
 
 
+def _version_4(db: sqlite3.Connection, path: Path) -> None:
+    """Extraction health per site and run (crawler/health.py); paragraph totals are now
+    upserted directly (note_paragraphs_many), so the per-row trigger goes."""
+    # One statement at a time: executescript() would commit the migration's transaction.
+    db.execute("""
+    CREATE TABLE IF NOT EXISTS site_health (
+        crawl_id      TEXT NOT NULL,
+        site          TEXT NOT NULL,
+        seq           INTEGER NOT NULL,  -- order of writing: the latest runs are the highest
+        articles      INTEGER NOT NULL,
+        median_words  REAL NOT NULL,
+        title_share   REAL NOT NULL,
+        author_share  REAL NOT NULL,
+        date_share    REAL NOT NULL,
+        removed_share REAL NOT NULL,
+        flags         TEXT NOT NULL,      -- JSON list of what jumped
+        PRIMARY KEY (crawl_id, site)
+    )""")
+    db.execute("CREATE INDEX IF NOT EXISTS site_health_site ON site_health (site, seq)")
+    db.execute("DROP TRIGGER IF EXISTS paragraphs_total")
+
+
 MIGRATIONS = [
     _version_1,
     _version_2,
     # 3: the upload ledger is the spool's, not the archive index's (uploads.sqlite)
     move_catalog_uploads,
+    _version_4,
 ]
 
 _CAPTURE_COLUMNS = ("record_id", "crawl_id", "url", "host", "fetched_at", "status",
@@ -351,16 +374,31 @@ class SqliteCatalog:
     # -- paragraph statistics for learned repeats ----------------------------------------
 
     def note_paragraphs(self, site: str, article_id: str, keys: list[str]) -> None:
-        """Remember that `article_id` (once, however often refetched) has these paragraphs."""
-        self.db.execute("BEGIN")
-        try:
-            self.db.execute("INSERT OR IGNORE INTO site_articles VALUES (?,?)", (site, article_id))
-            self.db.executemany("INSERT OR IGNORE INTO paragraphs VALUES (?,?,?)",
-                                [(site, key, article_id) for key in set(keys)])
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
+        """Remember that `article_id` has these paragraphs: the first time only (a refetch,
+        even with changed text, adds nothing: counts are of distinct articles)."""
+        self.note_paragraphs_many([(site, article_id, keys)])
+
+    def note_paragraphs_many(self, notes: list[tuple[str, str, list[str]]]) -> None:
+        """`note_paragraphs` for many (site, article_id, keys), in one transaction. The
+        totals are upserted directly, once per distinct key of the batch: one membership
+        row per paragraph plus a trigger per row cost ~16 us a row, most of the crawler
+        process's learned-repeats time (bench/learned_repeats.py)."""
+        added: dict[tuple[str, str], int] = {}
+        with transaction(self.db):
+            for site, article_id, keys in notes:
+                cur = self.db.execute("INSERT OR IGNORE INTO site_articles VALUES (?,?)",
+                                      (site, article_id))
+                if cur.rowcount == 1:  # new to the catalog
+                    for key in set(keys):
+                        added[site, key] = added.get((site, key), 0) + 1
+            self.db.executemany(
+                "INSERT INTO paragraph_totals VALUES (?,?,?) ON CONFLICT (site, key) "
+                "DO UPDATE SET n = n + excluded.n",
+                [(site, key, n) for (site, key), n in added.items()])
+
+    def has_site_article(self, site: str, article_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM site_articles WHERE site=? AND article_id=?",
+                               (site, article_id)).fetchone() is not None
 
     def paragraph_counts(self, site: str, keys: list[str]) -> dict[str, int]:
         """In how many distinct articles of `site` each key appears."""
@@ -377,3 +415,19 @@ class SqliteCatalog:
     def site_article_count(self, site: str) -> int:
         row = self.db.execute("SELECT n FROM site_totals WHERE site=?", (site,)).fetchone()
         return row["n"] if row else 0
+
+    # -- extraction health per site (crawler/health.py) ----------------------------------
+
+    def add_site_health(self, crawl_id: str, site: str, figures: dict) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO site_health VALUES (?,?,"
+            "(SELECT coalesce(max(seq), 0) + 1 FROM site_health),?,?,?,?,?,?,?)",
+            (crawl_id, site, figures["articles"], figures["median_words"],
+             figures["title_share"], figures["author_share"], figures["date_share"],
+             figures["removed_share"], json.dumps(figures.get("flags") or [])))
+
+    def site_health_history(self, site: str, crawl_id: str, limit: int) -> list[dict]:
+        """The figures of `site` in its last `limit` runs other than `crawl_id`."""
+        return self.db.execute(
+            "SELECT * FROM site_health WHERE site=? AND crawl_id != ? "
+            "ORDER BY seq DESC LIMIT ?", (site, crawl_id, limit)).fetchall()
