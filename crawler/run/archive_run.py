@@ -38,12 +38,10 @@ from crawler.capture.rows import capture_rows_in
 from crawler.memory import limit_heap_fragmentation
 from crawler.run.manifest import build_manifest
 from crawler.run.outcome import Outcome
+from crawler.run.uploads import RunUploads
 from crawler.store.catalog import Catalog, open_catalog
 from crawler.store.local import LocalStore, sha256_file
 from crawler.store.recovery import repair_store
-from crawler.store.s3 import S3Store
-from crawler.store.s3_uploads import BackgroundUploads, S3Uploader
-from crawler.store.upload_ledger import UploadLedger, open_ledger
 from crawler.store.uri import open_store
 
 logger = logging.getLogger(__name__)
@@ -77,15 +75,14 @@ def archive_run_of(crawler) -> ArchiveRun:
 
 class ArchiveRun:
     def __init__(self, store: LocalStore, catalog: Catalog, crawl_id: str, command: str,
-                 arguments: dict, *, uploads: BackgroundUploads | None = None,
-                 ledger: UploadLedger | None = None, capture_batch: int = 200) -> None:
+                 arguments: dict, *, uploads: RunUploads | None = None,
+                 capture_batch: int = 200) -> None:
         self.store = store
         self.catalog = catalog
         self.crawl_id = crawl_id
         self.command = command
         self.arguments = arguments
         self.uploads = uploads  # S3 stores: closed files upload on a background thread
-        self.ledger = ledger  # ... and the spool's upload ledger says what is still pending
         self.started_at = utcnow_iso()
         self.finished_at: str | None = None
         self.catalog.start_run(crawl_id, command, self.started_at)
@@ -118,11 +115,11 @@ class ArchiveRun:
         """A run over `store` (default: the one the settings name), leftovers of killed
         runs repaired."""
         store = store or open_store(settings.get("STORE_URI"), settings)
-        uploads, ledger = _start_uploads(store)
+        uploads = RunUploads.start(store)
         run = cls(store, open_catalog(store), settings.get("CRAWL_ID") or new_crawl_id(),
                   command or settings.get("RUN_COMMAND") or " ".join(sys.argv),
                   arguments if arguments is not None else settings.getdict("RUN_ARGUMENTS"),
-                  uploads=uploads, ledger=ledger,
+                  uploads=uploads,
                   capture_batch=settings.getint("CATALOG_CAPTURE_BATCH"))
         run.repair_leftovers()
         return run
@@ -271,15 +268,8 @@ class ArchiveRun:
                            "records": records})
         self.catalog.add_file(key=key, kind=kind, crawl_id=self.crawl_id, size=size,
                               sha256=sha256, records=records, closed_at=closed_at)
-        self._queue_upload(kind, key, size, sha256)
-
-    def _queue_upload(self, kind: str, key: str, size: int, sha256: str) -> None:
-        # Ledgered before the upload starts: a killed run leaves it pending, not lost.
-        if self.uploads is None:
-            return
-        self.ledger.queue_upload(target=self.store.uri, key=key, kind=kind, size=size,
-                                 sha256=sha256, queued_at=utcnow_iso())
-        self.uploads.submit(key)
+        if self.uploads is not None:
+            self.uploads.queue(kind, key, size, sha256)
 
     # -- outcomes and skips --------------------------------------------------------------
 
@@ -332,7 +322,8 @@ class ArchiveRun:
             except Exception as exc:  # noqa: BLE001 - the manifest is written regardless
                 logger.error("run report section %s failed: %s", name, exc)
                 errors.append(f"report section {name}: {exc}")
-        upload_report = self._upload_before_manifest()
+        upload_report = (self.uploads.before_manifest({f["key"] for f in self.files})
+                         if self.uploads is not None else None)
         # URLs the engine never got to (e.g. the run was stopped) are failures too.
         for url in self.expected:
             if url not in self.outcomes:
@@ -348,46 +339,11 @@ class ArchiveRun:
         self.store.write_atomic(key, data)
         self.catalog.finish_run(self.crawl_id, self.finished_at, self.report["counts"])
         if self.uploads is not None:
-            self._queue_upload("manifest", key, len(data), hashlib.sha256(data).hexdigest())
-            self.upload_status = self._finish_uploads()
+            self.uploads.queue("manifest", key, len(data), hashlib.sha256(data).hexdigest())
+            self.upload_status = self.uploads.finish()
         self.catalog.close()
-        if self.ledger is not None:
-            self.ledger.close()
         for callback in self._finishers:
             callback(self)
-
-    def _upload_before_manifest(self) -> dict | None:
-        """Wait for this run's uploads; probe S3 once more for anything still pending
-        (a failure earlier in the run, leftovers of earlier runs). Goes into the manifest."""
-        if self.uploads is None:
-            return None
-        self.uploads.drain()
-        pending = self.ledger.pending_uploads(self.store.uri)
-        if pending:
-            self.uploads.uploader.retry_now()
-            for entry in pending:
-                self.uploads.submit(entry["key"])
-            self.uploads.drain()
-        own = {f["key"] for f in self.files}
-        pending = self.ledger.pending_uploads(self.store.uri)
-        return {
-            "target": self.store.uri,
-            "uploaded": len({r.key for r in self.uploads.results if r.ok and r.key in own}),
-            "pending": [{"key": e["key"], "error": e["last_error"]} for e in pending],
-            "keep_local": self.store.options.keep_local,
-        }
-
-    def _finish_uploads(self) -> dict:
-        """Upload the manifest, stop the uploader; what is still pending and why."""
-        self.uploads.drain()
-        self.uploads.stop()
-        pending = self.ledger.pending_uploads(self.store.uri)
-        # The error of a file that was tried, not the "not tried: ..." of those skipped.
-        reasons = [e["last_error"] for e in pending
-                   if e["last_error"] and not e["last_error"].startswith("not tried: ")]
-        return {"target": self.store.uri, "pending": [e["key"] for e in pending],
-                "reason": reasons[-1] if reasons else self.uploads.uploader.last_error,
-                "retry": self.store.retry_hint()}
 
     @property
     def upload_problem(self) -> str | None:
@@ -403,19 +359,3 @@ class ArchiveRun:
     def ok(self) -> bool:
         return bool(self.report) and not self.failed and not self.report["close_errors"] \
             and not self.report["counts"]["warc_write_errors"] and not self.upload_problem
-
-
-def _start_uploads(store: LocalStore) -> tuple[BackgroundUploads | None,
-                                               UploadLedger | None]:
-    """For an S3 store: the background uploader and the spool's ledger, leftovers of
-    earlier runs queued first."""
-    if not isinstance(store, S3Store):
-        return None, None
-    uploader = S3Uploader(store)
-    uploader.adopt_unledgered()
-    uploader.close_thread_ledger()
-    uploads = BackgroundUploads(uploader)
-    ledger = open_ledger(store)
-    for entry in ledger.pending_uploads(store.uri):
-        uploads.submit(entry["key"])
-    return uploads, ledger
