@@ -327,7 +327,10 @@ def test_schema_ships_in_the_wheel(tmp_path):
     (wheel,) = tmp_path.glob("news_archive_crawler-*.whl")
     with zipfile.ZipFile(wheel) as zf:
         shipped = json.loads(zf.read("crawler/schema/article-1.json"))
+        names = set(zf.namelist())
     assert shipped == load_schema()
+    # the block classifier's model is package data too (crawler/extract/classifier.py)
+    assert {"crawler/extract/model/blocks.json", "crawler/extract/model/blocks.npz"} <= names
 
 
 def test_wet_conversion_records_refer_to_the_responses(store, tmp_path):

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 import trafilatura
 from trafilatura.utils import load_html
 
-from crawler.extract.boilerplate import apply_generic_rules
+from crawler.extract.classifier import apply_block_model, model_version
 from crawler.extract.metadata import (
     absolute_url,
     declared_language,
@@ -49,7 +49,13 @@ class Extraction:
 
 
 def extractor_versions() -> dict[str, str]:
-    return {"trafilatura": trafilatura.__version__}
+    return {"trafilatura": trafilatura.__version__, "block_model": model_version()}
+
+
+# trafilatura's arguments for the article container; bench/train_blocks.py trains the
+# block classifier on what they give.
+TRAFILATURA_ARGS = dict(with_metadata=True, include_comments=False, include_tables=True, fast=True,
+                        deduplicate=False)
 
 
 def _canonical(tree, base_url: str | None) -> str | None:
@@ -105,6 +111,12 @@ def decode_html(html: bytes, declared: str | None = None) -> str:
     return html.decode("cp1252", errors="replace")
 
 
+def main_text(doc) -> str:
+    """The text of trafilatura's document, as the boilerplate stage sees it (a line a
+    block). NFC: pages with decomposed umlauts must match searches for the composed ones."""
+    return unicodedata.normalize("NFC", doc.text or "")
+
+
 def extract_html(
     html: bytes | str,
     url: str | None = None,
@@ -126,14 +138,7 @@ def extract_html(
     removed: list[dict] = []
     if site_rules is not None and boilerplate:
         removed += prune_tree(tree, site_rules)
-    doc = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        include_tables=True,
-        deduplicate=False,
-    )
+    doc = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_ARGS)
     if doc is None:
         return Extraction(
             published=published, modified=modified, language=language,
@@ -141,15 +146,15 @@ def extract_html(
         )
     title = doc.title or None
     authors = split_authors(doc.author)
-    # NFC: pages with decomposed umlauts must match searches for the composed ones
-    text = unicodedata.normalize("NFC", doc.text or "")
+    text = main_text(doc)
     if boilerplate and text:
         paragraphs = text.split("\n")
         if site_rules is not None:
             paragraphs, site_removed = apply_text_rules(paragraphs, site_rules)
             removed += site_removed
-        paragraphs, generic_removed, authors = apply_generic_rules(
-            paragraphs, titles, authors, known_boilerplate=bool(removed))
+        # the phrase rules and the learned block classifier (classifier.py)
+        paragraphs, generic_removed, authors = apply_block_model(
+            tree, paragraphs, titles, authors, known_boilerplate=bool(removed))
         removed += generic_removed
         text = "\n".join(paragraphs)
     return Extraction(
