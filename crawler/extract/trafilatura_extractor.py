@@ -53,9 +53,11 @@ def extractor_versions() -> dict[str, str]:
 
 
 # trafilatura's arguments for the article container; bench/train_blocks.py trains the
-# block classifier on what they give.
-TRAFILATURA_ARGS = dict(with_metadata=True, include_comments=False, include_tables=True, fast=True,
-                        deduplicate=False)
+# block classifier on what they give. fast: no readability/jusText fallback comparison; the
+# classifier decides on the blocks instead, and on the validation split the comparison cost
+# a third of trafilatura's CPU while lowering Dragnet's F1 (0.8228 without, 0.8108 with).
+TRAFILATURA_ARGS = dict(with_metadata=True, include_comments=False, include_tables=True,
+                        deduplicate=False, fast=True)
 
 
 def _canonical(tree, base_url: str | None) -> str | None:
@@ -125,8 +127,9 @@ def extract_html(
     boilerplate: bool = True,
 ) -> Extraction:
     """Extract the article from one HTML document (charset detected by trafilatura), then
-    run the boilerplate stage: site rules (selectors before, patterns after) and the
-    generic block rules. `boilerplate=False` gives trafilatura's text untouched."""
+    run the boilerplate stage: site rules (selectors before, patterns after), the generic
+    phrase rules and the learned block classifier (classifier.py).
+    `boilerplate=False` gives trafilatura's text untouched."""
     tree = load_html(decode_html(html) if isinstance(html, bytes) else html)
     if tree is None:
         return Extraction(note="not parseable as HTML")
