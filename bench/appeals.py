@@ -97,6 +97,15 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
             "{Our reporting is free|There is no paywall here} {because|thanks to} {readers|"
             "members} who {pay for it|chip in}. {Join them|Become one of them} for [amount]."
             ,
+            "{Stories like this|Investigations like this one|Reporting on [topic]} {take|"
+            "takes} {months|time and money}{.|, and} {Readers|People like you} {fund|pay for}"
+            " {it|them}{ - will you join them|. Give what you can|. Please pitch in}?",
+            "{Thank you for reading|Thanks for reading to the end}. {If you can|If you are "
+            "able}, {please|} {make a gift|give [amount]|support [outlet]} {today|this "
+            "month|so we can keep going}.",
+            "{Help keep [outlet] free|Keep local news alive|Keep this site running}{: |. }"
+            "{a monthly gift|[amount] a month|a one-off contribution} {makes all the "
+            "difference|goes a long way|funds our reporters}.",
         ],
         "de": [
             "{Unabhängiger Journalismus kostet Geld|Gute Recherche braucht Zeit}. "
@@ -312,10 +321,17 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
             "regional daily}.",
             "{About the author|The author}: [person] is {[role]|a former teacher and "
             "[role]} based in {Chicago|Leeds|Toronto|Dublin}.",
+            "[person] {joined|has been with} [outlet] in {2015|2019|2021}{ and|, where "
+            "{she|he|they}} {covers|writes about|leads coverage of} [beat]{. {Her|His|Their} "
+            "work has won {two|several} regional awards|}.",
+            "[person] is {the author of|working on} {a book about [topic]|two books on "
+            "[beat]}{ and teaches journalism at a local college|}.",
         ],
         "de": [
             "[person] ist [role]{ bei [outlet]|} und {schreibt über|berichtet über} "
             "[beat].",
+            "[person] {arbeitet seit|ist seit} {2015|2019} {bei [outlet]|als [role]}"
+            "{ und leitet das Ressort [beat]|}.",
             "{Zur Autorin|Zum Autor}: [person] {arbeitet als|ist} [role] {in Berlin|in "
             "Hamburg|bei [outlet]}.",
         ],
@@ -358,6 +374,9 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
             "{Join the conversation|Join the discussion}{: comments are moderated| below|}.",
             "{Comments are closed|Commenting is disabled} {for this article|on this story}"
             "{.|, but you can write to [email].}",
+            "{Comments on this {story|article}|Reader comments} {are reviewed|are "
+            "moderated|may be edited} {before they appear|by our staff}{. Please be civil.|"
+            ".}",
             "{Have your say|Tell us what you think|We'd love to hear from you}{:| -} "
             "{{post|add} a comment|{write|send} a letter to the editor at [email]|"
             "{reply|respond} below}{.|!}",
@@ -369,6 +388,8 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         "de": [
             "{Was meinen Sie|Wie sehen Sie das}? {Diskutieren Sie mit|Kommentieren Sie} "
             "{unten|hier}.",
+            "{Die Kommentarfunktion|Das Forum} {ist für diesen Artikel geschlossen|wird "
+            "moderiert}{. Bitte bleiben Sie sachlich|}.",
         ],
         "fr": [
             "{Qu'en pensez-vous|Et vous} ? {Laissez un commentaire|Donnez votre avis} "
@@ -390,21 +411,34 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
             "{Coverage of [topic]|This series} is {supported by|made possible by a grant "
             "from} {the Harbor Foundation|a local credit union}{, which has no editorial "
             "control|}.",
+            "{This article was written|This page was produced} {in partnership with|on "
+            "behalf of} {our advertiser|a sponsor|[outlet] Brand Studio}{ and does not "
+            "reflect the views of the newsroom|}.",
+            "{When you buy through links on our site|If you buy something through our "
+            "links}, {we may earn|[outlet] may receive} {a commission|an affiliate fee}"
+            "{ at no cost to you|}.",
         ],
         "de": [
             "{Anzeige|Werbung|Gesponserter Inhalt}",
             "{Dieser Beitrag enthält Affiliate-Links|Dieser Inhalt wurde gesponsert von "
             "[outlet]}{. Für Käufe erhalten wir eine Provision|}.",
+            "{Wenn Sie über diese Links einkaufen|Bei einem Kauf über unsere Links}, "
+            "{erhalten wir|bekommt [outlet]} {eine Provision|eine kleine Vergütung}{. Am "
+            "Preis ändert sich nichts|}.",
         ],
         "fr": [
             "{Publicité|Contenu sponsorisé|Contenu partenaire}",
             "{Cet article contient des liens affiliés|Ce contenu est proposé par "
             "[outlet]}{ ; la rédaction n'a pas participé à sa réalisation|}.",
+            "{Si vous achetez via nos liens|En cas d'achat via ces liens}, [outlet] "
+            "{peut percevoir|perçoit} une commission{, sans surcoût pour vous|}.",
         ],
         "es": [
             "{Publicidad|Contenido patrocinado|Contenido de marca}",
             "{Este artículo contiene enlaces de afiliados|Contenido ofrecido por "
             "[outlet]}{; la redacción no ha participado en su elaboración|}.",
+            "{Si compras a través de nuestros enlaces|Al comprar desde estos enlaces}, "
+            "[outlet] {puede recibir|recibe} una comisión{, sin coste para ti|}.",
         ],
     },
 }
