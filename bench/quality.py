@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import gzip
 import json
 import os
 import re
@@ -42,6 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as `python bench/quality.py` from anywhere
     sys.path.insert(0, str(REPO))
 
+from bench.corpora import GoldIndex, load_gold_pages, tokens  # noqa: E402
 from crawler.extract.pool import ExtractionPool, ExtractionTimeout  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "bench"
@@ -58,14 +58,14 @@ TRAFILATURA_PARAMS = dict(include_comments=False, include_tables=True, deduplica
 
 @dataclass
 class Page:
-    dataset: str  # "realworld" or "readability"
-    id: str  # file name (realworld) or case name (readability)
+    dataset: str  # "realworld", or a gold corpus: "l3s-gn1", "dragnet", "readability"
+    id: str  # file name (realworld) or the corpus' page id
     url: str | None
     html: bytes
     must_include: list[str] = field(default_factory=list)
     must_exclude: list[str] = field(default_factory=list)
     meta_checks: list[dict] = field(default_factory=list)
-    gold: str | None = None  # readability articleBody
+    gold: str | None = None  # the gold article text (gold corpora)
 
     @property
     def has_text_checks(self) -> bool:
@@ -91,22 +91,17 @@ def load_realworld(root: Path, limit: int | None) -> list[Page]:
     return list(pages.values())
 
 
-def load_readability(root: Path, limit: int | None) -> list[Page]:
-    truth = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
-    pages = []
-    for case in sorted(truth)[:limit]:
-        html = gzip.decompress((root / "html" / f"{case}.html.gz").read_bytes())
-        pages.append(Page("readability", case, truth[case].get("url") or None, html,
-                          gold=truth[case]["articleBody"]))
-    return pages
-
-
 def load_pages(data: Path, limit: int | None) -> list[Page]:
+    """The realworld pages (checks only, never trained on: all of them) and the validation
+    part of the gold corpora (bench/corpora.py: the split the block model never sees)."""
     pages: list[Page] = []
     if (data / "trafilatura-realworld" / "expectations.json").is_file():
         pages += load_realworld(data / "trafilatura-realworld", limit)
-    if (data / "wceb" / "readability" / "ground-truth.json").is_file():
-        pages += load_readability(data / "wceb" / "readability", limit)
+    per_dataset: Counter = Counter()
+    for gp in load_gold_pages(data):
+        if gp.validation and (limit is None or per_dataset[gp.dataset] < limit):
+            per_dataset[gp.dataset] += 1
+            pages.append(Page(gp.dataset, gp.id, gp.url, gp.html, gold=gp.gold))
     return pages
 
 
@@ -258,13 +253,18 @@ class Score:
     exclude_present: list[str] = field(default_factory=list)
     meta_passed: list[str] = field(default_factory=list)  # field names
     meta_failed: list[str] = field(default_factory=list)
-    # readability only
+    # gold corpora only
     overlap: int = 0
     n_pred: int = 0
     n_gold: int = 0
     p: float | None = None
     r: float | None = None
     f1: float | None = None
+    # blocks of the container (kept lines + removed blocks) against the gold
+    boiler_blocks: int = 0  # blocks that are not article text
+    boiler_removed: int = 0  # ...of which the system removed
+    article_words: int = 0  # words of the blocks that are article text
+    article_words_lost: int = 0  # ...in blocks the system removed
 
     @property
     def text_checks_pass(self) -> bool:
@@ -344,12 +344,29 @@ def f1(p: float, r: float) -> float:
     return 2 * p * r / (p + r) if p + r else 0.0
 
 
+def score_blocks(out: Output, gold: GoldIndex, score: Score) -> None:
+    """The container's blocks (what the system kept, line by line, and what it reported
+    removing) labelled by the gold: boilerplate removed, article words lost."""
+    kept = [line for line in out.text.split("\n") if line.strip()]
+    removed = [r["text"] for r in out.removed if r.get("text", "").strip()]
+    for blocks, gone in ((kept, False), (removed, True)):
+        for block in blocks:
+            if gold.is_article(block):
+                n = len(tokens(block))
+                score.article_words += n
+                score.article_words_lost += n if gone else 0
+            else:
+                score.boiler_blocks += 1
+                score.boiler_removed += gone
+
+
 def score_page(page: Page, out: Output) -> Score:
     score = Score()
     check_snippets(page, out, score)
     check_metadata(page, out, score)
     if page.gold is not None:
         score_against_gold(out.text, page.gold, score)
+        score_blocks(out, GoldIndex(page.gold), score)
     return score
 
 
@@ -405,22 +422,9 @@ def summary_rows(pages: list[Page], outputs: dict[str, list[Output]],
                       for s in SYSTEMS}
                 add(f"  {name}", {s: (ok[s], ratio(ok[s], total)) for s in SYSTEMS})
 
-    gold = [i for i, p in enumerate(pages) if p.gold is not None]
-    if gold:
-        for label, attr in (("P", "p"), ("R", "r"), ("F1", "f1")):
-            mean = {s: statistics.fmean(getattr(scores[s][i], attr) for i in gold)
-                    for s in SYSTEMS}
-            add(f"readability: macro {label} ({len(gold)} docs)",
-                {s: (mean[s], f"{mean[s]:.4f}") for s in SYSTEMS})
-        micro = {}
-        for s in SYSTEMS:
-            overlap = sum(scores[s][i].overlap for i in gold)
-            p = overlap / max(1, sum(scores[s][i].n_pred for i in gold))
-            r = overlap / max(1, sum(scores[s][i].n_gold for i in gold))
-            micro[s] = (p, r, f1(p, r))
-        add("readability: micro P / R", {s: (None, f"{micro[s][0]:.4f} / {micro[s][1]:.4f}")
-                                         for s in SYSTEMS}, verdict=False)
-        add("readability: micro F1", {s: (micro[s][2], f"{micro[s][2]:.4f}") for s in SYSTEMS})
+    for dataset in sorted({p.dataset for p in pages if p.gold is not None}):
+        gold_rows(dataset, [i for i, p in enumerate(pages) if p.dataset == dataset],
+                  scores, add)
 
     failed = {s: sum(not o.ok for o in outputs[s]) for s in SYSTEMS}
     empty = {s: sum(o.ok and not o.text.strip() for o in outputs[s]) for s in SYSTEMS}
@@ -443,6 +447,30 @@ def summary_rows(pages: list[Page], outputs: dict[str, list[Output]],
         rows.append(Row("worker CPU ms/doc (median)", {s: f"{ms[s]:.1f}" for s in SYSTEMS},
                         speed_verdict(ms["trafilatura"] / ms["ours"])))
     return rows
+
+
+def gold_rows(dataset: str, gold: list[int], scores: dict[str, list[Score]], add) -> None:
+    """One gold corpus' rows: macro P/R/F1 (the Article Extraction Benchmark's figure),
+    micro F1, and the container's blocks: boilerplate removed, article words lost."""
+    for label, attr in (("P", "p"), ("R", "r"), ("F1", "f1")):
+        mean = {s: statistics.fmean(getattr(scores[s][i], attr) for i in gold) for s in SYSTEMS}
+        add(f"{dataset}: macro {label} ({len(gold)} docs)",
+            {s: (mean[s], f"{mean[s]:.4f}") for s in SYSTEMS})
+    micro = {}
+    for s in SYSTEMS:
+        overlap = sum(scores[s][i].overlap for i in gold)
+        p = overlap / max(1, sum(scores[s][i].n_pred for i in gold))
+        r = overlap / max(1, sum(scores[s][i].n_gold for i in gold))
+        micro[s] = f1(p, r)
+    add(f"{dataset}: micro F1", {s: (micro[s], f"{micro[s]:.4f}") for s in SYSTEMS})
+    boiler = {s: (sum(scores[s][i].boiler_removed for i in gold),
+                  sum(scores[s][i].boiler_blocks for i in gold)) for s in SYSTEMS}
+    add(f"{dataset}: boilerplate blocks removed", {s: (None, ratio(*boiler[s])) for s in SYSTEMS},
+        verdict=False)
+    lost = {s: (sum(scores[s][i].article_words_lost for i in gold),
+                sum(scores[s][i].article_words for i in gold)) for s in SYSTEMS}
+    add(f"{dataset}: article words lost", {s: (None, ratio(*lost[s])) for s in SYSTEMS},
+        verdict=False)
 
 
 def speed_verdict(rel: float) -> str:
@@ -574,6 +602,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="write per-document results here")
     parser.add_argument("--diff", action="store_true",
                         help="print the lines ours removed/added where the texts differ")
+    parser.add_argument("--curve", action="store_true",
+                        help="also print the block classifier's threshold curve")
     args = parser.parse_args(argv)
     if args.workers < 1 or args.rounds < 1 or (args.limit is not None and args.limit < 1):
         parser.error("--workers, --rounds and --limit must be at least 1")
@@ -600,7 +630,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"data: {args.data}: realworld {len(real)} pages "
           f"({sum(p.has_text_checks for p in real)} with text checks, "
           f"{sum(bool(p.meta_checks) for p in real)} with metadata checks), "
-          f"readability {len(pages) - len(real)} pages")
+          + ", ".join(f"{d} {n}" for d, n in sorted(Counter(
+              p.dataset for p in pages if p.gold is not None).items()))
+          + " validation pages (bench/corpora.py split)")
     print(f"trafilatura {trafilatura.__version__}: extract_with_metadata(include_comments=False,"
           " include_tables=True, deduplicate=False), plain text (= extract()'s)")
     print("ours: ExtractionPool.map_ordered -> extract_html (boilerplate stage, no site rules)")
@@ -608,11 +640,16 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.rounds} timed pass(es) after an untimed warm-up pass; wall s per pass:")
     for s in SYSTEMS:
         print(f"  {s:12} " + " ".join(f"{t:.1f}" for t in timings[s].wall))
-    print("readability: 4-token shingle multisets; empty or failed output scores P=R=F1=0\n")
+    print("gold corpora: 4-token shingle multisets; empty or failed output scores P=R=F1=0;"
+          " blocks: kept lines + reported removals, labelled by the gold text\n")
     print_table(rows)
 
     if args.diff:
         print_diffs(pages, outputs, scores)
+    if args.curve:
+        from bench.block_curve import print_curve
+
+        print_curve(pages)
     if args.json:
         write_json(args.json, pages, outputs, scores, rows, {
             "workers": args.workers, "rounds": args.rounds,

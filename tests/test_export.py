@@ -336,6 +336,8 @@ def test_schema_ships_in_the_wheel(tmp_path):
     # `crawler demo`'s site ships; the test fixtures (the newsroom site) do not
     assert "crawler/demo/site.py" in names and "settings/sites/globalresearch.toml" in names
     assert not [n for n in names if "newsroom" in n or n.startswith("tests/")]
+    # the block classifier's model is package data too (crawler/extract/classifier.py)
+    assert {"crawler/extract/model/blocks.json", "crawler/extract/model/blocks.npz"} <= set(names)
 
 
 def test_wet_conversion_records_refer_to_the_responses(store, tmp_path):

@@ -389,14 +389,18 @@ def _tail_start(blocks: list[Block]) -> int:
     return start
 
 
-def apply_generic_rules(
-    paragraphs: list[str], titles: list[str], authors: list[str], *,
-    known_boilerplate: bool = False,
-) -> tuple[list[str], list[dict], list[str]]:
-    """(kept paragraphs, removals, authors) after the generic rules and the tail rule.
+def rule_removals(
+    paragraphs: list[str], titles: list[str], *, known_boilerplate: bool = False,
+    kinds: list[str | None] | None = None,
+) -> dict[int, str]:
+    """index -> kind of the paragraphs the generic rules and the tail rule remove, before
+    the "all boilerplate is the page's content" check (`keep_content`).
     `titles`: the titles the page declares in its head (metadata.declared_titles);
-    `known_boilerplate`: an earlier layer (site rules) already removed some from this page."""
-    blocks = [Block(p, classify(p)) for p in paragraphs]
+    `known_boilerplate`: an earlier layer (site rules) already removed some from this page;
+    `kinds`: `classify` of each paragraph, when the caller has it already."""
+    if kinds is None:
+        kinds = [classify(p) for p in paragraphs]
+    blocks = [Block(p, kind) for p, kind in zip(paragraphs, kinds, strict=True)]
     tail = _tail_start(blocks)
     removed: dict[int, str] = {}  # index -> kind
 
@@ -421,15 +425,38 @@ def apply_generic_rules(
     # The tail's labels, once the tail holds boilerplate after some article text.
     if tail > 0 and any(i >= tail for i in removed):
         removed.update((i, "label") for i in range(tail, len(blocks)) if i not in removed)
-    if len(removed) == len(blocks):
-        return list(paragraphs), [], list(authors)  # all boilerplate: the page's content
+    return removed
 
+
+def apply_removals(
+    paragraphs: list[str], removed: dict[int, str], authors: list[str],
+    layers: dict[int, str] | None = None,
+) -> tuple[list[str], list[dict], list[str]]:
+    """(kept paragraphs, removal records, authors) once `removed` (index -> kind) is
+    decided. A text that is all boilerplate is kept whole: it is the page's content (a
+    donation or legal page), not an article with furniture. A removed credit line ("Articles
+    by: X") becomes the author when the metadata has none. `layers`: index -> layer name
+    for removals that are not the generic rules'."""
+    if len(removed) == len(paragraphs):
+        return list(paragraphs), [], list(authors)
+    layers = layers or {}
     new_authors = list(authors)
     for i, kind in sorted(removed.items()):
-        name = credit_name(blocks[i].text) if kind == "label" else None
+        name = credit_name(paragraphs[i]) if kind == "label" else None
         if name and not new_authors:
             new_authors = [name]
-    kept = [b.text for i, b in enumerate(blocks) if i not in removed]
-    removals = [{"kind": kind, "layer": LAYER, "text": blocks[i].text}
+    kept = [p for i, p in enumerate(paragraphs) if i not in removed]
+    removals = [{"kind": kind, "layer": layers.get(i, LAYER), "text": paragraphs[i]}
                 for i, kind in sorted(removed.items())]
     return kept, removals, new_authors
+
+
+def apply_generic_rules(
+    paragraphs: list[str], titles: list[str], authors: list[str], *,
+    known_boilerplate: bool = False,
+) -> tuple[list[str], list[dict], list[str]]:
+    """(kept paragraphs, removals, authors) after the generic rules and the tail rule.
+    `titles`: the titles the page declares in its head (metadata.declared_titles);
+    `known_boilerplate`: an earlier layer (site rules) already removed some from this page."""
+    removed = rule_removals(paragraphs, titles, known_boilerplate=known_boilerplate)
+    return apply_removals(paragraphs, removed, authors)

@@ -1,0 +1,104 @@
+"""The learned block classifier: which blocks of the article container are boilerplate.
+
+A linear model (logistic regression) over the hashed features of `block_features.py`,
+trained by bench/train_blocks.py on the development corpora and our own appeal corpus;
+inference is a sum of weights, so numpy is all it needs. The phrase rules of
+`boilerplate.py` are one voice in it (features) and a high-precision override: a block
+the rules remove is removed whatever the model says. What the model removes on its own is
+reported with layer "learned" and the kind its second head names, for the audit.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from crawler.extract.block_features import DIM, Vector, page_features
+from crawler.extract.blocks import page_blocks
+from crawler.extract.boilerplate import (
+    _LONG_BLOCK_WORDS,  # the rules' "a block longer than this never is boilerplate"
+    _WORD,
+    apply_removals,
+    classify,
+    rule_removals,
+)
+
+MODEL_DIR = Path(__file__).resolve().parent / "model"
+LAYER = "learned"
+
+
+@dataclass(frozen=True)
+class BlockModel:
+    version: str  # names the model in the record's `extractor` field
+    threshold: float  # P(boilerplate) at or above which a block goes
+    weights: np.ndarray  # float32 [DIM]: boilerplate-vs-article log-odds per feature
+    kinds: tuple[str, ...]  # the kind head's classes
+    kind_weights: np.ndarray  # float32 [len(kinds), kind_dim]
+    kind_mask: int  # feature index & kind_mask -> the kind head's column
+
+    def probabilities(self, features: list[Vector]) -> list[float]:
+        out = []
+        for indices, values in features:
+            z = float(self.weights[indices] @ np.asarray(values, dtype=np.float32))
+            out.append(1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z)))))
+        return out
+
+    def kind(self, vector: Vector) -> str:
+        indices, values = vector
+        columns = np.asarray(indices) & self.kind_mask
+        scores = self.kind_weights[:, columns] @ np.asarray(values, dtype=np.float32)
+        return self.kinds[int(scores.argmax())]
+
+
+def load_model(directory: Path = MODEL_DIR) -> BlockModel:
+    """The model of `directory` (blocks.json: version, threshold, kinds; blocks.npz: the
+    weights as float16, widened here)."""
+    meta = json.loads((directory / "blocks.json").read_text(encoding="utf-8"))
+    arrays = np.load(directory / "blocks.npz")
+    weights = arrays["weights"].astype(np.float32)
+    if weights.shape != (DIM,):
+        raise ValueError(f"{directory}: weights for {weights.shape} features, the code "
+                         f"hashes into {DIM}: retrain with bench/train_blocks.py")
+    kind_weights = arrays["kind_weights"].astype(np.float32)
+    return BlockModel(meta["version"], float(meta["threshold"]), weights, tuple(meta["kinds"]),
+                      kind_weights, kind_weights.shape[1] - 1)
+
+
+@lru_cache(maxsize=1)
+def default_model() -> BlockModel:
+    return load_model()
+
+
+def model_version() -> str:
+    return default_model().version
+
+
+def removes(probability: float, text: str, threshold: float) -> bool:
+    """Whether the model removes a block: P(boilerplate) at or above the threshold, long
+    blocks excepted as in the rules (in-container boilerplate is short; a long block the
+    model doubts is article text more often than not)."""
+    return probability >= threshold and len(_WORD.findall(text)) <= _LONG_BLOCK_WORDS
+
+
+def apply_block_model(
+    tree, paragraphs: list[str], titles: list[str], authors: list[str], *,
+    known_boilerplate: bool = False, model: BlockModel | None = None,
+) -> tuple[list[str], list[dict], list[str]]:
+    """(kept paragraphs, removals, authors): the rules' removals plus the blocks the model
+    removes (`removes`). `tree`: the parsed page (for the blocks' DOM
+    context), the rest as `boilerplate.apply_generic_rules`."""
+    model = model or default_model()
+    kinds = [classify(p) for p in paragraphs]
+    removed = rule_removals(paragraphs, titles, known_boilerplate=known_boilerplate,
+                            kinds=kinds)
+    features = page_features(page_blocks(tree, paragraphs), kinds, removed)
+    layers: dict[int, str] = {}
+    for i, p in enumerate(model.probabilities(features)):
+        if i not in removed and removes(p, paragraphs[i], model.threshold):
+            removed[i], layers[i] = model.kind(features[i]), LAYER
+    return apply_removals(paragraphs, removed, authors, layers)
