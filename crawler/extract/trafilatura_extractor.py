@@ -125,6 +125,21 @@ def main_text(doc) -> str:
     return unicodedata.normalize("NFC", doc.text or "")
 
 
+def _boilerplate_stage(tree, text: str, titles: list[str], site_rules: SiteRules | None,
+                       removed: list[dict]) -> tuple[str, list[str]]:
+    """(text, authors a removed credit line names) after the site's text rules, the phrase
+    rules and the learned block classifier (classifier.py); removals appended to
+    `removed` (which holds the site's tree removals already)."""
+    paragraphs = text.split("\n")
+    if site_rules is not None:
+        paragraphs, site_removed = apply_text_rules(paragraphs, site_rules)
+        removed += site_removed
+    paragraphs, generic_removed, byline_authors = apply_block_model(
+        tree, paragraphs, titles, [], known_boilerplate=bool(removed))
+    removed += generic_removed
+    return "\n".join(paragraphs), byline_authors
+
+
 def extract_html(
     html: bytes | str,
     url: str | None = None,
@@ -158,16 +173,8 @@ def extract_html(
     text = main_text(doc)
     byline_authors: list[str] = []
     if boilerplate and text:
-        paragraphs = text.split("\n")
-        if site_rules is not None:
-            paragraphs, site_removed = apply_text_rules(paragraphs, site_rules)
-            removed += site_removed
-        # the phrase rules and the learned block classifier (classifier.py); it reads the
-        # blocks' DOM context, so it runs before page_metadata prunes the tree
-        paragraphs, generic_removed, byline_authors = apply_block_model(
-            tree, paragraphs, titles, [], known_boilerplate=bool(removed))
-        removed += generic_removed
-        text = "\n".join(paragraphs)
+        # it reads the blocks' DOM context, so it runs before page_metadata prunes the tree
+        text, byline_authors = _boilerplate_stage(tree, text, titles, site_rules, removed)
     # bare_extraction worked on a copy of the tree (trafilatura 2.3: "if tree is
     # filecontent: tree = copy(tree)"); page_metadata prunes ours, so it comes last
     meta, published_source = page_metadata(tree, url, dates)

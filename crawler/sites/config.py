@@ -251,6 +251,13 @@ def load_site_config(path: str | SiteFile) -> SiteConfig:
         recrawl_after=after,
         rules=rules,
     )
+    _check_whole(config, site, disc)
+    return config
+
+
+def _check_whole(config: SiteConfig, site: _Reader, disc: _Reader) -> None:
+    """What no single key can tell: the site has article patterns, starts on its own
+    domains, and has somewhere to start."""
     if not config.article_allow:
         disc.fail("article_allow", "at least one regex that matches article URLs", [])
     for url in config.start_urls:
@@ -261,7 +268,6 @@ def load_site_config(path: str | SiteFile) -> SiteConfig:
                   [])
     if (config.feeds == DISCOVER or config.sitemaps == DISCOVER) and not config.start_urls:
         site.fail("start_urls", 'a home page when feeds or sitemaps are "discover"', [])
-    return config
 
 
 def find_site(name_or_path: str, dirs: list[str | Path]) -> SiteConfig:
