@@ -10,10 +10,13 @@ reported with layer "learned" and the kind its second head names, for the audit.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import numpy as np
@@ -55,11 +58,13 @@ class BlockModel:
         return self.kinds[int(scores.argmax())]
 
 
-def load_model(directory: Path = MODEL_DIR) -> BlockModel:
+def load_model(directory: Path | Traversable | None = None) -> BlockModel:
     """The model of `directory` (blocks.json: version, threshold, kinds; blocks.npz: the
-    weights as float16, widened here)."""
+    weights as float16, widened here); by default the one shipped in the package, read
+    through importlib.resources (inside a zip or a scrapyd egg it is not a folder)."""
+    directory = directory or resources.files("crawler.extract") / "model"
     meta = json.loads((directory / "blocks.json").read_text(encoding="utf-8"))
-    arrays = np.load(directory / "blocks.npz")
+    arrays = np.load(io.BytesIO((directory / "blocks.npz").read_bytes()))
     weights = arrays["weights"].astype(np.float32)
     if weights.shape != (DIM,):
         raise ValueError(f"{directory}: weights for {weights.shape} features, the code "
