@@ -15,8 +15,8 @@ from crawler.store.catalog import (
     catalog_exists,
     open_catalog,
 )
-from crawler.store.local import LocalStore
 from crawler.store.catalog_schema import MIGRATIONS
+from crawler.store.local import LocalStore
 from crawler.store.sqlite_db import connect, migrate, user_version
 from crawler.store.upload_ledger import open_ledger
 
