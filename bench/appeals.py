@@ -22,58 +22,141 @@ FOLDS = 5
 
 _FILL = {
     "en": {
-        "outlet": ["The Lakeshore Tribune", "Northfield Post", "the Ledger", "Riverside Courier",
-                   "Bay City Herald", "The Westbrook Observer", "Pine Valley Dispatch",
-                   "this newsroom", "the Gazette", "Civic Monitor"],
-        "person": ["Maria Chen", "Tom Gallagher", "Priya Raman", "Daniel Okafor", "Sarah Lind",
-                   "James Whitfield", "Ana Duarte", "Kevin O'Brien"],
-        "role": ["a senior reporter", "a staff writer", "an investigative journalist",
-                 "a freelance writer", "the paper's energy correspondent", "a columnist",
-                 "a data reporter", "an editor"],
-        "beat": ["housing and city hall", "climate and energy", "courts and policing",
-                 "education", "health care", "local business", "transport"],
-        "topic": ["local news", "the climate", "your city", "politics", "the economy",
-                  "science", "public health"],
+        "outlet": [
+            "The Lakeshore Tribune",
+            "Northfield Post",
+            "the Ledger",
+            "Riverside Courier",
+            "Bay City Herald",
+            "The Westbrook Observer",
+            "Pine Valley Dispatch",
+            "this newsroom",
+            "the Gazette",
+            "Civic Monitor",
+        ],
+        "person": [
+            "Maria Chen",
+            "Tom Gallagher",
+            "Priya Raman",
+            "Daniel Okafor",
+            "Sarah Lind",
+            "James Whitfield",
+            "Ana Duarte",
+            "Kevin O'Brien",
+        ],
+        "role": [
+            "a senior reporter",
+            "a staff writer",
+            "an investigative journalist",
+            "a freelance writer",
+            "the paper's energy correspondent",
+            "a columnist",
+            "a data reporter",
+            "an editor",
+        ],
+        "beat": [
+            "housing and city hall",
+            "climate and energy",
+            "courts and policing",
+            "education",
+            "health care",
+            "local business",
+            "transport",
+        ],
+        "topic": [
+            "local news",
+            "the climate",
+            "your city",
+            "politics",
+            "the economy",
+            "science",
+            "public health",
+        ],
         "amount": ["$5", "$10", "$3", "£5", "€4", "as little as $1"],
     },
     "de": {
-        "outlet": ["der Tagespost", "dem Kurier", "unserer Redaktion", "dem Stadtanzeiger",
-                   "der Rundschau", "dem Abendblatt"],
-        "person": ["Anna Becker", "Jonas Weber", "Lena Hoffmann", "Markus Schulz",
-                   "Sabine Krüger"],
-        "role": ["Redakteurin", "Reporter", "freier Journalist", "Korrespondentin",
-                 "Autorin"],
+        "outlet": [
+            "der Tagespost",
+            "dem Kurier",
+            "unserer Redaktion",
+            "dem Stadtanzeiger",
+            "der Rundschau",
+            "dem Abendblatt",
+        ],
+        "person": ["Anna Becker", "Jonas Weber", "Lena Hoffmann", "Markus Schulz", "Sabine Krüger"],
+        "role": ["Redakteurin", "Reporter", "freier Journalist", "Korrespondentin", "Autorin"],
         "beat": ["Kommunalpolitik", "Klima und Energie", "Justiz", "Bildung", "Wirtschaft"],
         "topic": ["Lokalpolitik", "das Klima", "Ihre Stadt", "Wirtschaft", "Wissenschaft"],
         "amount": ["5 Euro", "3 Euro", "10 Euro", "einem kleinen Betrag"],
     },
     "fr": {
-        "outlet": ["La Gazette", "Le Courrier", "notre rédaction", "L'Écho du Port",
-                   "Le Républicain", "La Dépêche du Val"],
-        "person": ["Claire Martin", "Julien Moreau", "Sophie Laurent", "Nicolas Petit",
-                   "Émilie Girard"],
-        "role": ["journaliste", "reporter", "correspondante", "rédacteur en chef adjoint",
-                 "chroniqueuse"],
+        "outlet": [
+            "La Gazette",
+            "Le Courrier",
+            "notre rédaction",
+            "L'Écho du Port",
+            "Le Républicain",
+            "La Dépêche du Val",
+        ],
+        "person": [
+            "Claire Martin",
+            "Julien Moreau",
+            "Sophie Laurent",
+            "Nicolas Petit",
+            "Émilie Girard",
+        ],
+        "role": [
+            "journaliste",
+            "reporter",
+            "correspondante",
+            "rédacteur en chef adjoint",
+            "chroniqueuse",
+        ],
         "beat": ["la politique locale", "le climat", "la justice", "l'éducation", "l'économie"],
-        "topic": ["l'actualité locale", "le climat", "votre ville", "la politique",
-                  "la science"],
+        "topic": ["l'actualité locale", "le climat", "votre ville", "la politique", "la science"],
         "amount": ["5 €", "3 €", "10 €", "1 € par mois"],
     },
     "es": {
-        "outlet": ["El Diario", "La Crónica", "nuestra redacción", "El Heraldo del Sur",
-                   "La Voz del Puerto", "El Observador"],
-        "person": ["Lucía García", "Javier Fernández", "Marta López", "Diego Sánchez",
-                   "Carmen Ruiz"],
+        "outlet": [
+            "El Diario",
+            "La Crónica",
+            "nuestra redacción",
+            "El Heraldo del Sur",
+            "La Voz del Puerto",
+            "El Observador",
+        ],
+        "person": [
+            "Lucía García",
+            "Javier Fernández",
+            "Marta López",
+            "Diego Sánchez",
+            "Carmen Ruiz",
+        ],
         "role": ["periodista", "reportera", "corresponsal", "redactor", "columnista"],
         "beat": ["política local", "clima y energía", "tribunales", "educación", "economía"],
         "topic": ["la actualidad local", "el clima", "tu ciudad", "la política", "la ciencia"],
         "amount": ["5 euros", "3 euros", "10 euros", "1 euro al mes"],
     },
 }
-_PLATFORMS = ["Facebook", "X", "Twitter", "LinkedIn", "WhatsApp", "Telegram", "Bluesky",
-              "Instagram", "Mastodon", "Threads"]
-_DOMAINS = ["tribune.example", "courier.example", "ledger.example", "diario.example",
-            "gazette.example"]
+_PLATFORMS = [
+    "Facebook",
+    "X",
+    "Twitter",
+    "LinkedIn",
+    "WhatsApp",
+    "Telegram",
+    "Bluesky",
+    "Instagram",
+    "Mastodon",
+    "Threads",
+]
+_DOMAINS = [
+    "tribune.example",
+    "courier.example",
+    "ledger.example",
+    "diario.example",
+    "gazette.example",
+]
 
 # kind -> lang -> templates
 TEMPLATES: dict[str, dict[str, list[str]]] = {
@@ -95,8 +178,7 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
             "free for everyone|helps us report on [topic]|makes this reporting possible}. "
             "{Give|Contribute|Donate} {now|in under a minute}.",
             "{Our reporting is free|There is no paywall here} {because|thanks to} {readers|"
-            "members} who {pay for it|chip in}. {Join them|Become one of them} for [amount]."
-            ,
+            "members} who {pay for it|chip in}. {Join them|Become one of them} for [amount].",
             "{Stories like this|Investigations like this one|Reporting on [topic]} {take|"
             "takes} {months|time and money}{.|, and} {Readers|People like you} {fund|pay for}"
             " {it|them}{ - will you join them|. Give what you can|. Please pitch in}?",
@@ -180,8 +262,7 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
             "word} {on [platform]|}.",
         ],
         "de": [
-            "{Teilen Sie diesen Artikel|Teilen Sie den Beitrag} {mit Freunden|auf "
-            "[platform]}{.|!}",
+            "{Teilen Sie diesen Artikel|Teilen Sie den Beitrag} {mit Freunden|auf [platform]}{.|!}",
             "{Folgen Sie uns|Folgen Sie [outlet]} auf [platform]{ und [platform]|} {für "
             "mehr Nachrichten|um nichts zu verpassen}.",
         ],
@@ -191,8 +272,7 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
             "manquer|pour plus d'actualités}.",
         ],
         "es": [
-            "{Comparte este artículo|Comparte esta noticia} {con tus amigos|en [platform]}"
-            "{.|!}",
+            "{Comparte este artículo|Comparte esta noticia} {con tus amigos|en [platform]}{.|!}",
             "{Síguenos|Sigue a [outlet]} en [platform]{ y [platform]|} {para no perderte "
             "nada|para más noticias}.",
         ],
@@ -240,8 +320,7 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
             "written consent|}.",
             "{You may republish this story|Republish this article} {for free|under a "
             "Creative Commons license}{, with credit to [outlet]|}.",
-            "{Reprints and permissions|For licensing inquiries}: {contact|write to} "
-            "[email].",
+            "{Reprints and permissions|For licensing inquiries}: {contact|write to} [email].",
         ],
         "de": [
             "{©|Copyright} {2023|2024} [outlet]{. Alle Rechte vorbehalten|}.",
@@ -328,8 +407,7 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
             "[beat]}{ and teaches journalism at a local college|}.",
         ],
         "de": [
-            "[person] ist [role]{ bei [outlet]|} und {schreibt über|berichtet über} "
-            "[beat].",
+            "[person] ist [role]{ bei [outlet]|} und {schreibt über|berichtet über} [beat].",
             "[person] {arbeitet seit|ist seit} {2015|2019} {bei [outlet]|als [role]}"
             "{ und leitet das Ressort [beat]|}.",
             "{Zur Autorin|Zum Autor}: [person] {arbeitet als|ist} [role] {in Berlin|in "
@@ -337,8 +415,7 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         ],
         "fr": [
             "[person] est [role]{ à [outlet]|}{, spécialiste de| et couvre} [beat].",
-            "{L'auteur|À propos de l'auteur} : [person] est [role] {basée à Lyon|à "
-            "[outlet]}.",
+            "{L'auteur|À propos de l'auteur} : [person] est [role] {basée à Lyon|à [outlet]}.",
         ],
         "es": [
             "[person] es [role]{ de [outlet]|} {especializada en|y cubre} [beat].",
@@ -561,8 +638,10 @@ def _fill(template: str, lang: str, rng: random.Random) -> str:
         if name == "platform":
             return rng.choice(_PLATFORMS)
         if name == "email":
-            return f"{rng.choice(['tips', 'news', 'press', 'editor', 'redaktion'])}@" \
-                   f"{rng.choice(_DOMAINS)}"
+            return (
+                f"{rng.choice(['tips', 'news', 'press', 'editor', 'redaktion'])}@"
+                f"{rng.choice(_DOMAINS)}"
+            )
         return rng.choice(_FILL[lang][name])
 
     text = _SLOT.sub(slot, text)
@@ -590,7 +669,9 @@ def generate(per_template: int = 40) -> list[Snippet]:
         for lang in sorted(by_lang):
             for n, template in enumerate(by_lang[lang]):
                 tid = f"{kind}/{lang}/{n}"
-                out += [Snippet(t, kind, tid, lang, k % FOLDS)
-                        for t in _variants(template, lang, per_template, tid)]
+                out += [
+                    Snippet(t, kind, tid, lang, k % FOLDS)
+                    for t in _variants(template, lang, per_template, tid)
+                ]
                 k += 1
     return out

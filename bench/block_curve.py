@@ -33,20 +33,26 @@ def score_page(html: bytes, url: str | None) -> Scored:
     tree, paragraphs, titles = segment(html, url)
     kinds = [classify(p) for p in paragraphs]
     removed = rule_removals(paragraphs, titles, kinds=kinds)
-    probs = default_model().probabilities(page_features(page_blocks(tree, paragraphs), kinds,
-                                                        removed))
+    probs = default_model().probabilities(
+        page_features(page_blocks(tree, paragraphs), kinds, removed)
+    )
     return Scored(paragraphs, probs, set(removed))
 
 
 def kept_at(s: Scored, threshold: float) -> tuple[list[str], list[str]]:
     from crawler.extract.classifier import removes
 
-    gone = {i for i, p in enumerate(s.probs)
-            if i in s.by_rules or removes(p, s.paragraphs[i], threshold)}
+    gone = {
+        i
+        for i, p in enumerate(s.probs)
+        if i in s.by_rules or removes(p, s.paragraphs[i], threshold)
+    }
     if len(gone) == len(s.paragraphs):  # all boilerplate: the page's content
         gone = set()
-    return ([p for i, p in enumerate(s.paragraphs) if i not in gone],
-            [p for i, p in enumerate(s.paragraphs) if i in gone])
+    return (
+        [p for i, p in enumerate(s.paragraphs) if i not in gone],
+        [p for i, p in enumerate(s.paragraphs) if i in gone],
+    )
 
 
 def print_curve(pages) -> None:
@@ -55,8 +61,11 @@ def print_curve(pages) -> None:
 
     scored = [(page, score_page(page.html, page.url)) for page in pages]
     datasets = sorted({p.dataset for p, _ in scored if p.gold is not None})
-    head = f"{'threshold':>9} " + " ".join(f"{d + ' F1':>15}" for d in datasets) + \
-        f" {'boiler removed':>15} {'words lost':>11} {'realworld incl.':>16}"
+    head = (
+        f"{'threshold':>9} "
+        + " ".join(f"{d + ' F1':>15}" for d in datasets)
+        + f" {'boiler removed':>15} {'words lost':>11} {'realworld incl.':>16}"
+    )
     print("\n== block classifier threshold curve (validation pages; 1.01 = rules alone) ==")
     print(head)
     for t in THRESHOLDS:
@@ -84,6 +93,9 @@ def print_curve(pages) -> None:
             for snippet in page.must_include:
                 total += 1
                 found += bool(text) and snippet in text
-        print(f"{t:9.2f} " + " ".join(f"{statistics.fmean(f1s[d]):15.4f}" for d in datasets)
-              + f" {boiler[1] / max(1, boiler[0]):15.1%} {words[1] / max(1, words[0]):11.2%}"
-              + f" {found:>9}/{total}")
+        print(
+            f"{t:9.2f} "
+            + " ".join(f"{statistics.fmean(f1s[d]):15.4f}" for d in datasets)
+            + f" {boiler[1] / max(1, boiler[0]):15.1%} {words[1] / max(1, words[0]):11.2%}"
+            + f" {found:>9}/{total}"
+        )

@@ -49,8 +49,9 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-cdxj-"))
     store = LocalStore(tmp)
     closed = []
-    writer = WarcFileWriter(store, prefix="bench", max_size=1 << 62, gzip_level=3,
-                            on_close=closed.append)
+    writer = WarcFileWriter(
+        store, prefix="bench", max_size=1 << 62, gzip_level=3, on_close=closed.append
+    )
     target = args.mib << 20
     t0 = time.perf_counter()
     n = 0
@@ -58,14 +59,24 @@ def main() -> int:
         base = pages[n % len(pages)]
         tail = b" ".join(rng.choices(words, k=args.page_kib * 1024 // 7))
         body = base + b"<!-- " + tail[: args.page_kib * 1024 - len(base)] + b" -->"
-        ptr = writer.write_exchange(HttpExchange(
-            url=f"https://news.example/{n // 1000}/article-{n}.html", status=200,
-            response_headers=[("Content-Type", "text/html; charset=utf-8"),
-                              ("Content-Length", str(len(body)))],
-            body=body, request_method="GET", request_target=f"/{n // 1000}/article-{n}.html",
-            request_headers=[("Host", "news.example"), ("User-Agent", "bench")],
-            request_body=b"", fetched_at=datetime.now(UTC), protocol="HTTP/1.1",
-            ip_address="127.0.0.1"))
+        ptr = writer.write_exchange(
+            HttpExchange(
+                url=f"https://news.example/{n // 1000}/article-{n}.html",
+                status=200,
+                response_headers=[
+                    ("Content-Type", "text/html; charset=utf-8"),
+                    ("Content-Length", str(len(body))),
+                ],
+                body=body,
+                request_method="GET",
+                request_target=f"/{n // 1000}/article-{n}.html",
+                request_headers=[("Host", "news.example"), ("User-Agent", "bench")],
+                request_body=b"",
+                fetched_at=datetime.now(UTC),
+                protocol="HTTP/1.1",
+                ip_address="127.0.0.1",
+            )
+        )
         n += 1
         if ptr.offset + ptr.length >= target:
             break
@@ -73,14 +84,18 @@ def main() -> int:
     write_s = time.perf_counter() - t0
     (warc,) = closed
     size_mib = warc.size / (1 << 20)
-    print(f"wrote {warc.key}: {size_mib:.0f} MiB, {n} exchanges ({2 * n + 1} records) "
-          f"in {write_s:.1f} s")
+    print(
+        f"wrote {warc.key}: {size_mib:.0f} MiB, {n} exchanges ({2 * n + 1} records) "
+        f"in {write_s:.1f} s"
+    )
 
     cpu0, t0 = _cpu(), time.perf_counter()
     index = index_warc(store, warc.key)
     wall, cpu = time.perf_counter() - t0, _cpu() - cpu0
-    print(f"indexed: {index.lines} CDXJ lines, {index.size / 1024:.0f} KiB, "
-          f"{wall:.1f} s wall, {cpu:.1f} s CPU, {size_mib / wall:.0f} MiB/s")
+    print(
+        f"indexed: {index.lines} CDXJ lines, {index.size / 1024:.0f} KiB, "
+        f"{wall:.1f} s wall, {cpu:.1f} s CPU, {size_mib / wall:.0f} MiB/s"
+    )
     if args.keep:
         print(f"kept {tmp}")
     else:

@@ -37,14 +37,18 @@ _CANONICAL = re.compile(
     rb"""<link[^>]+rel=["']?canonical["']?[^>]*href=["']?https?://([^/"'>\s]+)"""
     rb"""|<link[^>]+href=["']?https?://([^/"'>\s]+)[^>]*rel=["']?canonical"""
     rb"""|<meta[^>]+og:url["'][^>]*content=["']?https?://([^/"'>\s]+)"""
-    rb"""|<base[^>]+href=["']?https?://([^/"'>\s]+)""", re.IGNORECASE)
+    rb"""|<base[^>]+href=["']?https?://([^/"'>\s]+)""",
+    re.IGNORECASE,
+)
 _LINK_HOST = re.compile(rb"""href=["']?https?://([^/"'>\s:]+)""", re.IGNORECASE)
 # Hosts that link from many sites' pages and say nothing about whose page it is.
 _NOT_A_SITE = re.compile(
     rb"doubleclick|adserver|adtech|googlesyndication|google\.|facebook|twitter|addthis|"
     rb"digg\.|del\.icio\.us|delicious|reddit|stumbleupon|yahoo\.|feedburner|technorati|"
     rb"myspace|linkedin|wordpress\.org|w3\.org|adobe|macromedia|apple\.com|microsoft|"
-    rb"quantserve|atdmt|2mdn|yieldmanager|revsci|imrworldwide", re.IGNORECASE)
+    rb"quantserve|atdmt|2mdn|yieldmanager|revsci|imrworldwide",
+    re.IGNORECASE,
+)
 
 
 def site_of(html: bytes) -> str | None:
@@ -53,8 +57,7 @@ def site_of(html: bytes) -> str | None:
     if match:
         host = next(g for g in match.groups() if g)
     else:
-        hosts = Counter(h.lower() for h in _LINK_HOST.findall(html)
-                        if not _NOT_A_SITE.search(h))
+        hosts = Counter(h.lower() for h in _LINK_HOST.findall(html) if not _NOT_A_SITE.search(h))
         if not hosts:
             return None
         host = hosts.most_common(1)[0][0]
@@ -104,8 +107,9 @@ def load_l3s(root: Path) -> Iterator[GoldPage]:
     for path in sorted((root / "html").glob("*.html.gz")):
         page_id = path.name.removesuffix(".html.gz")
         html = gzip.decompress(path.read_bytes())
-        gold = l3s_gold(gzip.decompress(
-            (root / "gold" / f"{page_id}.annotated.html.gz").read_bytes()))
+        gold = l3s_gold(
+            gzip.decompress((root / "gold" / f"{page_id}.annotated.html.gz").read_bytes())
+        )
         yield GoldPage("l3s-gn1", page_id, html, gold, _group("l3s-gn1", page_id, html))
 
 
@@ -114,7 +118,8 @@ def load_dragnet(root: Path) -> Iterator[GoldPage]:
         page_id = path.name.removesuffix(".html.gz")
         html = gzip.decompress(path.read_bytes())
         gold = gzip.decompress((root / "gold" / f"{page_id}.txt.gz").read_bytes()).decode(
-            "utf-8", "replace")
+            "utf-8", "replace"
+        )
         yield GoldPage("dragnet", page_id, html, gold, _group("dragnet", page_id, html))
 
 
@@ -122,8 +127,14 @@ def load_readability(root: Path) -> Iterator[GoldPage]:
     truth = json.loads((root / "ground-truth.json").read_text(encoding="utf-8"))
     for case in sorted(truth):
         html = gzip.decompress((root / "html" / f"{case}.html.gz").read_bytes())
-        yield GoldPage("readability", case, html, truth[case]["articleBody"],
-                       f"page:readability/{case}", truth[case].get("url") or None)
+        yield GoldPage(
+            "readability",
+            case,
+            html,
+            truth[case]["articleBody"],
+            f"page:readability/{case}",
+            truth[case].get("url") or None,
+        )
 
 
 def load_gold_pages(data: Path) -> list[GoldPage]:

@@ -30,8 +30,21 @@ from bench.corpora import load_gold_pages, tokens  # noqa: E402
 from bench.quality import Score, score_against_gold  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "bench"
-_BLOCK_TAGS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "td", "dd",
-               "div"}
+_BLOCK_TAGS = {
+    "p",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "td",
+    "dd",
+    "div",
+}
 
 
 def element_blocks(element) -> list[str]:
@@ -104,13 +117,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     args = parser.parse_args(argv)
-    pages = [p for p in load_gold_pages(args.data) if p.validation] \
-        if args.data.is_dir() else []
+    pages = [p for p in load_gold_pages(args.data) if p.validation] if args.data.is_dir() else []
     if not pages:
         print(f"ensemble benchmark skipped: no gold corpora under {args.data}")
         return 0
-    names = ("trafilatura", "readability", "justext", "vote 2 of 3", "traf + (R & J)",
-             "traf + R")
+    names = ("trafilatura", "readability", "justext", "vote 2 of 3", "traf + (R & J)", "traf + R")
     figures: dict[str, dict[str, list[Score]]] = {}
     cpu = {n: 0.0 for n in names[:3]}
     for page in pages:
@@ -118,19 +129,29 @@ def main(argv: list[str] | None = None) -> int:
         parts = {n: blocks for n, (blocks, _) in got.items()}
         for n, (_, seconds) in got.items():
             cpu[n] += seconds
-        texts = {**{n: parts[n] for n in parts}, "vote 2 of 3": vote(parts, 2),
-                 "traf + (R & J)": vote({"readability": parts["readability"],
-                                         "justext": parts["justext"],
-                                         "trafilatura": parts["trafilatura"]}, 3,
-                                        base="trafilatura")}
+        texts = {
+            **{n: parts[n] for n in parts},
+            "vote 2 of 3": vote(parts, 2),
+            "traf + (R & J)": vote(
+                {
+                    "readability": parts["readability"],
+                    "justext": parts["justext"],
+                    "trafilatura": parts["trafilatura"],
+                },
+                3,
+                base="trafilatura",
+            ),
+        }
         # R & J without trafilatura: blocks both others keep, plus trafilatura's own
         both = {key(b) for b in parts["readability"]} & {key(b) for b in parts["justext"]}
         texts["traf + (R & J)"] = parts["trafilatura"] + [
-            b for b in parts["readability"] if key(b) in both
-            and key(b) not in {key(t) for t in parts["trafilatura"]}]
+            b
+            for b in parts["readability"]
+            if key(b) in both and key(b) not in {key(t) for t in parts["trafilatura"]}
+        ]
         texts["traf + R"] = parts["trafilatura"] + [
-            b for b in parts["readability"]
-            if key(b) not in {key(t) for t in parts["trafilatura"]}]
+            b for b in parts["readability"] if key(b) not in {key(t) for t in parts["trafilatura"]}
+        ]
         for n in names:
             score = Score()
             score_against_gold("\n".join(texts[n]), page.gold, score)
@@ -140,11 +161,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{dataset} ({len(by_name['trafilatura'])} pages)")
         for n in names:
             s = by_name[n]
-            print(f"  {n:16} F1 {statistics.fmean(x.f1 for x in s):.4f}  "
-                  f"(P {statistics.fmean(x.p for x in s):.4f} / "
-                  f"R {statistics.fmean(x.r for x in s):.4f})")
-    print("\nCPU ms/doc: " + ", ".join(f"{n} {1000 * c / len(pages):.1f}"
-                                      for n, c in cpu.items()))
+            print(
+                f"  {n:16} F1 {statistics.fmean(x.f1 for x in s):.4f}  "
+                f"(P {statistics.fmean(x.p for x in s):.4f} / "
+                f"R {statistics.fmean(x.r for x in s):.4f})"
+            )
+    print("\nCPU ms/doc: " + ", ".join(f"{n} {1000 * c / len(pages):.1f}" for n, c in cpu.items()))
     return 0
 
 

@@ -43,9 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     realworld = sorted((args.data / "trafilatura-realworld" / "cache").glob("*.html"))
     pages: list[tuple[bytes, str | None]] = [(path.read_bytes(), None) for path in realworld]
     pages += [(g.html, g.url) for g in load_gold_pages(args.data)]
-    pages = pages[:args.limit]
-    our_args = getattr(ours, "TRAFILATURA_ARGS", dict(
-        with_metadata=True, include_comments=False, include_tables=True, deduplicate=False))
+    pages = pages[: args.limit]
+    our_args = getattr(
+        ours,
+        "TRAFILATURA_ARGS",
+        dict(with_metadata=True, include_comments=False, include_tables=True, deduplicate=False),
+    )
 
     def run_ours(html, url):
         ours.extract_html(html, url)
@@ -53,10 +56,14 @@ def main(argv: list[str] | None = None) -> int:
     def bare(kwargs):
         def run(html, url):
             trafilatura.bare_extraction(load_html(ours.decode_html(html)), url=url, **kwargs)
+
         return run
 
-    systems = {"ours": run_ours, "bare, our arguments": bare(our_args),
-               "bare, defaults": bare({"with_metadata": True})}
+    systems = {
+        "ours": run_ours,
+        "bare, our arguments": bare(our_args),
+        "bare, defaults": bare({"with_metadata": True}),
+    }
     times: dict[str, list[float]] = {name: [] for name in systems}
     for rnd in range(args.rounds + 1):
         for name, run in systems.items():
@@ -65,8 +72,10 @@ def main(argv: list[str] | None = None) -> int:
                 run(html, url)
             if rnd:  # round 0 is the warm-up
                 times[name].append(time.process_time() - start)
-    print(f"crawler from {Path(ours.__file__).parents[2]}; {len(pages)} pages; trafilatura "
-          f"{trafilatura.__version__}; median of {args.rounds} rounds")
+    print(
+        f"crawler from {Path(ours.__file__).parents[2]}; {len(pages)} pages; trafilatura "
+        f"{trafilatura.__version__}; median of {args.rounds} rounds"
+    )
     for name, values in times.items():
         print(f"  {name:22} {1000 * statistics.median(values) / len(pages):6.1f} ms CPU/doc")
     return 0

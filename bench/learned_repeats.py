@@ -19,9 +19,11 @@ from pathlib import Path
 from crawler.extract.repeats import LearnedRepeats
 from crawler.store.catalog import open_catalog
 
-APPEALS = ["Support independent reporting from the valley with a monthly gift today.",
-           "Forward this story to a neighbour who would want to read it.",
-           "Tips about the council reach the newsroom through the form on our contact page."]
+APPEALS = [
+    "Support independent reporting from the valley with a monthly gift today.",
+    "Forward this story to a neighbour who would want to read it.",
+    "Tips about the council reach the newsroom through the form on our contact page.",
+]
 
 
 def articles(n: int, sites: int, paragraphs: int, seed: int = 1):
@@ -54,10 +56,12 @@ def main() -> None:
             repeats.flush()
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         catalog.close()
-    print(f"{args.articles} articles x {args.paragraphs + len(APPEALS)} paragraphs, "
-          f"{args.sites} sites: {1000 * cpu / args.articles:.3f} ms CPU, "
-          f"{1000 * wall / args.articles:.3f} ms wall per article; "
-          f"{removed} paragraphs removed as repeats")
+    print(
+        f"{args.articles} articles x {args.paragraphs + len(APPEALS)} paragraphs, "
+        f"{args.sites} sites: {1000 * cpu / args.articles:.3f} ms CPU, "
+        f"{1000 * wall / args.articles:.3f} ms wall per article; "
+        f"{removed} paragraphs removed as repeats"
+    )
 
 
 if __name__ == "__main__":

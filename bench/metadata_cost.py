@@ -22,8 +22,12 @@ import time
 from pathlib import Path
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "bench"
-GLOBS = ("trafilatura-realworld/cache/*.html", "wceb/readability/html/*.html.gz",
-         "l3s-gn1/html/*", "dragnet/html/*")
+GLOBS = (
+    "trafilatura-realworld/cache/*.html",
+    "wceb/readability/html/*.html.gz",
+    "l3s-gn1/html/*",
+    "dragnet/html/*",
+)
 
 
 def load_pages(limit: int) -> list[bytes]:
@@ -81,16 +85,23 @@ def main() -> None:
         whole = cpu_per_doc(lambda t: extract_html(t, url), lambda g=group: g, args.repeat)
         trees = lambda g=group: [load_html(t) for t in g]  # noqa: E731
         theirs = cpu_per_doc(lambda tree: extract_metadata(tree, url), trees, args.repeat)
-        line = (f"{name}: {len(group)} pages: extract_html {whole:.1f} ms CPU/doc; "
-                f"trafilatura extract_metadata (defaults) {theirs:.1f} ms")
+        line = (
+            f"{name}: {len(group)} pages: extract_html {whole:.1f} ms CPU/doc; "
+            f"trafilatura extract_metadata (defaults) {theirs:.1f} ms"
+        )
         if ours_metadata is not None:
             ours = cpu_per_doc(ours_metadata, trees, args.repeat)
             line += f"; ours (page_metadata) {ours:.1f} ms"
         print(line)
     found = [extract_html(t, url) for t in texts]
-    print("found: title {}, authors {}, published {}, site_name {}, categories {}, tags {}"
-          .format(*(sum(bool(getattr(e, f)) for e in found) for f in
-                    ("title", "authors", "published", "site_name", "categories", "tags"))))
+    print(
+        "found: title {}, authors {}, published {}, site_name {}, categories {}, tags {}".format(
+            *(
+                sum(bool(getattr(e, f)) for e in found)
+                for f in ("title", "authors", "published", "site_name", "categories", "tags")
+            )
+        )
+    )
     if args.profile:
         profile = cProfile.Profile()
         profile.enable()

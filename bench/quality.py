@@ -49,12 +49,12 @@ SYSTEMS = ("trafilatura", "ours")
 SHINGLE = 4
 SPEED_TOLERANCE = 0.15  # ours may be at most this much slower
 # Metadata fields as trafilatura names them, in the order they are printed.
-META_FIELDS = ("title", "author", "date", "description", "sitename", "url", "categories",
-               "tags")
+META_FIELDS = ("title", "author", "date", "description", "sitename", "url", "categories", "tags")
 TRAFILATURA_PARAMS = dict(include_comments=False, include_tables=True, deduplicate=False)
 
 
 # -- the pages ------------------------------------------------------------------------------
+
 
 @dataclass
 class Page:
@@ -107,18 +107,20 @@ def load_pages(data: Path, limit: int | None) -> list[Page]:
 
 # -- the baseline worker ----------------------------------------------------------------------
 
+
 def _strip_yaml_header(text: str) -> str:
     """extract_with_metadata() puts the metadata in a '---' YAML header before the text;
     every header value is on one line (trafilatura quotes multi-line values)."""
     if text.startswith("---\n"):
         end = text.find("\n---\n", 3)
         if end >= 0:
-            text = text[end + len("\n---\n"):]
+            text = text[end + len("\n---\n") :]
     return text.strip()
 
 
-def run_baseline(html: bytes, url: str | None, content_language: str | None,
-                 timeout: float) -> dict:
+def run_baseline(
+    html: bytes, url: str | None, content_language: str | None, timeout: float
+) -> dict:
     """Worker entry point for plain trafilatura, shaped like pool.run_extraction's result."""
     import trafilatura
 
@@ -141,12 +143,14 @@ class BaselinePool(ExtractionPool):
     """The project's pool (same workers, forkserver, input limit and timeouts) running plain
     trafilatura instead of extract_html, so the speed figures differ only in the extractor."""
 
-    def submit(self, html: bytes, url: str | None, content_language: str | None = None,
-               site_rules=None) -> Future:
+    def submit(
+        self, html: bytes, url: str | None, content_language: str | None = None, site_rules=None
+    ) -> Future:
         return self._pool().submit(run_baseline, html, url, content_language, self.timeout)
 
 
 # -- running ----------------------------------------------------------------------------------
+
 
 def jobs_of(pages: list[Page]) -> Iterator[tuple[bytes, str | None, None]]:
     return ((p.html, p.url, None) for p in pages)
@@ -179,26 +183,29 @@ class Timing:
         return None if None in self.cpu else statistics.median(self.cpu)
 
 
-def timed_pass(pool: ExtractionPool, pages: list[Page], timing: Timing | None = None
-               ) -> list[dict]:
+def timed_pass(pool: ExtractionPool, pages: list[Page], timing: Timing | None = None) -> list[dict]:
     cpu_before, start = workers_cpu_seconds(pool), time.perf_counter()
     results = list(pool.map_ordered(jobs_of(pages)))
     wall, cpu_after = time.perf_counter() - start, workers_cpu_seconds(pool)
     if timing is not None:
         timing.wall.append(wall)
-        timing.cpu.append(None if cpu_before is None or cpu_after is None
-                          else cpu_after - cpu_before)
+        timing.cpu.append(
+            None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+        )
     return results
 
 
-def run_systems(pages: list[Page], workers: int, timeout: float, rounds: int
-                ) -> tuple[dict[str, list[dict]], dict[str, Timing]]:
+def run_systems(
+    pages: list[Page], workers: int, timeout: float, rounds: int
+) -> tuple[dict[str, list[dict]], dict[str, Timing]]:
     """Each system's results, from an untimed first pass over all pages, and the timings
     of the `rounds` passes after it. The first pass is the warm-up: it starts the workers
     and takes first-call costs (imports, regex compilation) out of the timings.
     Timed rounds alternate between the systems so a change of load on the machine hits both."""
-    pools = {"trafilatura": BaselinePool(workers=workers, timeout=timeout),
-             "ours": ExtractionPool(workers=workers, timeout=timeout)}
+    pools = {
+        "trafilatura": BaselinePool(workers=workers, timeout=timeout),
+        "ours": ExtractionPool(workers=workers, timeout=timeout),
+    }
     timings = {name: Timing() for name in SYSTEMS}
     try:
         results = {name: timed_pass(pools[name], pages) for name in SYSTEMS}
@@ -212,6 +219,7 @@ def run_systems(pages: list[Page], workers: int, timeout: float, rounds: int
 
 
 # -- one system's output, in trafilatura's terms ----------------------------------------------
+
 
 @dataclass
 class Output:
@@ -244,6 +252,7 @@ def as_output(system: str, result: dict, page: Page) -> Output:
 
 
 # -- scoring ----------------------------------------------------------------------------------
+
 
 @dataclass
 class Score:
@@ -372,6 +381,7 @@ def score_page(page: Page, out: Output) -> Score:
 
 # -- summary ----------------------------------------------------------------------------------
 
+
 @dataclass
 class Row:
     label: str
@@ -389,13 +399,22 @@ def compare(numbers: dict[str, float]) -> str:
     return "yes" if numbers["ours"] >= numbers["trafilatura"] - 1e-12 else "NO"
 
 
-def summary_rows(pages: list[Page], outputs: dict[str, list[Output]],
-                 scores: dict[str, list[Score]], timings: dict[str, Timing]) -> list[Row]:
+def summary_rows(
+    pages: list[Page],
+    outputs: dict[str, list[Output]],
+    scores: dict[str, list[Score]],
+    timings: dict[str, Timing],
+) -> list[Row]:
     rows: list[Row] = []
 
     def add(label: str, figures: dict[str, tuple[float | None, str]], verdict: bool = True):
-        rows.append(Row(label, {s: figures[s][1] for s in SYSTEMS},
-                        compare({s: figures[s][0] for s in SYSTEMS}) if verdict else ""))
+        rows.append(
+            Row(
+                label,
+                {s: figures[s][1] for s in SYSTEMS},
+                compare({s: figures[s][0] for s in SYSTEMS}) if verdict else "",
+            )
+        )
 
     real = [i for i, p in enumerate(pages) if p.dataset == "realworld"]
     checked = [i for i in real if pages[i].has_text_checks]
@@ -403,49 +422,68 @@ def summary_rows(pages: list[Page], outputs: dict[str, list[Output]],
     n_exc = sum(len(pages[i].must_exclude) for i in real)
     n_meta = sum(len(pages[i].meta_checks) for i in real)
     if checked:
+
         def snippet_fig(attr: str, total: int) -> dict:
             counts = {s: sum(getattr(scores[s][i], attr) for i in real) for s in SYSTEMS}
             return {s: (counts[s], ratio(counts[s], total)) for s in SYSTEMS}
+
         add("realworld: must-include found", snippet_fig("include_found", n_inc))
         add("realworld: must-exclude absent", snippet_fig("exclude_absent", n_exc))
         passing = {s: sum(scores[s][i].text_checks_pass for i in checked) for s in SYSTEMS}
-        add("realworld: pages passing all text checks",
-            {s: (passing[s], ratio(passing[s], len(checked))) for s in SYSTEMS})
+        add(
+            "realworld: pages passing all text checks",
+            {s: (passing[s], ratio(passing[s], len(checked))) for s in SYSTEMS},
+        )
     if n_meta:
         passed = {s: sum(len(scores[s][i].meta_passed) for i in real) for s in SYSTEMS}
-        add("realworld: metadata checks passed", {s: (passed[s], ratio(passed[s], n_meta))
-                                                  for s in SYSTEMS})
+        add(
+            "realworld: metadata checks passed",
+            {s: (passed[s], ratio(passed[s], n_meta)) for s in SYSTEMS},
+        )
         for name in META_FIELDS:
             total = sum(c["field"] == name for i in real for c in pages[i].meta_checks)
             if total:
-                ok = {s: sum(scores[s][i].meta_passed.count(name) for i in real)
-                      for s in SYSTEMS}
+                ok = {s: sum(scores[s][i].meta_passed.count(name) for i in real) for s in SYSTEMS}
                 add(f"  {name}", {s: (ok[s], ratio(ok[s], total)) for s in SYSTEMS})
 
     for dataset in sorted({p.dataset for p in pages if p.gold is not None}):
-        gold_rows(dataset, [i for i, p in enumerate(pages) if p.dataset == dataset],
-                  scores, add)
+        gold_rows(dataset, [i for i, p in enumerate(pages) if p.dataset == dataset], scores, add)
 
     failed = {s: sum(not o.ok for o in outputs[s]) for s in SYSTEMS}
     empty = {s: sum(o.ok and not o.text.strip() for o in outputs[s]) for s in SYSTEMS}
-    add("documents failed / empty output",
-        {s: (None, f"{failed[s]} / {empty[s]}") for s in SYSTEMS}, verdict=False)
+    add(
+        "documents failed / empty output",
+        {s: (None, f"{failed[s]} / {empty[s]}") for s in SYSTEMS},
+        verdict=False,
+    )
     # trafilatura.extract() NFC-normalises its text; a text that is not NFC fails exact
     # snippet checks whose characters look identical.
     not_nfc = {s: sum(not is_nfc(o.text) for o in outputs[s]) for s in SYSTEMS}
-    add("documents whose text is not NFC", {s: (None, str(not_nfc[s])) for s in SYSTEMS},
-        verdict=False)
+    add(
+        "documents whose text is not NFC",
+        {s: (None, str(not_nfc[s])) for s in SYSTEMS},
+        verdict=False,
+    )
 
     n = len(pages)
     docs_per_s = {s: n / timings[s].median_wall() for s in SYSTEMS}
-    rows.append(Row(f"docs/s, all {n} pages (wall, median)",
-                    {s: f"{docs_per_s[s]:.1f}" for s in SYSTEMS},
-                    speed_verdict(docs_per_s["ours"] / docs_per_s["trafilatura"])))
+    rows.append(
+        Row(
+            f"docs/s, all {n} pages (wall, median)",
+            {s: f"{docs_per_s[s]:.1f}" for s in SYSTEMS},
+            speed_verdict(docs_per_s["ours"] / docs_per_s["trafilatura"]),
+        )
+    )
     cpu = {s: timings[s].median_cpu() for s in SYSTEMS}
     if None not in cpu.values():
         ms = {s: 1000 * cpu[s] / n for s in SYSTEMS}
-        rows.append(Row("worker CPU ms/doc (median)", {s: f"{ms[s]:.1f}" for s in SYSTEMS},
-                        speed_verdict(ms["trafilatura"] / ms["ours"])))
+        rows.append(
+            Row(
+                "worker CPU ms/doc (median)",
+                {s: f"{ms[s]:.1f}" for s in SYSTEMS},
+                speed_verdict(ms["trafilatura"] / ms["ours"]),
+            )
+        )
     return rows
 
 
@@ -454,8 +492,10 @@ def gold_rows(dataset: str, gold: list[int], scores: dict[str, list[Score]], add
     micro F1, and the container's blocks: boilerplate removed, article words lost."""
     for label, attr in (("P", "p"), ("R", "r"), ("F1", "f1")):
         mean = {s: statistics.fmean(getattr(scores[s][i], attr) for i in gold) for s in SYSTEMS}
-        add(f"{dataset}: macro {label} ({len(gold)} docs)",
-            {s: (mean[s], f"{mean[s]:.4f}") for s in SYSTEMS})
+        add(
+            f"{dataset}: macro {label} ({len(gold)} docs)",
+            {s: (mean[s], f"{mean[s]:.4f}") for s in SYSTEMS},
+        )
     micro = {}
     for s in SYSTEMS:
         overlap = sum(scores[s][i].overlap for i in gold)
@@ -463,14 +503,30 @@ def gold_rows(dataset: str, gold: list[int], scores: dict[str, list[Score]], add
         r = overlap / max(1, sum(scores[s][i].n_gold for i in gold))
         micro[s] = f1(p, r)
     add(f"{dataset}: micro F1", {s: (micro[s], f"{micro[s]:.4f}") for s in SYSTEMS})
-    boiler = {s: (sum(scores[s][i].boiler_removed for i in gold),
-                  sum(scores[s][i].boiler_blocks for i in gold)) for s in SYSTEMS}
-    add(f"{dataset}: boilerplate blocks removed", {s: (None, ratio(*boiler[s])) for s in SYSTEMS},
-        verdict=False)
-    lost = {s: (sum(scores[s][i].article_words_lost for i in gold),
-                sum(scores[s][i].article_words for i in gold)) for s in SYSTEMS}
-    add(f"{dataset}: article words lost", {s: (None, ratio(*lost[s])) for s in SYSTEMS},
-        verdict=False)
+    boiler = {
+        s: (
+            sum(scores[s][i].boiler_removed for i in gold),
+            sum(scores[s][i].boiler_blocks for i in gold),
+        )
+        for s in SYSTEMS
+    }
+    add(
+        f"{dataset}: boilerplate blocks removed",
+        {s: (None, ratio(*boiler[s])) for s in SYSTEMS},
+        verdict=False,
+    )
+    lost = {
+        s: (
+            sum(scores[s][i].article_words_lost for i in gold),
+            sum(scores[s][i].article_words for i in gold),
+        )
+        for s in SYSTEMS
+    }
+    add(
+        f"{dataset}: article words lost",
+        {s: (None, ratio(*lost[s])) for s in SYSTEMS},
+        verdict=False,
+    )
 
 
 def speed_verdict(rel: float) -> str:
@@ -484,13 +540,21 @@ def print_table(rows: list[Row]) -> None:
     print(" ".join(head))
     print("-" * (width + 16 * 2 + 12))
     for row in rows:
-        print(row.label.ljust(width), row.values["trafilatura"].rjust(16),
-              row.values["ours"].rjust(16), " ", row.verdict)
-    print("verdict: quality rows: ours >= trafilatura?  speed rows: ours' speed relative to "
-          f"trafilatura's, yes if >= {1 - SPEED_TOLERANCE:.2f} (within {SPEED_TOLERANCE:.0%})")
+        print(
+            row.label.ljust(width),
+            row.values["trafilatura"].rjust(16),
+            row.values["ours"].rjust(16),
+            " ",
+            row.verdict,
+        )
+    print(
+        "verdict: quality rows: ours >= trafilatura?  speed rows: ours' speed relative to "
+        f"trafilatura's, yes if >= {1 - SPEED_TOLERANCE:.2f} (within {SPEED_TOLERANCE:.0%})"
+    )
 
 
 # -- --diff -----------------------------------------------------------------------------------
+
 
 def is_nfc(text: str) -> bool:
     return unicodedata.is_normalized("NFC", text)
@@ -507,8 +571,9 @@ def _clip(text: str, limit: int = 240) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def print_diffs(pages: list[Page], outputs: dict[str, list[Output]],
-                scores: dict[str, list[Score]]) -> None:
+def print_diffs(
+    pages: list[Page], outputs: dict[str, list[Output]], scores: dict[str, list[Score]]
+) -> None:
     """For pages where the texts differ: the lines ours removed (with the boilerplate kind
     that removed them, when ours reported one) and the lines ours added. Lines are compared
     after NFC normalisation; a text that differs in its normalisation only is noted."""
@@ -521,8 +586,12 @@ def print_diffs(pages: list[Page], outputs: dict[str, list[Output]],
             continue  # whitespace-only lines
         n += 1
         # ours removes whole paragraphs, which are lines of trafilatura's text
-        kinds = {unicodedata.normalize("NFC", r["text"]).strip():
-                 f"{r.get('layer', '?')}/{r.get('kind', '?')}" for r in ours.removed}
+        kinds = {
+            unicodedata.normalize(
+                "NFC", r["text"]
+            ).strip(): f"{r.get('layer', '?')}/{r.get('kind', '?')}"
+            for r in ours.removed
+        }
         print(f"\n-- {page.dataset} {page.id}  {page.url or ''}")
         print("   " + effect(page, scores["trafilatura"][i], scores["ours"][i]))
         for name, out in (("trafilatura", base), ("ours", ours)):
@@ -549,61 +618,109 @@ def effect(page: Page, base: Score, ours: Score) -> str:
         lost = sorted(set(ours.include_missing) - set(base.include_missing))
         fixed = sorted(set(base.exclude_present) - set(ours.exclude_present))
         broke = sorted(set(ours.exclude_present) - set(base.exclude_present))
-        parts.append(f"text checks: trafilatura {'pass' if base.text_checks_pass else 'FAIL'}"
-                     f", ours {'pass' if ours.text_checks_pass else 'FAIL'}")
+        parts.append(
+            f"text checks: trafilatura {'pass' if base.text_checks_pass else 'FAIL'}"
+            f", ours {'pass' if ours.text_checks_pass else 'FAIL'}"
+        )
         parts += [f"must-include LOST: {s!r}" for s in lost]
         parts += [f"must-exclude fixed: {s!r}" for s in fixed]
         parts += [f"must-exclude now present: {s!r}" for s in broke]
     if page.gold is not None:
-        parts.append(f"P {base.p:.3f} -> {ours.p:.3f}, R {base.r:.3f} -> {ours.r:.3f}, "
-                     f"F1 {base.f1:.3f} -> {ours.f1:.3f}")
+        parts.append(
+            f"P {base.p:.3f} -> {ours.p:.3f}, R {base.r:.3f} -> {ours.r:.3f}, "
+            f"F1 {base.f1:.3f} -> {ours.f1:.3f}"
+        )
     return "; ".join(parts) or "no checks on this page"
 
 
 # -- --json -----------------------------------------------------------------------------------
 
-def write_json(path: Path, pages: list[Page], outputs: dict[str, list[Output]],
-               scores: dict[str, list[Score]], rows: list[Row], meta: dict) -> None:
+
+def write_json(
+    path: Path,
+    pages: list[Page],
+    outputs: dict[str, list[Output]],
+    scores: dict[str, list[Score]],
+    rows: list[Row],
+    meta: dict,
+) -> None:
     docs = []
     for i, page in enumerate(pages):
         per_system = {}
         for s in SYSTEMS:
             out, sc = outputs[s][i], scores[s][i]
             per_system[s] = {
-                "ok": out.ok, "error": out.error, "chars": len(out.text),
-                "include_missing": sc.include_missing, "exclude_present": sc.exclude_present,
-                "meta_failed": sc.meta_failed, "meta": out.meta,
-                "p": sc.p, "r": sc.r, "f1": sc.f1,
-                "boilerplate_removed": out.removed, "text": out.text,
+                "ok": out.ok,
+                "error": out.error,
+                "chars": len(out.text),
+                "include_missing": sc.include_missing,
+                "exclude_present": sc.exclude_present,
+                "meta_failed": sc.meta_failed,
+                "meta": out.meta,
+                "p": sc.p,
+                "r": sc.r,
+                "f1": sc.f1,
+                "boilerplate_removed": out.removed,
+                "text": out.text,
             }
-        docs.append({"dataset": page.dataset, "id": page.id, "url": page.url,
-                     "n_must_include": len(page.must_include),
-                     "n_must_exclude": len(page.must_exclude),
-                     "n_meta_checks": len(page.meta_checks), "systems": per_system})
+        docs.append(
+            {
+                "dataset": page.dataset,
+                "id": page.id,
+                "url": page.url,
+                "n_must_include": len(page.must_include),
+                "n_must_exclude": len(page.must_exclude),
+                "n_meta_checks": len(page.meta_checks),
+                "systems": per_system,
+            }
+        )
     summary = [{"figure": r.label.strip(), **r.values, "verdict": r.verdict} for r in rows]
-    path.write_text(json.dumps({"run": meta, "summary": summary, "documents": docs},
-                               ensure_ascii=False, indent=1), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {"run": meta, "summary": summary, "documents": docs}, ensure_ascii=False, indent=1
+        ),
+        encoding="utf-8",
+    )
 
 
 # -- main -------------------------------------------------------------------------------------
 
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
-                        help="the shared bench folder (default: ../shared/bench)")
-    parser.add_argument("--limit", type=int, default=None,
-                        help="first N pages of each dataset (a quick run)")
-    parser.add_argument("--rounds", type=int, default=5,
-                        help="timed passes per system; the figures are their median (5)")
-    parser.add_argument("--timeout", type=float, default=30.0,
-                        help="per-document extraction timeout in seconds (30)")
-    parser.add_argument("--json", type=Path, default=None, metavar="OUT",
-                        help="write per-document results here")
-    parser.add_argument("--diff", action="store_true",
-                        help="print the lines ours removed/added where the texts differ")
-    parser.add_argument("--curve", action="store_true",
-                        help="also print the block classifier's threshold curve")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        help="the shared bench folder (default: ../shared/bench)",
+    )
+    parser.add_argument(
+        "--limit", type=int, default=None, help="first N pages of each dataset (a quick run)"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="timed passes per system; the figures are their median (5)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        help="per-document extraction timeout in seconds (30)",
+    )
+    parser.add_argument(
+        "--json", type=Path, default=None, metavar="OUT", help="write per-document results here"
+    )
+    parser.add_argument(
+        "--diff",
+        action="store_true",
+        help="print the lines ours removed/added where the texts differ",
+    )
+    parser.add_argument(
+        "--curve", action="store_true", help="also print the block classifier's threshold curve"
+    )
     args = parser.parse_args(argv)
     if args.workers < 1 or args.rounds < 1 or (args.limit is not None and args.limit < 1):
         parser.error("--workers, --rounds and --limit must be at least 1")
@@ -620,28 +737,40 @@ def main(argv: list[str] | None = None) -> int:
     import trafilatura  # only here: the skip above should not need it
 
     results, timings = run_systems(pages, args.workers, args.timeout, args.rounds)
-    outputs = {s: [as_output(s, r, p) for r, p in zip(results[s], pages, strict=True)]
-               for s in SYSTEMS}
-    scores = {s: [score_page(p, o) for p, o in zip(pages, outputs[s], strict=True)]
-              for s in SYSTEMS}
+    outputs = {
+        s: [as_output(s, r, p) for r, p in zip(results[s], pages, strict=True)] for s in SYSTEMS
+    }
+    scores = {
+        s: [score_page(p, o) for p, o in zip(pages, outputs[s], strict=True)] for s in SYSTEMS
+    }
     rows = summary_rows(pages, outputs, scores, timings)
 
     real = [p for p in pages if p.dataset == "realworld"]
-    print(f"data: {args.data}: realworld {len(real)} pages "
-          f"({sum(p.has_text_checks for p in real)} with text checks, "
-          f"{sum(bool(p.meta_checks) for p in real)} with metadata checks), "
-          + ", ".join(f"{d} {n}" for d, n in sorted(Counter(
-              p.dataset for p in pages if p.gold is not None).items()))
-          + " validation pages (bench/corpora.py split)")
-    print(f"trafilatura {trafilatura.__version__}: extract_with_metadata(include_comments=False,"
-          " include_tables=True, deduplicate=False), plain text (= extract()'s)")
+    print(
+        f"data: {args.data}: realworld {len(real)} pages "
+        f"({sum(p.has_text_checks for p in real)} with text checks, "
+        f"{sum(bool(p.meta_checks) for p in real)} with metadata checks), "
+        + ", ".join(
+            f"{d} {n}"
+            for d, n in sorted(Counter(p.dataset for p in pages if p.gold is not None).items())
+        )
+        + " validation pages (bench/corpora.py split)"
+    )
+    print(
+        f"trafilatura {trafilatura.__version__}: extract_with_metadata(include_comments=False,"
+        " include_tables=True, deduplicate=False), plain text (= extract()'s)"
+    )
     print("ours: ExtractionPool.map_ordered -> extract_html (boilerplate stage, no site rules)")
-    print(f"workers {args.workers}, per-document timeout {args.timeout:g}s; speed: median of "
-          f"{args.rounds} timed pass(es) after an untimed warm-up pass; wall s per pass:")
+    print(
+        f"workers {args.workers}, per-document timeout {args.timeout:g}s; speed: median of "
+        f"{args.rounds} timed pass(es) after an untimed warm-up pass; wall s per pass:"
+    )
     for s in SYSTEMS:
         print(f"  {s:12} " + " ".join(f"{t:.1f}" for t in timings[s].wall))
-    print("gold corpora: 4-token shingle multisets; empty or failed output scores P=R=F1=0;"
-          " blocks: kept lines + reported removals, labelled by the gold text\n")
+    print(
+        "gold corpora: 4-token shingle multisets; empty or failed output scores P=R=F1=0;"
+        " blocks: kept lines + reported removals, labelled by the gold text\n"
+    )
     print_table(rows)
 
     if args.diff:
@@ -651,11 +780,21 @@ def main(argv: list[str] | None = None) -> int:
 
         print_curve(pages)
     if args.json:
-        write_json(args.json, pages, outputs, scores, rows, {
-            "workers": args.workers, "rounds": args.rounds,
-            "wall_seconds": {s: timings[s].wall for s in SYSTEMS},
-            "worker_cpu_seconds": {s: timings[s].cpu for s in SYSTEMS},
-            "trafilatura": trafilatura.__version__, "data": str(args.data)})
+        write_json(
+            args.json,
+            pages,
+            outputs,
+            scores,
+            rows,
+            {
+                "workers": args.workers,
+                "rounds": args.rounds,
+                "wall_seconds": {s: timings[s].wall for s in SYSTEMS},
+                "worker_cpu_seconds": {s: timings[s].cpu for s in SYSTEMS},
+                "trafilatura": trafilatura.__version__,
+                "data": str(args.data),
+            },
+        )
         print(f"\nper-document results: {args.json}")
     return 0
 

@@ -64,19 +64,22 @@ TARGETS = {"b/a": 0.85, "c/d": 0.8}
 
 # -- the pages ------------------------------------------------------------------------------
 
+
 def load_sources(pages_dir: Path | None) -> tuple[list[bytes], str]:
     """Source pages (raw bytes, any charset) and a description of where they came from."""
     if pages_dir is None and SHARED_BENCH.is_dir():
         paths = sorted(p for g in SHARED_GLOBS for p in SHARED_BENCH.glob(g))
         where = str(SHARED_BENCH)
     elif pages_dir is not None:
-        paths = sorted(p for g in ("**/*.html", "**/*.htm", "**/*.html.gz")
-                       for p in pages_dir.glob(g))
+        paths = sorted(
+            p for g in ("**/*.html", "**/*.htm", "**/*.html.gz") for p in pages_dir.glob(g)
+        )
         where = str(pages_dir)
     else:
         return fixture_site_pages(), "fixture site articles (../shared/bench is absent)"
-    pages = [gzip.decompress(b) if p.suffix == ".gz" else b
-             for p in paths for b in [p.read_bytes()]]
+    pages = [
+        gzip.decompress(b) if p.suffix == ".gz" else b for p in paths for b in [p.read_bytes()]
+    ]
     # A page above MAX_SIZE cannot be cut down without breaking it: leave it out rather
     # than skew the page size; tiny stubs would be padding only.
     kept = [b for b in pages if MIN_SOURCE_SIZE <= len(b) <= MAX_SIZE] or pages
@@ -99,9 +102,11 @@ def fixture_site_pages() -> list[bytes]:
         site.stop()
 
 
-_WORDS = ("city council budget vote school election storm market rail bridge court ruling "
-          "minister report health hospital season match club river festival museum police "
-          "energy price housing plan climate study university airport strike union park").split()
+_WORDS = (
+    "city council budget vote school election storm market rail bridge court ruling "
+    "minister report health hospital season match club river festival museum police "
+    "energy price housing plan climate study university airport strike union park"
+).split()
 
 
 def padding_chunks(seed: int, total: int) -> list[bytes]:
@@ -114,13 +119,20 @@ def padding_chunks(seed: int, total: int) -> list[bytes]:
         if rng.random() < 0.6:
             items = "".join(
                 f'<li class="teaser"><a href="/{rng.choice(_WORDS)}/{rng.randrange(10**6)}.html">'
-                f'{" ".join(rng.choices(_WORDS, k=rng.randint(4, 9))).capitalize()}</a>'
+                f"{' '.join(rng.choices(_WORDS, k=rng.randint(4, 9))).capitalize()}</a>"
                 f'<span class="date">2024-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}</span></li>'
-                for _ in range(14))
+                for _ in range(14)
+            )
             chunk = f'<ul class="related-links">{items}</ul>\n'
         else:
-            state = {f"k{i}": {"id": rng.randrange(10**9), "title": " ".join(
-                rng.choices(_WORDS, k=8)), "tags": rng.choices(_WORDS, k=5)} for i in range(12)}
+            state = {
+                f"k{i}": {
+                    "id": rng.randrange(10**9),
+                    "title": " ".join(rng.choices(_WORDS, k=8)),
+                    "tags": rng.choices(_WORDS, k=5),
+                }
+                for i in range(12)
+            }
             chunk = f'<script type="application/json">{json.dumps(state)}</script>\n'
         chunks.append(chunk.encode())
         size += len(chunks[-1])
@@ -131,8 +143,10 @@ def make_page(source: bytes, index: int, url: str, target: int, chunks: list[byt
     """One served page: the source with a unique marker and canonical URL in <head> (so
     every copy is a distinct article, not a new version of one) and padding to `target`."""
     marker = MARKER % index
-    head = (b'<link rel="canonical" href="' + url.encode() + b'">'
-            b'<meta name="bench-copy" content="' + marker + b'"><!-- ' + marker + b' -->')
+    head = (
+        b'<link rel="canonical" href="' + url.encode() + b'">'
+        b'<meta name="bench-copy" content="' + marker + b'"><!-- ' + marker + b" -->"
+    )
     m = re.search(rb"<head(\s[^>]*)?>", source, re.I) or re.search(rb"<html[^>]*>", source, re.I)
     at = m.end() if m else 0
     page = source[:at] + head + source[at:]
@@ -170,6 +184,7 @@ def write_pages(sources: list[bytes], n: int, root: Path, base_url: str) -> tupl
 
 # -- the server (separate process) ------------------------------------------------------------
 
+
 def serve_main(args: argparse.Namespace) -> None:
     """`_serve`: serve --root on 127.0.0.1:--port, print the port, run until SIGTERM."""
     if args.kind == "twisted":
@@ -190,8 +205,7 @@ def serve_main(args: argparse.Namespace) -> None:
                 pages.putChild(f.name.encode(), static.Data(f.read_bytes(), "text/html"))
         else:
             root = static.File(str(args.root))
-        port = reactor.listenTCP(args.port, QuietSite(root), interface="127.0.0.1",
-                                 backlog=256)
+        port = reactor.listenTCP(args.port, QuietSite(root), interface="127.0.0.1", backlog=256)
         print(port.getHost().port, flush=True)
         reactor.run()  # Twisted stops on SIGTERM
         return
@@ -213,9 +227,22 @@ class Server:
         self._log = open(log, "wb")
         port = base_url.rsplit(":", 1)[1]
         self.proc = subprocess.Popen(
-            [sys.executable, __file__, "_serve", "--root", str(root), "--kind", kind,
-             "--port", port],
-            stdout=subprocess.PIPE, stderr=self._log, start_new_session=True, cwd=REPO)
+            [
+                sys.executable,
+                __file__,
+                "_serve",
+                "--root",
+                str(root),
+                "--kind",
+                kind,
+                "--port",
+                port,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            start_new_session=True,
+            cwd=REPO,
+        )
         ready, _, _ = select.select([self.proc.stdout], [], [], 60)
         line = self.proc.stdout.readline().decode().strip() if ready else ""
         if line != port:
@@ -254,14 +281,14 @@ def proc_cpu_seconds(pid: int) -> float:
 
 # -- measuring one command (separate process: `_measure`) ---------------------------------------
 
+
 def _set_child_subreaper() -> None:
     # Orphans of the measured command (multiprocessing's forkserver, resource tracker) are
     # re-parented to us instead of init, so we reap them and their CPU time counts.
     PR_SET_CHILD_SUBREAPER = 36
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
-        print("warning: no child subreaper; CPU of orphaned workers may be missed",
-              file=sys.stderr)
+        print("warning: no child subreaper; CPU of orphaned workers may be missed", file=sys.stderr)
 
 
 def _tree_sample(session: int) -> tuple[int, dict[int, int]]:
@@ -337,18 +364,26 @@ def measure_main(args: argparse.Namespace) -> None:
                     pass
             time.sleep(0.05)
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-    Path(args.result).write_text(json.dumps({
-        "returncode": proc.returncode, "timed_out": timed_out, "wall": wall,
-        "cpu_user": ru.ru_utime, "cpu_sys": ru.ru_stime,
-        # Main-process peak: VmHWM while it ran; wait4's ru_maxrss (max of it and the
-        # children it reaped itself) if it exited before the first sample.
-        "main_rss_kb": peak["main_hwm_kb"] or main_ru.ru_maxrss,
-        "tree_pss_kb": peak["tree_pss_kb"],
-        "max_single_rss_kb": ru.ru_maxrss,
-    }))
+    Path(args.result).write_text(
+        json.dumps(
+            {
+                "returncode": proc.returncode,
+                "timed_out": timed_out,
+                "wall": wall,
+                "cpu_user": ru.ru_utime,
+                "cpu_sys": ru.ru_stime,
+                # Main-process peak: VmHWM while it ran; wait4's ru_maxrss (max of it and the
+                # children it reaped itself) if it exited before the first sample.
+                "main_rss_kb": peak["main_hwm_kb"] or main_ru.ru_maxrss,
+                "tree_pss_kb": peak["tree_pss_kb"],
+                "max_single_rss_kb": ru.ru_maxrss,
+            }
+        )
+    )
 
 
 # -- (a) the bare spider (separate process: `_bare`) --------------------------------------------
+
 
 def bare_main(args: argparse.Namespace) -> None:
     """`_bare`: fetch every URL with the project's Scrapy settings minus every project
@@ -367,8 +402,9 @@ def bare_main(args: argparse.Namespace) -> None:
 
         async def start(self):
             for url in self.urls:
-                yield scrapy.Request(url, callback=self.parse, errback=self.failed,
-                                     dont_filter=True)
+                yield scrapy.Request(
+                    url, callback=self.parse, errback=self.failed, dont_filter=True
+                )
 
         def parse(self, response):
             index = int(response.url.rsplit("/", 1)[1].split(".")[0])
@@ -380,17 +416,28 @@ def bare_main(args: argparse.Namespace) -> None:
             self.crawler.stats.inc_value("bench/failed")
 
     settings = get_project_settings()
-    settings.setdict({
-        "DOWNLOADER_MIDDLEWARES": {}, "ITEM_PIPELINES": {}, "EXTENSIONS": {},
-        "ROBOTSTXT_OBEY": False, "CONCURRENT_REQUESTS": args.concurrency,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": args.concurrency, "LOG_LEVEL": "WARNING",
-    }, priority="cmdline")
+    settings.setdict(
+        {
+            "DOWNLOADER_MIDDLEWARES": {},
+            "ITEM_PIPELINES": {},
+            "EXTENSIONS": {},
+            "ROBOTSTXT_OBEY": False,
+            "CONCURRENT_REQUESTS": args.concurrency,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": args.concurrency,
+            "LOG_LEVEL": "WARNING",
+        },
+        priority="cmdline",
+    )
     if args.capture:  # (b): the same spider plus the WARC capture middleware, nothing else
-        settings.setdict({
-            "DOWNLOADER_MIDDLEWARES": {"crawler.capture.middleware.WarcCaptureMiddleware": 950},
-            "EXTENSIONS": {"crawler.run.ArchiveRun": 0},  # the run the middleware reports to
-            "STORE_URI": args.capture, "RUN_COMMAND": "bench (b)",
-        }, priority="cmdline")
+        settings.setdict(
+            {
+                "DOWNLOADER_MIDDLEWARES": {"crawler.capture.middleware.WarcCaptureMiddleware": 950},
+                "EXTENSIONS": {"crawler.run.ArchiveRun": 0},  # the run the middleware reports to
+                "STORE_URI": args.capture,
+                "RUN_COMMAND": "bench (b)",
+            },
+            priority="cmdline",
+        )
         if args.mmap_threshold is not None:
             settings.set("MEMORY_MMAP_THRESHOLD", args.mmap_threshold, priority="cmdline")
     urls = Path(args.urls).read_text().split()
@@ -400,17 +447,24 @@ def bare_main(args: argparse.Namespace) -> None:
     process.start()
     stats = crawler.stats.get_stats()
     mws = [type(m).__module__ for m in crawler.engine.downloader.middleware.middlewares]
-    Path(args.result).write_text(json.dumps({
-        "requested": len(urls), "ok": stats.get("bench/ok", 0),
-        "bad": stats.get("bench/bad", 0), "failed": stats.get("bench/failed", 0),
-        "elapsed": stats.get("elapsed_time_seconds"),
-        "project_components": [m for m in mws if not m.startswith("scrapy.")],
-        "warc_records": stats.get("warc/records", 0),
-        "warc_write_errors": stats.get("warc/write_errors", 0),
-    }))
+    Path(args.result).write_text(
+        json.dumps(
+            {
+                "requested": len(urls),
+                "ok": stats.get("bench/ok", 0),
+                "bad": stats.get("bench/bad", 0),
+                "failed": stats.get("bench/failed", 0),
+                "elapsed": stats.get("elapsed_time_seconds"),
+                "project_components": [m for m in mws if not m.startswith("scrapy.")],
+                "warc_records": stats.get("warc/records", 0),
+                "warc_write_errors": stats.get("warc/write_errors", 0),
+            }
+        )
+    )
 
 
 # -- (d) extraction alone (separate process: `_extract`) ----------------------------------------
+
 
 def extract_main(args: argparse.Namespace) -> None:
     """`_extract`: the pipeline's extraction (pool, limits, site rules) over the page files."""
@@ -424,9 +478,11 @@ def extract_main(args: argparse.Namespace) -> None:
     site_rules = rules_from_settings(settings)
     rules = rules_for("127.0.0.1", site_rules)
     paths = sorted((Path(args.site_dir) / "p").glob("*.html"))[: args.count]
-    pool = ExtractionPool(workers=args.workers,
-                          timeout=settings.getfloat("EXTRACT_TIMEOUT"),
-                          max_bytes=settings.getint("EXTRACT_MAX_BYTES"))
+    pool = ExtractionPool(
+        workers=args.workers,
+        timeout=settings.getfloat("EXTRACT_TIMEOUT"),
+        max_bytes=settings.getint("EXTRACT_MAX_BYTES"),
+    )
     # Files are read lazily inside the timed loop, as the crawl gets bodies one by one.
     jobs = ((p.read_bytes(), args.base_url + "/p/" + p.name, None, rules) for p in paths)
     ok = with_text = 0
@@ -438,11 +494,13 @@ def extract_main(args: argparse.Namespace) -> None:
     finally:
         elapsed = time.monotonic() - started
         pool.shutdown()
-    Path(args.result).write_text(json.dumps({
-        "requested": len(paths), "ok": ok, "articles": with_text, "elapsed": elapsed}))
+    Path(args.result).write_text(
+        json.dumps({"requested": len(paths), "ok": ok, "articles": with_text, "elapsed": elapsed})
+    )
 
 
 # -- the orchestrator -----------------------------------------------------------------------------
+
 
 @dataclass
 class RunResult:
@@ -471,10 +529,23 @@ def run_measured(cmd: list[str], name: str, work: Path, timeout: float) -> dict:
     log = work / "logs" / f"{name}.log"
     with open(log, "wb") as out:
         proc = subprocess.run(
-            [sys.executable, __file__, "_measure", "--timeout", str(timeout),
-             "--result", str(result), "--", *cmd],
-            stdout=out, stderr=subprocess.STDOUT, cwd=REPO, timeout=timeout + 90,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            [
+                sys.executable,
+                __file__,
+                "_measure",
+                "--timeout",
+                str(timeout),
+                "--result",
+                str(result),
+                "--",
+                *cmd,
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
+            timeout=timeout + 90,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
     if proc.returncode != 0 or not result.exists():
         raise SystemExit(f"measuring {name} failed; see {log}:\n{tail(log)}")
     return json.loads(result.read_text())
@@ -484,13 +555,29 @@ def tail(path: Path, lines: int = 25) -> str:
     return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def run_case(name: str, run: str, label: str, cmd: list[str], n: int, work: Path,
-             timeout: float, server: Server, read_result) -> RunResult:
+def run_case(
+    name: str,
+    run: str,
+    label: str,
+    cmd: list[str],
+    n: int,
+    work: Path,
+    timeout: float,
+    server: Server,
+    read_result,
+) -> RunResult:
     print(f"running {label} ({run}) ...", file=sys.stderr, flush=True)
     server_before = server.cpu_seconds()
     m = run_measured(cmd, run, work, timeout)
-    r = RunResult(name=name, label=label, pages=n, wall=m["wall"], cpu=m["cpu_user"] + m["cpu_sys"],
-                  main_rss_kb=m["main_rss_kb"], tree_pss_kb=m["tree_pss_kb"])
+    r = RunResult(
+        name=name,
+        label=label,
+        pages=n,
+        wall=m["wall"],
+        cpu=m["cpu_user"] + m["cpu_sys"],
+        main_rss_kb=m["main_rss_kb"],
+        tree_pss_kb=m["tree_pss_kb"],
+    )
     r.server_cpu = server.cpu_seconds() - server_before
     if m["timed_out"]:
         r.problems.append(f"timed out after {timeout:.0f}s")
@@ -543,20 +630,26 @@ def fmt(value: float | None, spec: str) -> str:
 
 
 def print_report(results: list[RunResult], args: argparse.Namespace, info: dict) -> None:
-    print(f"\nthroughput benchmark: {info['pages']} pages, {info['mean_kb']:.0f} KB mean "
-          f"(sources: {info['sources']}); server: {args.server} (separate process); "
-          f"concurrency {args.concurrency} (also per domain); extraction workers "
-          f"{args.workers}; {os.cpu_count()} CPUs")
-    head = (f"{'run':<34} {'ok/pages':>11} {'articles':>8} {'crawl s':>8} {'pages/s':>8} "
-            f"{'wall s':>7} {'CPU ms/pg':>9} {'RSS MB':>7} {'tree MB':>8} {'server':>7}")
+    print(
+        f"\nthroughput benchmark: {info['pages']} pages, {info['mean_kb']:.0f} KB mean "
+        f"(sources: {info['sources']}); server: {args.server} (separate process); "
+        f"concurrency {args.concurrency} (also per domain); extraction workers "
+        f"{args.workers}; {os.cpu_count()} CPUs"
+    )
+    head = (
+        f"{'run':<34} {'ok/pages':>11} {'articles':>8} {'crawl s':>8} {'pages/s':>8} "
+        f"{'wall s':>7} {'CPU ms/pg':>9} {'RSS MB':>7} {'tree MB':>8} {'server':>7}"
+    )
     print(head)
     print("-" * len(head))
     for r in results:
         server = f"{100 * r.server_cpu / r.elapsed:.0f}%" if r.server_cpu and r.elapsed else "-"
-        print(f"{r.label:<34} {f'{r.done}/{r.pages}':>11} {fmt(r.articles, 'd'):>8} "
-              f"{fmt(r.elapsed, '.1f'):>8} {fmt(r.pages_per_s, '.1f'):>8} {r.wall:>7.1f} "
-              f"{1000 * r.cpu / r.pages:>9.1f} {r.main_rss_kb / 1024:>7.0f} "
-              f"{r.tree_pss_kb / 1024:>8.0f} {server:>7}")
+        print(
+            f"{r.label:<34} {f'{r.done}/{r.pages}':>11} {fmt(r.articles, 'd'):>8} "
+            f"{fmt(r.elapsed, '.1f'):>8} {fmt(r.pages_per_s, '.1f'):>8} {r.wall:>7.1f} "
+            f"{1000 * r.cpu / r.pages:>9.1f} {r.main_rss_kb / 1024:>7.0f} "
+            f"{r.tree_pss_kb / 1024:>8.0f} {server:>7}"
+        )
     print("""
   (the median run of each case by pages/s; every run's pages/s below)
   pages/s   = pages / crawl s; crawl s = Scrapy's elapsed_time_seconds (spider open to
@@ -577,23 +670,31 @@ def print_report(results: list[RunResult], args: argparse.Namespace, info: dict)
             ratio = by[num].pages_per_s / by[den].pages_per_s
             verdict = "meets" if ratio >= TARGETS[name] else "MISSES"
             print(f"  {name} = {ratio:.2f}   target >= {TARGETS[name]}  ({verdict} target)")
-    for name, what in (("b64", "(b) with the default 64 KB mmap threshold"),
-                       ("b2", "(b64) plus the archive command's spider, items and store")):
+    for name, what in (
+        ("b64", "(b) with the default 64 KB mmap threshold"),
+        ("b2", "(b64) plus the archive command's spider, items and store"),
+    ):
         if name in by and "a" in by and by[name].pages_per_s and by["a"].pages_per_s:
-            print(f"  {name}/a = {by[name].pages_per_s / by['a'].pages_per_s:.2f}   "
-                  f"(no target: {what})")
+            print(
+                f"  {name}/a = {by[name].pages_per_s / by['a'].pages_per_s:.2f}   "
+                f"(no target: {what})"
+            )
     # Ratios hide where CPU goes on a small machine; per-page CPU differences show it.
-    for what, (num, den) in {"WARC capture over bare fetch (b-a)": ("b", "a"),
-                             "crawl + store around extraction (c-d)": ("c", "d")}.items():
+    for what, (num, den) in {
+        "WARC capture over bare fetch (b-a)": ("b", "a"),
+        "crawl + store around extraction (c-d)": ("c", "d"),
+    }.items():
         if num in by and den in by:
             extra = 1000 * (by[num].cpu / by[num].pages - by[den].cpu / by[den].pages)
             print(f"  {what}: {extra:+.1f} ms CPU per page")
     if "c" in by and "c4" in by:
         big, small = by["c"], by["c4"]
-        print(f"  RSS flat? (c) peak main RSS {big.main_rss_kb / 1024:.0f} MB at N={big.pages}"
-              f" vs {small.main_rss_kb / 1024:.0f} MB at N={small.pages}; tree PSS "
-              f"{big.tree_pss_kb / 1024:.0f} vs {small.tree_pss_kb / 1024:.0f} MB "
-              f"(target: flat, i.e. not growing with N)")
+        print(
+            f"  RSS flat? (c) peak main RSS {big.main_rss_kb / 1024:.0f} MB at N={big.pages}"
+            f" vs {small.main_rss_kb / 1024:.0f} MB at N={small.pages}; tree PSS "
+            f"{big.tree_pss_kb / 1024:.0f} vs {small.tree_pss_kb / 1024:.0f} MB "
+            f"(target: flat, i.e. not growing with N)"
+        )
     bad = [r for r in results if r.problems]
     for r in bad:
         print(f"  BROKEN RUN {r.label}: {'; '.join(r.problems)} -- its figures mean nothing")
@@ -627,12 +728,29 @@ def orchestrate(args: argparse.Namespace) -> int:
         (work / "urls-small.txt").write_text("\n".join(urls[:small_n]) + "\n")
 
         def archive_cmd(store: Path, url_list: Path, *extra: str) -> list[str]:
-            return [sys.executable, "-m", "crawler.cli", "archive", "--input", str(url_list),
-                    "--store", str(store), "--concurrency", str(args.concurrency),
-                    "--workers", str(args.workers), "--progress-interval", "0",
-                    "--ignore-robots", "--log-level", "WARNING",
-                    # one loopback host: without this the per-domain cap (8) would rule
-                    "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={args.concurrency}", *extra]
+            return [
+                sys.executable,
+                "-m",
+                "crawler.cli",
+                "archive",
+                "--input",
+                str(url_list),
+                "--store",
+                str(store),
+                "--concurrency",
+                str(args.concurrency),
+                "--workers",
+                str(args.workers),
+                "--progress-interval",
+                "0",
+                "--ignore-robots",
+                "--log-level",
+                "WARNING",
+                # one loopback host: without this the per-domain cap (8) would rule
+                "-s",
+                f"CONCURRENT_REQUESTS_PER_DOMAIN={args.concurrency}",
+                *extra,
+            ]
 
         def read_bare(result: Path, capture: Path | None = None):
             def read(r: RunResult) -> None:
@@ -645,17 +763,29 @@ def orchestrate(args: argparse.Namespace) -> int:
                     r.problems.append(f"{res['warc_records']} WARC records, not {2 * r.pages}")
                 if res["warc_write_errors"]:
                     r.problems.append(f"{res['warc_write_errors']} WARC write errors")
+
             return read
 
         def read_extract(result: Path):
             def read(r: RunResult) -> None:
                 res = json.loads(result.read_text())
                 r.done, r.articles, r.elapsed = res["ok"], res["articles"], res["elapsed"]
+
             return read
 
         def bare_cmd(result: Path, *extra: str) -> list[str]:
-            return [sys.executable, __file__, "_bare", "--urls", str(urls_file),
-                    "--concurrency", str(args.concurrency), "--result", str(result), *extra]
+            return [
+                sys.executable,
+                __file__,
+                "_bare",
+                "--urls",
+                str(urls_file),
+                "--concurrency",
+                str(args.concurrency),
+                "--result",
+                str(result),
+                *extra,
+            ]
 
         def case(name: str, run: str):
             """(label, pages, command, result reader) of one run of case `name`."""
@@ -663,28 +793,60 @@ def orchestrate(args: argparse.Namespace) -> int:
             if name == "a":
                 return "(a) fetch only (bare Scrapy)", n, bare_cmd(result), read_bare(result)
             if name == "b":  # the allocator policy of (a): the capture's cost alone
-                return ("(b) fetch + WARC", n,
-                        bare_cmd(result, "--capture", str(store), "--mmap-threshold", "0"),
-                        read_bare(result, store))
+                return (
+                    "(b) fetch + WARC",
+                    n,
+                    bare_cmd(result, "--capture", str(store), "--mmap-threshold", "0"),
+                    read_bare(result, store),
+                )
             if name == "b64":
-                return ("(b64) fetch + WARC, 64 KB mmap", n,
-                        bare_cmd(result, "--capture", str(store)), read_bare(result, store))
+                return (
+                    "(b64) fetch + WARC, 64 KB mmap",
+                    n,
+                    bare_cmd(result, "--capture", str(store)),
+                    read_bare(result, store),
+                )
             if name == "b2":
-                return ("(b2) archive, no extraction", n,
-                        archive_cmd(store, urls_file, "-s", "EXTRACT_ENABLED=False"),
-                        lambda r: read_manifest(store, r, extraction=False))
+                return (
+                    "(b2) archive, no extraction",
+                    n,
+                    archive_cmd(store, urls_file, "-s", "EXTRACT_ENABLED=False"),
+                    lambda r: read_manifest(store, r, extraction=False),
+                )
             if name == "c":
-                return ("(c) full archive", n, archive_cmd(store, urls_file),
-                        lambda r: read_manifest(store, r, extraction=True))
+                return (
+                    "(c) full archive",
+                    n,
+                    archive_cmd(store, urls_file),
+                    lambda r: read_manifest(store, r, extraction=True),
+                )
             if name == "c4":
-                return ("(c) full archive, N/4", small_n,
-                        archive_cmd(store, work / "urls-small.txt"),
-                        lambda r: read_manifest(store, r, extraction=True))
-            return ("(d) extraction only (pool)", n,
-                    [sys.executable, __file__, "_extract", "--site-dir", str(site_dir),
-                     "--count", str(n), "--workers", str(args.workers),
-                     "--base-url", server.base_url, "--result", str(result)],
-                    read_extract(result))
+                return (
+                    "(c) full archive, N/4",
+                    small_n,
+                    archive_cmd(store, work / "urls-small.txt"),
+                    lambda r: read_manifest(store, r, extraction=True),
+                )
+            return (
+                "(d) extraction only (pool)",
+                n,
+                [
+                    sys.executable,
+                    __file__,
+                    "_extract",
+                    "--site-dir",
+                    str(site_dir),
+                    "--count",
+                    str(n),
+                    "--workers",
+                    str(args.workers),
+                    "--base-url",
+                    server.base_url,
+                    "--result",
+                    str(result),
+                ],
+                read_extract(result),
+            )
 
         runs: dict[str, list[RunResult]] = {name: [] for name in args.runs}
         for k in range(args.repeat):
@@ -693,8 +855,9 @@ def orchestrate(args: argparse.Namespace) -> int:
                     continue
                 run = f"{name}-{k}"
                 label, count, cmd, reader = case(name, run)
-                runs[name].append(run_case(name, run, label, cmd, count, work, timeout,
-                                           server, reader))
+                runs[name].append(
+                    run_case(name, run, label, cmd, count, work, timeout, server, reader)
+                )
                 if not args.keep:  # WARCs of 2,000 pages are a few hundred MB: free as we go
                     shutil.rmtree(work / f"store-{run}", ignore_errors=True)
         results = [median_run(name, rs) for name, rs in runs.items()]
@@ -712,24 +875,45 @@ def orchestrate(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=2000, help="pages to serve (2000)")
-    parser.add_argument("--concurrency", type=int, default=16,
-                        help="CONCURRENT_REQUESTS, and per domain (16)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="extraction worker processes for (c) and (d) (CPU count)")
+    parser.add_argument(
+        "--concurrency", type=int, default=16, help="CONCURRENT_REQUESTS, and per domain (16)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="extraction worker processes for (c) and (d) (CPU count)",
+    )
     parser.add_argument("--quick", action="store_true", help="smoke run: --pages 200")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir")
-    parser.add_argument("--pages-dir", type=Path, default=None,
-                        help=f"folder of .html/.html.gz source pages (default {SHARED_BENCH}; "
-                             "the fixture site's articles if that is absent)")
-    parser.add_argument("--server", choices=("twisted", "fixture"), default="twisted",
-                        help="page server: twisted.web.static from memory (default) or the "
-                             "fixture site (crawler.demo.site)")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="runs of each case, interleaved; the median is reported (3)")
-    parser.add_argument("--runs", default="a,b,b64,b2,c,c4,d",
-                        help="which runs, comma-separated from a,b,b64,b2,c,c4,d (all)")
-    parser.add_argument("--timeout", type=float, default=None,
-                        help="seconds per run (default 120 + 0.5 * pages)")
+    parser.add_argument(
+        "--pages-dir",
+        type=Path,
+        default=None,
+        help=f"folder of .html/.html.gz source pages (default {SHARED_BENCH}; "
+        "the fixture site's articles if that is absent)",
+    )
+    parser.add_argument(
+        "--server",
+        choices=("twisted", "fixture"),
+        default="twisted",
+        help="page server: twisted.web.static from memory (default) or the "
+        "fixture site (crawler.demo.site)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs of each case, interleaved; the median is reported (3)",
+    )
+    parser.add_argument(
+        "--runs",
+        default="a,b,b64,b2,c,c4,d",
+        help="which runs, comma-separated from a,b,b64,b2,c,c4,d (all)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=None, help="seconds per run (default 120 + 0.5 * pages)"
+    )
     return parser
 
 
@@ -771,8 +955,9 @@ def main(argv: list[str] | None = None) -> int:
     args.runs = [r.strip() for r in args.runs.split(",") if r.strip()]
     unknown = set(args.runs) - {"a", "b", "b64", "b2", "c", "c4", "d"}
     if unknown or args.pages < 1 or args.repeat < 1:
-        build_parser().error(f"bad --runs {sorted(unknown)}, --pages {args.pages} or "
-                             f"--repeat {args.repeat}")
+        build_parser().error(
+            f"bad --runs {sorted(unknown)}, --pages {args.pages} or --repeat {args.repeat}"
+        )
     return orchestrate(args)
 
 

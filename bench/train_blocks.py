@@ -87,8 +87,14 @@ def corpus_page(gp: GoldPage) -> Page:
     gold = GoldIndex(gp.gold)
     labels = [ARTICLE if gold.is_article(p) else BOILERPLATE for p in paragraphs]
     kinds = [None if lab == ARTICLE else OTHER for lab in labels]
-    return Page(f"{gp.dataset}/{gp.id}", page_blocks(tree, paragraphs), titles, labels, kinds,
-                [None] * len(paragraphs))
+    return Page(
+        f"{gp.dataset}/{gp.id}",
+        page_blocks(tree, paragraphs),
+        titles,
+        labels,
+        kinds,
+        [None] * len(paragraphs),
+    )
 
 
 def fixture_pages() -> list[Page]:
@@ -100,8 +106,16 @@ def fixture_pages() -> list[Page]:
         removed = {r["text"]: r["kind"] for r in want["removed"]}
         labels = [BOILERPLATE if p in removed else ARTICLE for p in paragraphs]
         kinds = [removed.get(p) for p in paragraphs]
-        pages.append(Page(f"fixture/{name}", page_blocks(tree, paragraphs), titles, labels,
-                          kinds, [None] * len(paragraphs)))
+        pages.append(
+            Page(
+                f"fixture/{name}",
+                page_blocks(tree, paragraphs),
+                titles,
+                labels,
+                kinds,
+                [None] * len(paragraphs),
+            )
+        )
     return pages
 
 
@@ -120,8 +134,10 @@ def load_segmented(data: Path, cache: Path | None) -> tuple[list[Page], list[Pag
 
 # -- the appeal corpus, inserted --------------------------------------------------------------
 
-def insert_snippets(page: Page, appeals: list[Snippet], negatives: list[Snippet],
-                    rng: random.Random) -> Page:
+
+def insert_snippets(
+    page: Page, appeals: list[Snippet], negatives: list[Snippet], rng: random.Random
+) -> Page:
     """A copy of `page` with the appeals at realistic places (a run at the end, one after
     the first paragraph, one in the middle) and the hard negatives among the article
     paragraphs. An inserted block takes the DOM context of the article paragraph beside it:
@@ -159,8 +175,7 @@ def insert_snippets(page: Page, appeals: list[Snippet], negatives: list[Snippet]
     return Page(page.id + "+appeals", blocks, page.titles, labels, kinds, snippets)
 
 
-def augmented(pages: list[Page], snippets: list[Snippet], copies: int, seed: str
-              ) -> list[Page]:
+def augmented(pages: list[Page], snippets: list[Snippet], copies: int, seed: str) -> list[Page]:
     """`copies` copies of each page with snippets inserted, every snippet used in turn.
     Each appeal comes with a hard negative of its language: the corpora are English, and
     appeals alone would teach the model that German, French or Spanish is boilerplate."""
@@ -185,12 +200,14 @@ def augmented(pages: list[Page], snippets: list[Snippet], copies: int, seed: str
                 if group:
                     neg.append(group[n % len(group)])
                     n += 1
-            out.append(insert_snippets(page, chosen, neg, random.Random(f"{seed}/{copy}/"
-                                                                        f"{page.id}")))
+            out.append(
+                insert_snippets(page, chosen, neg, random.Random(f"{seed}/{copy}/{page.id}"))
+            )
     return out
 
 
 # -- features and fitting ---------------------------------------------------------------------
+
 
 def features_of(page: Page) -> tuple[list[Vector], dict[int, str]]:
     paragraphs = [b.text for b in page.blocks]
@@ -209,8 +226,10 @@ def matrix(rows: list[Vector], dim: int, mask: int | None = None):
         indices += [c & mask for c in cols] if mask is not None else cols
         data += vals
         indptr.append(len(indices))
-    m = csr_matrix((np.array(data, dtype=np.float64), np.array(indices, dtype=np.int64),
-                    np.array(indptr)), shape=(len(rows), dim))
+    m = csr_matrix(
+        (np.array(data, dtype=np.float64), np.array(indices, dtype=np.int64), np.array(indptr)),
+        shape=(len(rows), dim),
+    )
     m.sum_duplicates()
     return m
 
@@ -222,8 +241,9 @@ class Fitted:
     kind_weights: np.ndarray  # float32 [len(kinds), 2**KIND_BITS]
 
     def probabilities(self, rows: list[Vector]) -> np.ndarray:
-        z = np.array([self.weights[c] @ np.asarray(v, dtype=np.float32) for c, v in rows],
-                     dtype=np.float64)
+        z = np.array(
+            [self.weights[c] @ np.asarray(v, dtype=np.float32) for c, v in rows], dtype=np.float64
+        )
         return 1 / (1 + np.exp(-np.clip(z, -30, 30)))
 
 
@@ -240,22 +260,29 @@ def fit(pages: list[Page]) -> Fitted:
                 kind_rows.append(f)
                 kind_labels.append(kind or OTHER)
     # liblinear: deterministic for a fixed random_state; the "bias" feature is the intercept
-    model = LogisticRegression(C=C, solver="liblinear", fit_intercept=False, random_state=0,
-                               max_iter=1000)
+    model = LogisticRegression(
+        C=C, solver="liblinear", fit_intercept=False, random_state=0, max_iter=1000
+    )
     model.fit(matrix(rows, DIM), np.array(labels))
     kinds = sorted(set(kind_labels))
     kind_model = LogisticRegression(C=C, solver="lbfgs", fit_intercept=False, max_iter=300)
-    kind_model.fit(matrix(kind_rows, 1 << KIND_BITS, (1 << KIND_BITS) - 1),
-                   np.array([kinds.index(k) for k in kind_labels]))
+    kind_model.fit(
+        matrix(kind_rows, 1 << KIND_BITS, (1 << KIND_BITS) - 1),
+        np.array([kinds.index(k) for k in kind_labels]),
+    )
     kind_weights = kind_model.coef_.astype(np.float32)
     if len(kinds) == 2:  # binary: liblinear gives one row for the second class
         kind_weights = np.vstack([-kind_weights, kind_weights])
     # stored as float16: round here so that what is scored is what is shipped
-    return Fitted(model.coef_[0].astype(np.float16).astype(np.float32), kinds,
-                  kind_weights.astype(np.float16).astype(np.float32))
+    return Fitted(
+        model.coef_[0].astype(np.float16).astype(np.float32),
+        kinds,
+        kind_weights.astype(np.float16).astype(np.float32),
+    )
 
 
 # -- evaluation -------------------------------------------------------------------------------
+
 
 def block_scores(fitted: Fitted, pages: list[Page]) -> list[tuple[float, bool, int, str]]:
     """Per block: (P(boilerplate), removed by the rules, label, text)."""
@@ -271,14 +298,18 @@ def block_scores(fitted: Fitted, pages: list[Page]) -> list[tuple[float, bool, i
 def curve(scored: list[tuple[float, bool, int, str]], thresholds) -> list[str]:
     boiler = sum(1 for _, _, lab, _ in scored if lab == BOILERPLATE)
     words = sum(len(tokens(w)) for _, _, lab, w in scored if lab == ARTICLE)
-    lines = [f"  {'threshold':>9} {'boilerplate removed':>20} {'article words lost':>19} "
-             f"{'precision':>9}"]
+    lines = [
+        f"  {'threshold':>9} {'boilerplate removed':>20} {'article words lost':>19} "
+        f"{'precision':>9}"
+    ]
     for t in thresholds:
         gone = [(lab, text) for p, r, lab, text in scored if r or removes(p, text, t)]
         hit = sum(1 for lab, _ in gone if lab == BOILERPLATE)
         lost = sum(len(tokens(text)) for lab, text in gone if lab == ARTICLE)
-        lines.append(f"  {t:9.2f} {hit / max(1, boiler):19.1%} {lost / max(1, words):18.2%} "
-                     f"{hit / max(1, len(gone)):9.3f}")
+        lines.append(
+            f"  {t:9.2f} {hit / max(1, boiler):19.1%} {lost / max(1, words):18.2%} "
+            f"{hit / max(1, len(gone)):9.3f}"
+        )
     return lines
 
 
@@ -287,13 +318,16 @@ THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 
 # -- writing ----------------------------------------------------------------------------------
 
+
 def model_bytes(fitted: Fitted) -> bytes:
     """The .npz (a zip of .npy files) with fixed timestamps, so equal weights give equal
     bytes (np.savez stamps the current time)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, array in (("weights", fitted.weights.astype(np.float16)),
-                            ("kind_weights", fitted.kind_weights.astype(np.float16))):
+        for name, array in (
+            ("weights", fitted.weights.astype(np.float16)),
+            ("kind_weights", fitted.kind_weights.astype(np.float16)),
+        ):
             npy = io.BytesIO()
             np.lib.format.write_array(npy, array, allow_pickle=False)
             info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
@@ -307,20 +341,27 @@ def write_model(fitted: Fitted, out: Path, notes: dict) -> str:
     version = "blocks-lr-" + hashlib.sha256(blob).hexdigest()[:12]
     out.mkdir(parents=True, exist_ok=True)
     (out / "blocks.npz").write_bytes(blob)
-    meta = {"version": version, "threshold": THRESHOLD, "kinds": fitted.kinds,
-            "dim": DIM, "kind_dim": 1 << KIND_BITS, "trained_on": notes}
-    (out / "blocks.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n",
-                                     encoding="utf-8")
+    meta = {
+        "version": version,
+        "threshold": THRESHOLD,
+        "kinds": fitted.kinds,
+        "dim": DIM,
+        "kind_dim": 1 << KIND_BITS,
+        "trained_on": notes,
+    }
+    (out / "blocks.json").write_text(
+        json.dumps(meta, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
     return version
 
 
-def training_set(train: list[Page], fixtures: list[Page], snippets: list[Snippet]
-                 ) -> list[Page]:
+def training_set(train: list[Page], fixtures: list[Page], snippets: list[Snippet]) -> list[Page]:
     return train + fixtures + augmented(train, snippets, copies=2, seed="train")
 
 
-def appeals_report(train: list[Page], valid: list[Page], fixtures: list[Page],
-                   snippets: list[Snippet]) -> None:
+def appeals_report(
+    train: list[Page], valid: list[Page], fixtures: list[Page], snippets: list[Snippet]
+) -> None:
     """Leave templates out: for each fold, train without its templates, insert them into
     the validation pages, and count how many appeals go and how many negatives stay."""
     from bench.appeals import FOLDS
@@ -346,11 +387,16 @@ def appeals_report(train: list[Page], valid: list[Page], fixtures: list[Page],
                 k = by_kind.setdefault(snippet.kind, [0, 0])
                 k[0] += 1
                 k[1] += gone
-        print(f"fold {fold}: {len(held)} held-out snippets from "
-              f"{len({s.template for s in held})} templates", flush=True)
+        print(
+            f"fold {fold}: {len(held)} held-out snippets from "
+            f"{len({s.template for s in held})} templates",
+            flush=True,
+        )
     for key, (n, gone, rules) in totals.items():
-        print(f"{key}: {n} inserted, removed {gone / max(1, n):.1%} (model + rules), "
-              f"{rules / max(1, n):.1%} by the rules alone")
+        print(
+            f"{key}: {n} inserted, removed {gone / max(1, n):.1%} (model + rules), "
+            f"{rules / max(1, n):.1%} by the rules alone"
+        )
     for kind, (n, gone) in sorted(by_kind.items()):
         print(f"  {kind:15} {gone}/{n} removed ({gone / max(1, n):.1%})")
 
@@ -359,12 +405,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
-    parser.add_argument("--cache", type=Path, default=None,
-                        help="pickle of the segmented pages (speeds up reruns)")
-    parser.add_argument("--appeals", action="store_true",
-                        help="leave-templates-out figures for the appeal corpus; no model")
-    parser.add_argument("--check", action="store_true",
-                        help="train twice and compare the model bytes; no model written")
+    parser.add_argument(
+        "--cache", type=Path, default=None, help="pickle of the segmented pages (speeds up reruns)"
+    )
+    parser.add_argument(
+        "--appeals",
+        action="store_true",
+        help="leave-templates-out figures for the appeal corpus; no model",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="train twice and compare the model bytes; no model written",
+    )
     args = parser.parse_args(argv)
     if not (args.data / "l3s-gn1").is_dir():
         print(f"no training data under {args.data}")
@@ -372,9 +425,12 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     train, valid, fixtures = load_segmented(args.data, args.cache)
     snippets = generate()
-    print(f"{len(train)} training pages, {len(valid)} validation pages (not trained on), "
-          f"{len(fixtures)} fixture pages, {len(snippets)} snippets; segmented in "
-          f"{time.perf_counter() - start:.0f}s", flush=True)
+    print(
+        f"{len(train)} training pages, {len(valid)} validation pages (not trained on), "
+        f"{len(fixtures)} fixture pages, {len(snippets)} snippets; segmented in "
+        f"{time.perf_counter() - start:.0f}s",
+        flush=True,
+    )
     if args.appeals:
         appeals_report(train, valid, fixtures, snippets)
         return 0
@@ -386,11 +442,22 @@ def main(argv: list[str] | None = None) -> int:
         print("two trainings give identical model bytes" if same else "MODEL BYTES DIFFER")
         return 0 if same else 1
     n_blocks = sum(len(p.labels) for p in pages)
-    version = write_model(fitted, args.out, {
-        "pages": len(pages), "blocks": n_blocks, "corpus_pages": len(train),
-        "fixture_pages": len(fixtures), "snippets": len(snippets), "C": C})
-    print(f"wrote {args.out}: {version}, {n_blocks} training blocks, "
-          f"{time.perf_counter() - start:.0f}s")
+    version = write_model(
+        fitted,
+        args.out,
+        {
+            "pages": len(pages),
+            "blocks": n_blocks,
+            "corpus_pages": len(train),
+            "fixture_pages": len(fixtures),
+            "snippets": len(snippets),
+            "C": C,
+        },
+    )
+    print(
+        f"wrote {args.out}: {version}, {n_blocks} training blocks, "
+        f"{time.perf_counter() - start:.0f}s"
+    )
     print("validation blocks (corpora, never trained on): rules + model at thresholds")
     print("\n".join(curve(block_scores(fitted, valid), THRESHOLDS)))
     return 0

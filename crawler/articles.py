@@ -23,8 +23,9 @@ class ArticleSink:
         self.run = run
         self.versions = extractor_versions()
         self.repeats = None
-        if settings.getbool("BOILERPLATE_REPEATS_ENABLED") and \
-                settings.getbool("BOILERPLATE_ENABLED"):
+        if settings.getbool("BOILERPLATE_REPEATS_ENABLED") and settings.getbool(
+            "BOILERPLATE_ENABLED"
+        ):
             self.repeats = LearnedRepeats(
                 run.catalog,
                 min_articles=settings.getint("BOILERPLATE_REPEATS_MIN_ARTICLES"),
@@ -40,27 +41,45 @@ class ArticleSink:
         self.health = SiteHealth(run.catalog)
         run.add_report_section("site_health", lambda: self.health.report(run.crawl_id))
         self.shards = ShardWriter(
-            run.store, run.crawl_id,
+            run.store,
+            run.crawl_id,
             max_records=settings.getint("STORE_SHARD_MAX_RECORDS"),
             on_close=lambda key, size, sha, n: run.file_closed("articles", key, size, sha, n),
         )
         run.on_close(self.close)
 
-    def add(self, extraction: dict, *, url: str, final_url: str, fetched_at: str | None,
-            http_status: int | None, content_type: str | None, warc: dict | None,
-            only_if_changed: bool = False) -> dict | None:
+    def add(
+        self,
+        extraction: dict,
+        *,
+        url: str,
+        final_url: str,
+        fetched_at: str | None,
+        http_status: int | None,
+        content_type: str | None,
+        warc: dict | None,
+        only_if_changed: bool = False,
+    ) -> dict | None:
         """Store one article; returns its record, or None when `only_if_changed` and the
         text equals the latest stored version's (or the text ended up empty)."""
-        origin = {"url": url, "final_url": final_url, "fetched_at": fetched_at,
-                  "http_status": http_status, "content_type": content_type, "warc": warc}
+        origin = {
+            "url": url,
+            "final_url": final_url,
+            "fetched_at": fetched_at,
+            "http_status": http_status,
+            "content_type": content_type,
+            "warc": warc,
+        }
         before = None
         site = urlsplit(final_url).hostname
         if self.repeats is not None and site:
             before = dict(extraction)  # apply_to_extraction replaces, never mutates, values
             aid = article_id(extraction.get("canonical_url") or final_url)
             self.repeats.apply_to_extraction(extraction, site, aid)
-            if self.repeats.stats.site_article_count(site) >= self.repeats.min_articles or \
-                    len(self._early) >= RECLEAN_MAX_RECORDS:
+            if (
+                self.repeats.stats.site_article_count(site) >= self.repeats.min_articles
+                or len(self._early) >= RECLEAN_MAX_RECORDS
+            ):
                 before = None
         record = self._store(extraction, origin, only_if_changed)
         if record is not None and before is not None:
@@ -70,16 +89,18 @@ class ArticleSink:
     def _store(self, extraction: dict, origin: dict, only_if_changed: bool) -> dict | None:
         if not extraction.get("text"):
             return None
-        record = build_article_record(extraction=extraction, crawl_id=self.run.crawl_id,
-                                      extractor=self.versions, **origin)
+        record = build_article_record(
+            extraction=extraction, crawl_id=self.run.crawl_id, extractor=self.versions, **origin
+        )
         catalog = self.run.catalog
         latest = catalog.latest_article(record["id"])
         unchanged = latest is not None and latest["content_sha256"] == record["content_sha256"]
         if only_if_changed and unchanged:
             return None
         # Same text as the latest version: same number; changed text: one more.
-        record["version"] = (1 if latest is None else
-                             latest["version"] if unchanged else latest["version"] + 1)
+        record["version"] = (
+            1 if latest is None else latest["version"] if unchanged else latest["version"] + 1
+        )
         shard = self.shards.append(record)
         catalog.add_article(record, shard)
         self.health.add(record)
@@ -97,15 +118,21 @@ class ArticleSink:
             paragraphs = before["text"].split("\n")
             paths = before.get("paragraph_paths")
             kept, removed = self.repeats.apply(
-                urlsplit(origin["final_url"]).hostname, paragraphs,
-                paths if paths and len(paths) == len(paragraphs) else None)
+                urlsplit(origin["final_url"]).hostname,
+                paragraphs,
+                paths if paths and len(paths) == len(paragraphs) else None,
+            )
             if "\n".join(kept) == stored["text"]:
                 continue
             already = {r.get("text") for r in stored["boilerplate_removed"]}
-            removed = [r if r["text"] in already else {**r, "reason": RECLEAN_REASON}
-                       for r in removed]
-            extraction = {**before, "text": "\n".join(kept), "boilerplate_removed":
-                          list(before.get("boilerplate_removed") or []) + removed}
+            removed = [
+                r if r["text"] in already else {**r, "reason": RECLEAN_REASON} for r in removed
+            ]
+            extraction = {
+                **before,
+                "text": "\n".join(kept),
+                "boilerplate_removed": list(before.get("boilerplate_removed") or []) + removed,
+            }
             record = self._store(extraction, origin, only_if_changed=True)
             if record is not None:
                 written += 1

@@ -28,21 +28,31 @@ class HealthStore(Protocol):  # the catalog provides these
 
 def record_figures(record: dict) -> tuple[int, bool, bool, bool, int, int]:
     """(words, has title, has author, has date, text chars, chars removed as boilerplate)."""
-    removed = sum(len(r["text"]) if isinstance(r.get("text"), str) else int(r.get("length") or 0)
-                  for r in record.get("boilerplate_removed") or [])
-    return (record["word_count"], bool(record.get("title")), bool(record.get("authors")),
-            bool(record.get("published")), len(record.get("text") or ""), removed)
+    removed = sum(
+        len(r["text"]) if isinstance(r.get("text"), str) else int(r.get("length") or 0)
+        for r in record.get("boilerplate_removed") or []
+    )
+    return (
+        record["word_count"],
+        bool(record.get("title")),
+        bool(record.get("authors")),
+        bool(record.get("published")),
+        len(record.get("text") or ""),
+        removed,
+    )
 
 
 def site_figures(rows: list[tuple[int, bool, bool, bool, int, int]]) -> dict:
     n = len(rows)
     chars = sum(r[4] + r[5] for r in rows) or 1
-    return {"articles": n,
-            "median_words": float(median(r[0] for r in rows)),
-            "title_share": round(sum(r[1] for r in rows) / n, 3),
-            "author_share": round(sum(r[2] for r in rows) / n, 3),
-            "date_share": round(sum(r[3] for r in rows) / n, 3),
-            "removed_share": round(sum(r[5] for r in rows) / chars, 3)}
+    return {
+        "articles": n,
+        "median_words": float(median(r[0] for r in rows)),
+        "title_share": round(sum(r[1] for r in rows) / n, 3),
+        "author_share": round(sum(r[2] for r in rows) / n, 3),
+        "date_share": round(sum(r[3] for r in rows) / n, 3),
+        "removed_share": round(sum(r[5] for r in rows) / chars, 3),
+    }
 
 
 def baseline(previous: list[dict]) -> dict | None:
@@ -61,8 +71,12 @@ def jumps(now: dict, before: dict | None) -> list[str]:
     old, new = before["median_words"], now["median_words"]
     if old > 0 and (new * WORDS_RATIO < old or new > old * WORDS_RATIO):
         flags.append(f"median words {old:.0f} -> {new:.0f}")
-    for name, limit in (("title_share", SHARE_DELTA), ("author_share", SHARE_DELTA),
-                        ("date_share", SHARE_DELTA), ("removed_share", REMOVED_DELTA)):
+    for name, limit in (
+        ("title_share", SHARE_DELTA),
+        ("author_share", SHARE_DELTA),
+        ("date_share", SHARE_DELTA),
+        ("removed_share", REMOVED_DELTA),
+    ):
         if abs(now[name] - before[name]) >= limit:
             label = name.replace("_share", "") + (" text" if name == "removed_share" else "")
             flags.append(f"{label} share {before[name]:.0%} -> {now[name]:.0%}")
@@ -77,8 +91,9 @@ class SiteHealth:
         self._by_site: dict[str, dict[str, tuple]] = {}
 
     def add(self, record: dict) -> None:
-        self._by_site.setdefault(record.get("site") or "", {})[record["id"]] = \
-            record_figures(record)
+        self._by_site.setdefault(record.get("site") or "", {})[record["id"]] = record_figures(
+            record
+        )
 
     def report(self, crawl_id: str) -> dict:
         """The run report's `site_health`: per site its figures, the baseline of its
@@ -100,14 +115,22 @@ def health_lines(section: dict | None, limit: int = 20) -> list[str]:
     if not section:
         return []
     sites = section["sites"]
-    lines = [f"EXTRACTION CHANGED  {site}: " + "; ".join(sites[site]["flags"])
-             + " (template change, paywall or block page?)" for site in section["flagged"]]
-    shown = sorted((s for s in sites if sites[s]["articles"] >= MIN_ARTICLES),
-                   key=lambda s: -sites[s]["articles"])[:limit]
+    lines = [
+        f"EXTRACTION CHANGED  {site}: "
+        + "; ".join(sites[site]["flags"])
+        + " (template change, paywall or block page?)"
+        for site in section["flagged"]
+    ]
+    shown = sorted(
+        (s for s in sites if sites[s]["articles"] >= MIN_ARTICLES),
+        key=lambda s: -sites[s]["articles"],
+    )[:limit]
     for site in shown:
         f = sites[site]
-        lines.append(f"site health  {site}: {f['articles']} articles, median "
-                     f"{f['median_words']:.0f} words, title {f['title_share']:.0%}, author "
-                     f"{f['author_share']:.0%}, date {f['date_share']:.0%}, boilerplate "
-                     f"{f['removed_share']:.0%} of text")
+        lines.append(
+            f"site health  {site}: {f['articles']} articles, median "
+            f"{f['median_words']:.0f} words, title {f['title_share']:.0%}, author "
+            f"{f['author_share']:.0%}, date {f['date_share']:.0%}, boilerplate "
+            f"{f['removed_share']:.0%} of text"
+        )
     return lines

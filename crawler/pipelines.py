@@ -25,6 +25,7 @@ from crawler.run import Outcome, archive_run_of
 
 logger = logging.getLogger(__name__)
 
+
 def is_html(content_type: str | None, body: bytes) -> bool:
     if content_type:
         return is_html_type(content_type)
@@ -56,9 +57,9 @@ class ExtractionPipeline:
             self.stats.inc_value("extract/not_html")
             return item
         rules = rules_for(urlsplit(item.final_url).hostname, self.site_rules)
-        result = await self.pool.extract(html_for(item.body, item.content_type),
-                                         item.final_url, item.content_language,
-                                         rules)
+        result = await self.pool.extract(
+            html_for(item.body, item.content_type), item.final_url, item.content_language, rules
+        )
         if not result["ok"]:
             item.note = result["error"]
             item.extraction_failed = True
@@ -84,22 +85,34 @@ class StorePipeline:
 
     def process_item(self, item):
         if isinstance(item, FetchFailed):
-            self.run.record_outcome(Outcome(url=item.url, archived=False, reason=item.reason,
-                                            http_status=item.http_status))
+            self.run.record_outcome(
+                Outcome(
+                    url=item.url, archived=False, reason=item.reason, http_status=item.http_status
+                )
+            )
             self.stats.inc_value("archive/failed")
             return item
         if not isinstance(item, CapturedPage):
             return item
-        outcome = Outcome(url=item.url, archived=item.warc is not None or item.unchanged,
-                          reason=item.note, http_status=item.status,
-                          final_url=item.final_url, context_for=item.context_for)
+        outcome = Outcome(
+            url=item.url,
+            archived=item.warc is not None or item.unchanged,
+            reason=item.note,
+            http_status=item.status,
+            final_url=item.final_url,
+            context_for=item.context_for,
+        )
         if not outcome.archived:
             outcome.reason = "no WARC record was written for this response"
         elif item.extraction and item.extraction.get("text"):
             record = self.sink.add(
-                item.extraction, url=item.url, final_url=item.final_url,
-                fetched_at=item.fetched_at, http_status=item.status,
-                content_type=item.content_type, warc=item.warc,
+                item.extraction,
+                url=item.url,
+                final_url=item.final_url,
+                fetched_at=item.fetched_at,
+                http_status=item.status,
+                content_type=item.content_type,
+                warc=item.warc,
             )
             if record is None:
                 outcome.reason = "no article: nothing left after boilerplate removal"

@@ -107,8 +107,14 @@ class ScheduledSite:
 class Scheduler:
     """Runs `crawler crawl` child processes on each site's cron schedule."""
 
-    def __init__(self, sites: list[ScheduledSite], *, store_root: Path,
-                 child_args: list[str], poll: float = 0.5) -> None:
+    def __init__(
+        self,
+        sites: list[ScheduledSite],
+        *,
+        store_root: Path,
+        child_args: list[str],
+        poll: float = 0.5,
+    ) -> None:
         self.sites = sites
         self.store_root = store_root
         self.state_dir = store_root / "schedule"
@@ -132,9 +138,12 @@ class Scheduler:
             return None
 
     def _save_state(self, site: ScheduledSite, **extra) -> None:
-        data = {"site": site.name, "file": str(site.path),
-                "last_started": site.last_started.isoformat() if site.last_started else None,
-                **extra}
+        data = {
+            "site": site.name,
+            "file": str(site.path),
+            "last_started": site.last_started.isoformat() if site.last_started else None,
+            **extra,
+        }
         tmp = self._state_path(site.name).with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=2))
         os.replace(tmp, self._state_path(site.name))
@@ -152,15 +161,22 @@ class Scheduler:
     def start(self, site: ScheduledSite) -> None:
         now = datetime.now(UTC)
         crawl_id = f"{now:%Y%m%dT%H%M%S}Z-{site.name}"[:64]
-        args = [sys.executable, "-m", "crawler.cli", "crawl", str(site.path), *self.child_args,
-                "-s", f"CRAWL_ID={crawl_id}-{os.urandom(2).hex()}"]
+        args = [
+            sys.executable,
+            "-m",
+            "crawler.cli",
+            "crawl",
+            str(site.path),
+            *self.child_args,
+            "-s",
+            f"CRAWL_ID={crawl_id}-{os.urandom(2).hex()}",
+        ]
         site.crawl_id = args[-1].split("=", 1)[1]
         site.last_started = now
         site.started_at = time.monotonic()
         self._save_state(site, crawl_id=site.crawl_id)
         site.process = subprocess.Popen(args)
-        logger.info("site %s: run %s started (pid %d)", site.name, site.crawl_id,
-                    site.process.pid)
+        logger.info("site %s: run %s started (pid %d)", site.name, site.crawl_id, site.process.pid)
 
     def reap(self, site: ScheduledSite) -> None:
         code = site.process.poll()
@@ -168,18 +184,29 @@ class Scheduler:
             return
         took = time.monotonic() - site.started_at
         counts = _manifest_counts(self.store_root, site.crawl_id)
-        entry = {"crawl_id": site.crawl_id, "exit": code, "seconds": round(took, 1),
-                 "counts": counts}
+        entry = {
+            "crawl_id": site.crawl_id,
+            "exit": code,
+            "seconds": round(took, 1),
+            "counts": counts,
+        }
         site.history.append(entry)
         self._save_state(site, last_exit=code, last_crawl_id=site.crawl_id, last_counts=counts)
-        logger.info("site %s: run %s finished, exit %d, %.1f s, counts %s", site.name,
-                    site.crawl_id, code, took, json.dumps(counts, sort_keys=True))
+        logger.info(
+            "site %s: run %s finished, exit %d, %.1f s, counts %s",
+            site.name,
+            site.crawl_id,
+            code,
+            took,
+            json.dumps(counts, sort_keys=True),
+        )
         site.process = None
 
     def run(self, *, once: bool, max_runs: int | None = None) -> int:
         """Loop until stopped (or, with `once`, until what was due has finished)."""
-        installed = {sig: signal.signal(sig, self._on_signal)
-                     for sig in (signal.SIGTERM, signal.SIGINT)}
+        installed = {
+            sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)
+        }
         started = 0
         try:
             if once:
@@ -201,8 +228,11 @@ class Scheduler:
                 for site in self.due_now(now):
                     if site.process is not None:
                         # Still running when due again: skip this occurrence, never overlap.
-                        logger.info("site %s: due again while run %s is still going; "
-                                    "skipped", site.name, site.crawl_id)
+                        logger.info(
+                            "site %s: due again while run %s is still going; skipped",
+                            site.name,
+                            site.crawl_id,
+                        )
                         site.last_started = now
                         continue
                     self.start(site)
@@ -218,8 +248,11 @@ class Scheduler:
         if self.stopping:
             return
         self.stopping = True
-        logger.info("signal %d: no new runs; letting %d running crawl(s) finish", signum,
-                    sum(s.process is not None for s in self.sites))
+        logger.info(
+            "signal %d: no new runs; letting %d running crawl(s) finish",
+            signum,
+            sum(s.process is not None for s in self.sites),
+        )
         for site in self.sites:
             if site.process is not None and site.process.poll() is None:
                 site.process.send_signal(signal.SIGTERM)
@@ -246,14 +279,22 @@ def _manifest_counts(store_root: Path, crawl_id: str | None) -> dict:
     if not crawl_id:
         return {}
     try:
-        counts = json.loads((store_root / "runs" / f"{crawl_id}.json").read_text()
-                            ).get("counts", {})
+        counts = json.loads((store_root / "runs" / f"{crawl_id}.json").read_text()).get(
+            "counts", {}
+        )
     except (OSError, ValueError):
         # An s3:// store drops the spool copy once the manifest is uploaded; the
         # catalog keeps the run's counts.
         counts = _catalog_counts(store_root, crawl_id)
         if counts is None:
             return {"manifest": "missing"}
-    keep = ("archived", "articles", "failed", "skipped", "already_archived", "unchanged",
-            "discovered")
+    keep = (
+        "archived",
+        "articles",
+        "failed",
+        "skipped",
+        "already_archived",
+        "unchanged",
+        "discovered",
+    )
     return {k: counts[k] for k in keep if k in counts}

@@ -17,8 +17,10 @@ from datetime import UTC, date, datetime, timedelta
 from dateutil import parser as dateparser
 
 DURATION_FORMS = "a number and a unit s, m, h, d or w, such as 90s, 30m, 12h, 2d, 1w"
-TIME_BOUND_FORMS = ("an ISO date (2026-11-20), an ISO time (2026-11-20T08:00:00+01:00) or "
-                    "an age such as 30m, 12h, 2d, 1w")
+TIME_BOUND_FORMS = (
+    "an ISO date (2026-11-20), an ISO time (2026-11-20T08:00:00+01:00) or "
+    "an age such as 30m, 12h, 2d, 1w"
+)
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$", re.IGNORECASE)
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -38,8 +40,7 @@ def parse_duration(text: str, *, flag: str = "duration") -> timedelta:
     return timedelta(**{_UNITS[match.group(2).lower()]: float(match.group(1))})
 
 
-def parse_time_bound(text: str, *, now: datetime | None = None, flag: str = "--since"
-                     ) -> datetime:
+def parse_time_bound(text: str, *, now: datetime | None = None, flag: str = "--since") -> datetime:
     """An ISO date, an ISO time or an age (that long before `now`) -> aware UTC datetime."""
     if isinstance(text, str) and _DURATION.match(text):
         return (now or datetime.now(UTC)) - parse_duration(text, flag=flag)
@@ -50,8 +51,9 @@ def parse_time_bound(text: str, *, now: datetime | None = None, flag: str = "--s
             return datetime(day.year, day.month, day.day, tzinfo=UTC)
         parsed = dateparser.isoparse(value)
     except (ValueError, OverflowError):
-        raise TimeBoundError(f"{flag} {text!r} is not a date, a time or an age: use "
-                             f"{TIME_BOUND_FORMS}") from None
+        raise TimeBoundError(
+            f"{flag} {text!r} is not a date, a time or an age: use {TIME_BOUND_FORMS}"
+        ) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)

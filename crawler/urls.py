@@ -22,8 +22,17 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 TRACKING_PARAMS = ("utm_*", "fbclid", "gclid", "mc_cid", "mc_eid")
 # ...plus session ids: the default `strip_params` of a site crawl. Not used for article
 # ids: `sid` or `s` name the story itself on some (PHP-Nuke style) sites.
-DEFAULT_STRIP_PARAMS = (*TRACKING_PARAMS, "sessionid", "sid", "phpsessid", "jsessionid",
-                        "aspsessionid*", "cfid", "cftoken", "s")
+DEFAULT_STRIP_PARAMS = (
+    *TRACKING_PARAMS,
+    "sessionid",
+    "sid",
+    "phpsessid",
+    "jsessionid",
+    "aspsessionid*",
+    "cfid",
+    "cftoken",
+    "s",
+)
 
 
 def canonical_url(url: str, strip_params: Iterable[str] = ()) -> str:
@@ -38,8 +47,9 @@ def canonical_url(url: str, strip_params: Iterable[str] = ()) -> str:
     host = parts.hostname or ""
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
-    netloc = host if parts.port in (None, DEFAULT_PORTS.get(parts.scheme)) else \
-        f"{host}:{parts.port}"
+    netloc = (
+        host if parts.port in (None, DEFAULT_PORTS.get(parts.scheme)) else f"{host}:{parts.port}"
+    )
     if parts.username:
         netloc = f"{parts.username}@{netloc}"  # the password is a credential: dropped
     path = parts.path

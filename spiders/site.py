@@ -35,8 +35,15 @@ from crawler.sites.config import DISCOVER, SiteConfig, find_site
 from crawler.timebounds import parse_duration
 from crawler.urls import canonical_url
 
-FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json",
-              "application/json", "application/rdf+xml", "text/xml", "application/xml")
+FEED_TYPES = (
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/feed+json",
+    "application/json",
+    "application/rdf+xml",
+    "text/xml",
+    "application/xml",
+)
 
 
 def apply_site_settings(settings, config: SiteConfig) -> None:
@@ -44,8 +51,7 @@ def apply_site_settings(settings, config: SiteConfig) -> None:
     settings.set("DOWNLOAD_DELAY", config.download_delay, priority="spider")
     settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", config.concurrency, priority="spider")
     settings.set("AUTOTHROTTLE_ENABLED", config.autothrottle, priority="spider")
-    settings.set("AUTOTHROTTLE_START_DELAY", max(config.download_delay, 0.1),
-                 priority="spider")
+    settings.set("AUTOTHROTTLE_START_DELAY", max(config.download_delay, 0.1), priority="spider")
     settings.set("ROBOTSTXT_OBEY", config.obey_robots, priority="spider")
     settings.set("POLITENESS_MAX_REFUSALS", config.max_refusals, priority="spider")
 
@@ -53,9 +59,15 @@ def apply_site_settings(settings, config: SiteConfig) -> None:
 class SiteSpider(scrapy.Spider):
     name = "site"
 
-    def __init__(self, site: str = "", sites_dir: str | None = None,
-                 max_articles: str | int | None = None, since: str | None = None,
-                 config: SiteConfig | None = None, **kwargs):
+    def __init__(
+        self,
+        site: str = "",
+        sites_dir: str | None = None,
+        max_articles: str | int | None = None,
+        since: str | None = None,
+        config: SiteConfig | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.site_arg, self.sites_dir = site, sites_dir
         self.config = config
@@ -68,8 +80,9 @@ class SiteSpider(scrapy.Spider):
         if spider.config is None:
             if not spider.site_arg:
                 raise ValueError("the site spider needs -a site=<name or path/to/site.toml>")
-            dirs = ([spider.sites_dir] if spider.sites_dir else []) + \
-                crawler.settings.getlist("SITES_DIRS")
+            dirs = ([spider.sites_dir] if spider.sites_dir else []) + crawler.settings.getlist(
+                "SITES_DIRS"
+            )
             spider.config = find_site(spider.site_arg, dirs)
         if not crawler.settings.frozen:
             apply_site_settings(crawler.settings, spider.config)
@@ -92,8 +105,15 @@ class SiteSpider(scrapy.Spider):
         self.pending_articles: set[str] = set()
         self.sitemaps_discovered = config.sitemaps != DISCOVER
         self.counts = self.run.counts
-        for key in ("discovered", "already_archived", "refetched", "unchanged",
-                    "hub_pages", "feeds", "sitemaps"):
+        for key in (
+            "discovered",
+            "already_archived",
+            "refetched",
+            "unchanged",
+            "hub_pages",
+            "feeds",
+            "sitemaps",
+        ):
             self.counts.setdefault(key, 0)
         self.logger.info("site %s: %s", config.name, config.path)
         for url in config.start_urls + config.sections:
@@ -115,10 +135,13 @@ class SiteSpider(scrapy.Spider):
             # still the site's own list of sitemaps.
             home = config.start_urls[0]
             robots = urljoin(home, "/robots.txt")
-            yield scrapy.Request(robots, callback=self.parse_robots,
-                                 errback=self._usual_sitemaps_on_error,
-                                 meta={"kind": "robots", "handle_httpstatus_all": True},
-                                 dont_filter=True)
+            yield scrapy.Request(
+                robots,
+                callback=self.parse_robots,
+                errback=self._usual_sitemaps_on_error,
+                meta={"kind": "robots", "handle_httpstatus_all": True},
+                dont_filter=True,
+            )
 
     # -- budget, de-duplication, traps -----------------------------------------------
 
@@ -133,14 +156,16 @@ class SiteSpider(scrapy.Spider):
             return None
         if not config.on_site(canon):
             return None  # off-site links are never followed, nor worth a report line
-        trap = trap_reason(canon, max_length=config.max_url_length,
-                           max_repeated_segments=config.max_repeated_segments)
+        trap = trap_reason(
+            canon,
+            max_length=config.max_url_length,
+            max_repeated_segments=config.max_repeated_segments,
+        )
         if trap:
             self.run.record_skip(canon, trap, kind)
             return None
         if self.pages >= config.max_pages:
-            self.run.record_skip(canon, f"budget: page budget of {config.max_pages} spent",
-                                 kind)
+            self.run.record_skip(canon, f"budget: page budget of {config.max_pages} spent", kind)
             return None
         return canon
 
@@ -164,14 +189,21 @@ class SiteSpider(scrapy.Spider):
             return None
         self.pages += 1
         headers, meta = self._refetch(self.catalog.last_full_capture(canon))
-        callback = {"hub": self.parse_hub, "feed": self.parse_feed,
-                    "sitemap": self.parse_sitemap}[kind]
-        return scrapy.Request(canon, callback=callback, errback=self.on_hub_error,
-                              headers=headers, dont_filter=True,
-                              meta={**meta, "kind": kind, "depth": depth})
+        callback = {"hub": self.parse_hub, "feed": self.parse_feed, "sitemap": self.parse_sitemap}[
+            kind
+        ]
+        return scrapy.Request(
+            canon,
+            callback=callback,
+            errback=self.on_hub_error,
+            headers=headers,
+            dont_filter=True,
+            meta={**meta, "kind": kind, "depth": depth},
+        )
 
-    def _article_request(self, url: str, *, published: datetime | None = None,
-                         source: str = "link"):
+    def _article_request(
+        self, url: str, *, published: datetime | None = None, source: str = "link"
+    ):
         config = self.config
         canon = canonical_url(url, config.strip_params)
         if canon in self.seen:
@@ -184,8 +216,11 @@ class SiteSpider(scrapy.Spider):
         self.counts["discovered"] += 1
         if published and self.cutoff and published < self.cutoff:
             self.seen.add(canon)
-            self.run.record_skip(canon, f"out of window: published {published.isoformat()}, "
-                                        f"before {self.cutoff.isoformat(timespec='seconds')}")
+            self.run.record_skip(
+                canon,
+                f"out of window: published {published.isoformat()}, "
+                f"before {self.cutoff.isoformat(timespec='seconds')}",
+            )
             return None
         known = self.known.get(canon)
         if known and not self._recrawl_due(known):
@@ -206,9 +241,14 @@ class SiteSpider(scrapy.Spider):
         if meta:
             self.counts["refetched"] += 1
         self.run.expect(canon)
-        return scrapy.Request(canon, callback=self.parse_article, errback=self.on_article_error,
-                              headers=headers, dont_filter=True,
-                              meta={**meta, "kind": "article", "archive_url": canon})
+        return scrapy.Request(
+            canon,
+            callback=self.parse_article,
+            errback=self.on_article_error,
+            headers=headers,
+            dont_filter=True,
+            meta={**meta, "kind": "article", "archive_url": canon},
+        )
 
     def _recrawl_due(self, known: dict) -> bool:
         policy = self.config.recrawl_policy
@@ -232,12 +272,18 @@ class SiteSpider(scrapy.Spider):
         if last is None:
             return b"", response
         # From the spool/local copy, or a ranged GET once an S3 store dropped it.
-        record = parse_record_member(self.run.store.read_range(
-            last["warc_file"], last["warc_offset"], last["warc_length"]))
+        record = parse_record_member(
+            self.run.store.read_range(last["warc_file"], last["warc_offset"], last["warc_length"])
+        )
         body = record.content_stream().read(self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
         ctype = record.http_headers.get_header("Content-Type") or "text/html"
-        rebuilt = HtmlResponse(response.url, body=body, headers={"Content-Type": ctype},
-                               request=response.request) if "html" in ctype.lower() else None
+        rebuilt = (
+            HtmlResponse(
+                response.url, body=body, headers={"Content-Type": ctype}, request=response.request
+            )
+            if "html" in ctype.lower()
+            else None
+        )
         return body, rebuilt
 
     def parse_hub(self, response):
@@ -256,9 +302,10 @@ class SiteSpider(scrapy.Spider):
                     request = self._hub_request(page.urljoin(href.attrib["href"]), kind="feed")
                     if request:
                         yield request
-        next_pages = {page.urljoin(h) for h in
-                      page.css('a[rel~="next"]::attr(href), link[rel~="next"]::attr(href)')
-                      .getall()}
+        next_pages = {
+            page.urljoin(h)
+            for h in page.css('a[rel~="next"]::attr(href), link[rel~="next"]::attr(href)').getall()
+        }
         for href in page.css("a::attr(href)").getall():
             url = page.urljoin(href.strip())
             canon = canonical_url(url, config.strip_params)
@@ -268,8 +315,9 @@ class SiteSpider(scrapy.Spider):
                 if depth + 1 > config.max_depth:
                     if canon not in self.seen and config.on_site(canon):
                         self.seen.add(canon)
-                        self.run.record_skip(canon, f"depth: beyond max_depth "
-                                                    f"{config.max_depth}", "hub")
+                        self.run.record_skip(
+                            canon, f"depth: beyond max_depth {config.max_depth}", "hub"
+                        )
                     continue
                 request = self._hub_request(url, depth=depth + 1)
             else:
@@ -305,8 +353,11 @@ class SiteSpider(scrapy.Spider):
     def _sitemap_content(self, sitemap):
         for child in sitemap.children:
             if child.published and self.cutoff and child.published < self.cutoff:
-                self.run.record_skip(child.url, "out of window: sitemap last modified "
-                                                f"{child.published.isoformat()}", "sitemap")
+                self.run.record_skip(
+                    child.url,
+                    f"out of window: sitemap last modified {child.published.isoformat()}",
+                    "sitemap",
+                )
                 continue
             request = self._hub_request(child.url, kind="sitemap")
             if request:
@@ -315,8 +366,9 @@ class SiteSpider(scrapy.Spider):
 
     def _entries(self, entries: list[Entry]):
         for entry in entries:
-            request = self._article_request(entry.url, published=entry.published,
-                                            source=entry.source)
+            request = self._article_request(
+                entry.url, published=entry.published, source=entry.source
+            )
             if request:
                 yield request
 
@@ -378,8 +430,9 @@ class SiteSpider(scrapy.Spider):
         if status in (403, 429, 503):
             reason = f"blocked: {reason}"
         self.logger.warning("failed %s: %s", url, reason)
-        return FetchFailed(url=url, reason=reason, http_status=status,
-                           warc=request.meta.get("warc"))
+        return FetchFailed(
+            url=url, reason=reason, http_status=status, warc=request.meta.get("warc")
+        )
 
     def on_hub_error(self, failure):
         request = failure.request
@@ -400,5 +453,3 @@ class SiteSpider(scrapy.Spider):
             return
         for url in sorted(self.pending_articles):
             run.record_skip(url, f"not fetched: run ended ({reason})")
-
-

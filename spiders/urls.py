@@ -29,8 +29,7 @@ def _is_control(char: str) -> bool:
 
 def printable_url(url: str) -> str:
     """`url` with control characters escaped (`\\x00`), for output and reports."""
-    return "".join(c.encode("unicode_escape").decode("ascii") if _is_control(c) else c
-                   for c in url)
+    return "".join(c.encode("unicode_escape").decode("ascii") if _is_control(c) else c for c in url)
 
 
 def check_url(url: str) -> str | None:
@@ -38,8 +37,7 @@ def check_url(url: str) -> str | None:
     # Before parsing: urlsplit drops tabs and newlines, Scrapy would send NUL as %00.
     for position, char in enumerate(url):
         if _is_control(char) and not char.isspace():
-            return (f"malformed URL: control character {printable_url(char)} "
-                    f"at position {position}")
+            return f"malformed URL: control character {printable_url(char)} at position {position}"
     try:
         parts = urlsplit(url)
         port = parts.port  # raises ValueError on a bad port
@@ -84,8 +82,12 @@ class UrlsSpider(scrapy.Spider):
             credentials = self.credentials.get(url)
             headers = {"Authorization": authorization_header(credentials)} if credentials else {}
             yield scrapy.Request(
-                url, callback=self.parse_page, errback=self.on_error, headers=headers,
-                meta={"archive_url": url}, dont_filter=True,
+                url,
+                callback=self.parse_page,
+                errback=self.on_error,
+                headers=headers,
+                meta={"archive_url": url},
+                dont_filter=True,
             )
 
     def parse_page(self, response):
@@ -104,15 +106,27 @@ class UrlsSpider(scrapy.Spider):
         if limit <= 0 or not isinstance(response, HtmlResponse):
             return []
         known = archive_run_of(self.crawler).catalog.site_article_count(
-            urlsplit(response.url).hostname or "")
+            urlsplit(response.url).hostname or ""
+        )
         if known >= settings.getint("BOILERPLATE_REPEATS_MIN_ARTICLES"):
             return []
         targets = set(self.targets)
-        links = [u for u in sibling_links(response.url, response.css("a::attr(href)").getall(),
-                                          limit + len(targets)) if u not in targets][:limit]
-        return [scrapy.Request(link, callback=self.parse_page, errback=self.on_error,
-                               meta={"archive_url": link, "context_for": url})
-                for link in links]
+        links = [
+            u
+            for u in sibling_links(
+                response.url, response.css("a::attr(href)").getall(), limit + len(targets)
+            )
+            if u not in targets
+        ][:limit]
+        return [
+            scrapy.Request(
+                link,
+                callback=self.parse_page,
+                errback=self.on_error,
+                meta={"archive_url": link, "context_for": url},
+            )
+            for link in links
+        ]
 
     def on_error(self, failure):
         request = failure.request
@@ -121,7 +135,7 @@ class UrlsSpider(scrapy.Spider):
         self.logger.warning("failed %s: %s", url, reason)
         if request.meta.get("context_for"):  # a probe page: not what the user asked for
             archive_run_of(self.crawler).record_skip(
-                url, f"context page not archived: {reason}", kind="context")
+                url, f"context page not archived: {reason}", kind="context"
+            )
             return
-        yield FetchFailed(url=url, reason=reason, http_status=status,
-                          warc=request.meta.get("warc"))
+        yield FetchFailed(url=url, reason=reason, http_status=status, warc=request.meta.get("warc"))

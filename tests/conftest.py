@@ -35,11 +35,15 @@ def no_process_left_behind():
     still = wait_gone(list(leftovers), _LEFTOVER_GRACE)
     if still:
         kill(still)
-        listing = "\n".join(f"  pid {pid} (parent {leftovers[pid].ppid}): "
-                            f"{leftovers[pid].cmdline[:200]}" for pid in still)
-        pytest.fail(f"{len(still)} process(es) started by the test session were still alive "
-                    f"{_LEFTOVER_GRACE:g}s after its end (killed now):\n{listing}",
-                    pytrace=False)
+        listing = "\n".join(
+            f"  pid {pid} (parent {leftovers[pid].ppid}): {leftovers[pid].cmdline[:200]}"
+            for pid in still
+        )
+        pytest.fail(
+            f"{len(still)} process(es) started by the test session were still alive "
+            f"{_LEFTOVER_GRACE:g}s after its end (killed now):\n{listing}",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session")
@@ -50,12 +54,21 @@ def site():
         yield served
 
 
-def run_cli(*args: str, cwd: Path | None = None, timeout: float = 180,
-            stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str,
+    cwd: Path | None = None,
+    timeout: float = 180,
+    stdin: str | None = None,
+    env: dict | None = None,
+) -> subprocess.CompletedProcess:
     """Run `crawler ...` in a subprocess (Scrapy's reactor starts once per process)."""
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "crawler.cli", *args],
-        cwd=cwd or ROOT, capture_output=True, text=True, timeout=timeout, input=stdin,
+        cwd=cwd or ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=stdin,
         env=full_env,
     )

@@ -52,17 +52,20 @@ class Article:
             f"<p>{self.title}: paragraph {i}. Reporters on the {self.section} desk spoke with "
             "residents, officials and independent experts about what the decision means for "
             "the region over the coming months, and what remains uncertain.</p>"
-            for i in range(6))
+            for i in range(6)
+        )
         return (
             "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             f"<title>{self.title}</title>"
             f"<meta property='article:published_time' content='{self.published.isoformat()}'>"
             f"</head><body><nav><a href='/'>Home</a> <a href='/world/'>World</a></nav>"
-            f"<article><h1>{self.title}</h1>{paras}</article></body></html>").encode()
+            f"<article><h1>{self.title}</h1>{paras}</article></body></html>"
+        ).encode()
 
 
-def _article(published: datetime, slug: str, section: str, prefix: str = "",
-             in_sections: bool = True) -> Article:
+def _article(
+    published: datetime, slug: str, section: str, prefix: str = "", in_sections: bool = True
+) -> Article:
     path = f"{prefix}/{published:%Y/%m/%d}/{slug}.html"
     title = slug.replace("-", " ").capitalize()
     return Article(path, title, section, published, in_sections)
@@ -71,7 +74,8 @@ def _article(published: datetime, slug: str, section: str, prefix: str = "",
 def default_articles(now: datetime = STARTED) -> list[Article]:
     fresh = [
         _article(now - timedelta(hours=2 + 5 * i), f"{section}-story-{i}", section)
-        for i in range(4) for section in SECTIONS
+        for i in range(4)
+        for section in SECTIONS
     ]
     return fresh + [
         _article(now - timedelta(hours=30), "embargoed-draft", "world", prefix="/private"),
@@ -85,9 +89,15 @@ def default_articles(now: datetime = STARTED) -> list[Article]:
 class NewsroomSite(LoopbackSite):
     handler_class = None  # set below, once _Handler exists
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0,
-                 articles: list[Article] | None = None, crawl_delay: float | None = None,
-                 robots_status: int = 200, refuse_articles: bool = False) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        articles: list[Article] | None = None,
+        crawl_delay: float | None = None,
+        robots_status: int = 200,
+        refuse_articles: bool = False,
+    ) -> None:
         super().__init__(host, port)
         self.articles = list(articles if articles is not None else default_articles())
         self.crawl_delay = crawl_delay
@@ -98,10 +108,10 @@ class NewsroomSite(LoopbackSite):
         self._limited_hits: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def add_article(self, slug: str, section: str = "world",
-                    published: datetime | None = None) -> Article:
-        article = _article(published or datetime.now(UTC).replace(microsecond=0), slug,
-                           section)
+    def add_article(
+        self, slug: str, section: str = "world", published: datetime | None = None
+    ) -> Article:
+        article = _article(published or datetime.now(UTC).replace(microsecond=0), slug, section)
         with self._lock:
             self.articles.append(article)
         return article
@@ -118,16 +128,23 @@ class NewsroomSite(LoopbackSite):
     def expected_in_window(self, window: timedelta, now: datetime | None = None) -> set[str]:
         """Article paths a crawl with this window must archive (robots-forbidden excluded)."""
         cutoff = (now or datetime.now(UTC)) - window
-        return {a.path for a in self.articles
-                if a.published >= cutoff and not a.path.startswith("/private/")}
+        return {
+            a.path
+            for a in self.articles
+            if a.published >= cutoff and not a.path.startswith("/private/")
+        }
 
     def home(self) -> bytes:
-        links = "".join(f'<li><a href="{a.path}">{a.title}</a></li>'
-                        for a in self.newest(4))
-        links += (f'<li><a href="{self.newest(1)[0].path}?sessionid=abc123">again, with a '
-                  'session id</a></li>')
-        links += "".join(f'<li><a href="{a.path}">{a.title}</a></li>' for a in self.articles
-                         if a.path.startswith(("/private/", "/limited/")))
+        links = "".join(f'<li><a href="{a.path}">{a.title}</a></li>' for a in self.newest(4))
+        links += (
+            f'<li><a href="{self.newest(1)[0].path}?sessionid=abc123">again, with a '
+            "session id</a></li>"
+        )
+        links += "".join(
+            f'<li><a href="{a.path}">{a.title}</a></li>'
+            for a in self.articles
+            if a.path.startswith(("/private/", "/limited/"))
+        )
         month = f"{STARTED:%Y-%m}"
         return (
             "<!DOCTYPE html><html><head><title>Newsroom</title>"
@@ -136,38 +153,50 @@ class NewsroomSite(LoopbackSite):
             + "".join(f'<a href="/{s}/">{s}</a> ' for s in SECTIONS)
             + f'<a href="/calendar/{month}/">calendar</a>'
             + '<a href="https://elsewhere.example/story.html">off-site</a>'
-            + f"<ul>{links}</ul></body></html>").encode()
+            + f"<ul>{links}</ul></body></html>"
+        ).encode()
 
     def section(self, name: str, page: int) -> bytes | None:
-        listed = [a for a in self.newest() if a.section == name and a.in_sections
-                  and not a.path.startswith("/private/")]
-        chunk = listed[(page - 1) * PER_PAGE: page * PER_PAGE]
+        listed = [
+            a
+            for a in self.newest()
+            if a.section == name and a.in_sections and not a.path.startswith("/private/")
+        ]
+        chunk = listed[(page - 1) * PER_PAGE : page * PER_PAGE]
         if page > 1 and not chunk:
             return None
         links = "".join(f'<li><a href="{a.path}">{a.title}</a></li>' for a in chunk)
         more = len(listed) > page * PER_PAGE
         nxt = f'<a rel="next" href="/{name}/?page={page + 1}">next</a>' if more else ""
-        return (f"<html><head><title>{name} page {page}</title></head><body>"
-                f"<ul>{links}</ul>{nxt}</body></html>").encode()
+        return (
+            f"<html><head><title>{name} page {page}</title></head><body>"
+            f"<ul>{links}</ul>{nxt}</body></html>"
+        ).encode()
 
     def feed(self) -> bytes:
         items = "".join(
             f"<item><title>{a.title}</title><link>{self.url(a.path)}</link>"
             f"<pubDate>{format_datetime(a.published)}</pubDate></item>"
-            for a in self.newest(5) if not a.path.startswith("/private/"))
-        return ('<?xml version="1.0" encoding="utf-8"?>'
-                '<rss version="2.0" xmlns:sitemap="http://www.sitemaps.org/schemas/sitemap/0.9">'
-                f"<channel><title>Newsroom</title>{items}</channel></rss>").encode()
+            for a in self.newest(5)
+            if not a.path.startswith("/private/")
+        )
+        return (
+            '<?xml version="1.0" encoding="utf-8"?>'
+            '<rss version="2.0" xmlns:sitemap="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<channel><title>Newsroom</title>{items}</channel></rss>"
+        ).encode()
 
     def sitemap_index(self) -> bytes:
         old = STARTED - timedelta(days=200)
-        return ('<?xml version="1.0" encoding="UTF-8"?>'
-                '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-                f"<sitemap><loc>{self.url('/sitemap-news.xml.gz')}</loc>"
-                f"<lastmod>{self.newest(1)[0].published.isoformat()}</lastmod></sitemap>"
-                f"<sitemap><loc>{self.url('/sitemap-archive.xml')}</loc>"
-                f"<lastmod>{old.isoformat()}</lastmod></sitemap>"
-                "</sitemapindex>").encode()
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<sitemap><loc>{self.url('/sitemap-news.xml.gz')}</loc>"
+            f"<lastmod>{self.newest(1)[0].published.isoformat()}</lastmod></sitemap>"
+            f"<sitemap><loc>{self.url('/sitemap-archive.xml')}</loc>"
+            f"<lastmod>{old.isoformat()}</lastmod></sitemap>"
+            "</sitemapindex>"
+        ).encode()
 
     def news_sitemap(self) -> bytes:
         urls = "".join(
@@ -175,20 +204,29 @@ class NewsroomSite(LoopbackSite):
             "<news:name>Newsroom</news:name><news:language>en</news:language>"
             f"</news:publication><news:publication_date>{a.published.isoformat()}"
             f"</news:publication_date><news:title>{a.title}</news:title></news:news></url>"
-            for a in self.newest() if not a.path.startswith("/private/"))
-        xml = ('<?xml version="1.0" encoding="UTF-8"?>'
-               '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
-               'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
-               f"{urls}</urlset>").encode()
+            for a in self.newest()
+            if not a.path.startswith("/private/")
+        )
+        xml = (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+            'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+            f"{urls}</urlset>"
+        ).encode()
         return gzip.compress(xml, mtime=0)
 
     def archive_sitemap(self) -> bytes:
-        urls = "".join(f"<url><loc>{self.url(a.path)}</loc>"
-                       f"<lastmod>{a.published.date().isoformat()}</lastmod></url>"
-                       for a in self.articles if not a.in_sections)
-        return ('<?xml version="1.0" encoding="UTF-8"?>'
-                '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-                f"{urls}</urlset>").encode()
+        urls = "".join(
+            f"<url><loc>{self.url(a.path)}</loc>"
+            f"<lastmod>{a.published.date().isoformat()}</lastmod></url>"
+            for a in self.articles
+            if not a.in_sections
+        )
+        return (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"{urls}</urlset>"
+        ).encode()
 
     def robots(self) -> bytes:
         lines = ["User-agent: *", "Disallow: /private/"]
@@ -201,9 +239,11 @@ class NewsroomSite(LoopbackSite):
         year, mon = (int(x) for x in month.split("-"))
         prev_m = f"{year - (mon == 1)}-{12 if mon == 1 else mon - 1:02d}"
         next_m = f"{year + (mon == 12)}-{1 if mon == 12 else mon + 1:02d}"
-        return (f"<html><body><h1>Calendar {month}</h1>"
-                f'<a href="/calendar/{prev_m}/">previous month</a> '
-                f'<a href="/calendar/{next_m}/">next month</a></body></html>').encode()
+        return (
+            f"<html><body><h1>Calendar {month}</h1>"
+            f'<a href="/calendar/{prev_m}/">previous month</a> '
+            f'<a href="/calendar/{next_m}/">next month</a></body></html>'
+        ).encode()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -247,15 +287,13 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             article = next((a for a in site.articles if a.path == path), None)
             if article is not None and site.refuse_articles:
-                return self._send(429, b"too many requests", "text/plain",
-                                  [("Retry-After", "0")])
+                return self._send(429, b"too many requests", "text/plain", [("Retry-After", "0")])
             if article is not None:
                 if path.startswith("/limited/"):
                     with site._lock:
                         hits = site._limited_hits[path] = site._limited_hits.get(path, 0) + 1
                     if hits == 1:
-                        return self._send(429, b"slow down", "text/plain",
-                                          [("Retry-After", "1")])
+                        return self._send(429, b"slow down", "text/plain", [("Retry-After", "1")])
                 body = article.html
         if body is None:
             return self._send(404, b"<html><body>not found</body></html>")
@@ -266,8 +304,13 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(304, b"", None, validators)
         self._send(200, body, ctype, validators)
 
-    def _send(self, status: int, body: bytes, ctype: str | None,
-              headers: list[tuple[str, str]] | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        ctype: str | None,
+        headers: list[tuple[str, str]] | None = None,
+    ) -> None:
         with self.fixture._lock:
             self.fixture.requests.append((self.path, status))
             self.fixture.request_times.append(time.monotonic())

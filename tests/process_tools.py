@@ -66,8 +66,9 @@ def session_processes(session_pid: int, token: str) -> list[Proc]:
     (reparented to init after their parent died)."""
     procs = snapshot()
     below = {p.pid for p in descendants(session_pid, procs)}
-    return [p for p in procs.values()
-            if p.pid != session_pid and (p.pid in below or p.has_mark(token))]
+    return [
+        p for p in procs.values() if p.pid != session_pid and (p.pid in below or p.has_mark(token))
+    ]
 
 
 def alive(pids: list[int]) -> list[int]:

@@ -58,7 +58,10 @@ class MotoServer:
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.s3_server", "--port", str(self.port)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=ROOT,
             env={**os.environ, **S3_ENV, "MOTO_PORT": str(self.port)},
         )
         log.close()
@@ -85,18 +88,20 @@ class MotoServer:
         from botocore.config import Config
 
         return boto3.session.Session(
-            aws_access_key_id=FAKE_KEY_ID, aws_secret_access_key=FAKE_SECRET,
+            aws_access_key_id=FAKE_KEY_ID,
+            aws_secret_access_key=FAKE_SECRET,
             region_name="us-east-1",
-        ).client("s3", endpoint_url=self.endpoint,
-                 config=Config(retries={"max_attempts": 2}, connect_timeout=5,
-                               read_timeout=30))
+        ).client(
+            "s3",
+            endpoint_url=self.endpoint,
+            config=Config(retries={"max_attempts": 2}, connect_timeout=5, read_timeout=30),
+        )
 
     def create_bucket(self, name: str, versioned: bool = False) -> None:
         client = self.client()
         client.create_bucket(Bucket=name)
         if versioned:
-            client.put_bucket_versioning(Bucket=name,
-                                         VersioningConfiguration={"Status": "Enabled"})
+            client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
 
 
 def serve(port: int) -> None:

@@ -23,11 +23,20 @@ from tests.conftest import ROOT, run_cli
 from tests.warc_tools import records, responses_for, warc_files, warcio_check
 
 GOOD = [
-    "/gzip/article.html", "/chunked/article.html", "/redirect/2", "/flaky/e2e",
-    "/non-html/report.pdf", "/non-html/data.json", "/charset/wrong.html",
-    "/charset/latin1-declared.html", "/charset/cp1251-header-only.html", "/slow?delay=1",
-    "/broken.html", "/cookies.html",
-    "/query.html?id=7&x=y", "/empty.html",
+    "/gzip/article.html",
+    "/chunked/article.html",
+    "/redirect/2",
+    "/flaky/e2e",
+    "/non-html/report.pdf",
+    "/non-html/data.json",
+    "/charset/wrong.html",
+    "/charset/latin1-declared.html",
+    "/charset/cp1251-header-only.html",
+    "/slow?delay=1",
+    "/broken.html",
+    "/cookies.html",
+    "/query.html?id=7&x=y",
+    "/empty.html",
 ]
 BAD = ["/status/404", "/status/500", "/redirect-loop", "/gzip-bomb", "/big?mb=8"]
 MAX_SIZE = 4 * 1024 * 1024
@@ -38,8 +47,17 @@ def archived(site, tmp_path_factory):
     store = tmp_path_factory.mktemp("store")
     urls = [site.url(p) for p in site.article_paths() + GOOD + BAD]
     urls += ["http://", "http://127.0.0.1:1/unreachable.html"]
-    result = run_cli("archive", *urls, "--store", str(store), "--max-size", str(MAX_SIZE),
-                     "--progress-interval", "1", timeout=300)
+    result = run_cli(
+        "archive",
+        *urls,
+        "--store",
+        str(store),
+        "--max-size",
+        str(MAX_SIZE),
+        "--progress-interval",
+        "1",
+        timeout=300,
+    )
     return {"store": store, "result": result, "urls": urls}
 
 
@@ -95,9 +113,12 @@ def test_warcio_check_passes(archived):
 
 def test_cdxj_indexer_indexes_every_response(archived):
     store = archived["store"]
-    out = subprocess.run([sys.executable, "-m", "cdxj_indexer.main",
-                          *map(str, warc_files(store))],
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "cdxj_indexer.main", *map(str, warc_files(store))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     lines = [ln for ln in out.stdout.splitlines() if ln.strip()]
     n_resp = sum(r["type"] == "response" for r in records(store))
@@ -119,8 +140,13 @@ def test_file_layout_and_no_open_files(archived):
     first = records(store)[0]
     assert first["type"] == "warcinfo"
     info = first["payload"].decode()
-    for field in ("software:", "hostname:", "format: WARC File Format 1.1", "robots: obey",
-                  "http-header-user-agent:"):
+    for field in (
+        "software:",
+        "hostname:",
+        "format: WARC File Format 1.1",
+        "robots: obey",
+        "http-header-user-agent:",
+    ):
         assert field in info
 
 
@@ -159,8 +185,7 @@ def test_every_hop_and_attempt_is_recorded(archived, site):
     flaky = responses_for(store, site.url("/flaky/e2e"))
     assert [r["http"].get_statuscode() for r in flaky] == ["503", "200"]
     assert len(responses_for(store, site.url("/status/500"))) == 3  # 1 try + 2 retries
-    assert responses_for(store, site.url("/status/404"))[0]["http"].statusline == \
-        "404 Not Found"
+    assert responses_for(store, site.url("/status/404"))[0]["http"].statusline == "404 Not Found"
     loop = responses_for(store, site.url("/redirect-loop"))
     assert 5 <= len(loop) <= 11  # bounded by REDIRECT_MAX_TIMES
     # the gzip bomb's raw (compressed) response is archived even though it was refused
@@ -194,10 +219,12 @@ def test_seed_article_record(archived, site):
     seed_path = site.article_paths()[0]
     article = _by_url(archived["store"])[site.url(seed_path)]
     assert article["title"] == (
-        "Video: Syrian Army Repels Major Attack by Idlib Al Qaeda Affiliated Mercenaries")
+        "Video: Syrian Army Repels Major Attack by Idlib Al Qaeda Affiliated Mercenaries"
+    )
     assert article["published"] == "2019-12-03T10:15:00-05:00"
     assert article["canonical_url"] == (
-        "https://www.globalresearch.ca/video-syrian-army-repels-major-attack/5696614")
+        "https://www.globalresearch.ca/video-syrian-army-repels-major-attack/5696614"
+    )
     assert "Last weekend, the province of Idlib once again" in article["text"]
     assert article["word_count"] == len(article["text"].split())
     assert article["content_sha256"] == hashlib.sha256(article["text"].encode()).hexdigest()
@@ -218,8 +245,11 @@ def test_other_articles(archived, site):
     redirected = arts[site.url("/redirect/2")]
     assert redirected["final_url"] == site.url(site.article_paths()[0])
     assert redirected["id"] == arts[site.url(site.article_paths()[0])]["id"]
-    assert all(a["language"] for a in arts.values() if a["url"] in
-               [site.url(p) for p in site.article_paths()])
+    assert all(
+        a["language"]
+        for a in arts.values()
+        if a["url"] in [site.url(p) for p in site.article_paths()]
+    )
     langs = {arts[site.url(p)]["language"] for p in site.article_paths()}
     assert "de" in langs
     assert not any(a["url"].endswith((".pdf", ".json")) for a in arts.values())
@@ -239,10 +269,13 @@ def test_warc_pointer_reads_back_with_one_seek(archived, site):
 def test_catalog_records_every_capture(archived, site):
     store = archived["store"]
     db = sqlite3.connect(store / "catalog.sqlite")
-    captures = db.execute("SELECT record_id, url, status, warc_file, warc_offset, warc_length, "
-                          "payload_digest FROM captures").fetchall()
-    responses = {r["warc_headers"]["WARC-Record-ID"]: r
-                 for r in records(store) if r["type"] == "response"}
+    captures = db.execute(
+        "SELECT record_id, url, status, warc_file, warc_offset, warc_length, "
+        "payload_digest FROM captures"
+    ).fetchall()
+    responses = {
+        r["warc_headers"]["WARC-Record-ID"]: r for r in records(store) if r["type"] == "response"
+    }
     assert {c[0] for c in captures} == set(responses)
     for rid, url, status, wfile, off, length, digest in captures:
         resp = responses[rid]
@@ -277,19 +310,21 @@ def test_run_manifest_lists_files_with_sha256(archived):
 
 def test_all_good_run_exits_zero_and_reads_stdin(site, tmp_path):
     urls = "\n".join(site.url(p) for p in site.article_paths()[:2]) + "\n# comment\n\n"
-    result = run_cli("archive", "--input", "-", "--store", f"file://{tmp_path}/s",
-                     stdin=urls)
+    result = run_cli("archive", "--input", "-", "--store", f"file://{tmp_path}/s", stdin=urls)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("archived  200") == 2
     assert len(_articles(tmp_path / "s")) == 2
 
 
-@pytest.mark.parametrize("args, message", [
-    ([], "no URLs given"),
-    (["--input", "/nonexistent/urls.txt"], "cannot read --input"),
-    (["http://x.invalid/", "--store", "s3://B_ucket/p"], "is not an S3 bucket name"),
-    (["http://x.invalid/", "--store", "ftp://host/dir"], "unsupported scheme"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([], "no URLs given"),
+        (["--input", "/nonexistent/urls.txt"], "cannot read --input"),
+        (["http://x.invalid/", "--store", "s3://B_ucket/p"], "is not an S3 bucket name"),
+        (["http://x.invalid/", "--store", "ftp://host/dir"], "unsupported scheme"),
+    ],
+)
 def test_usage_errors_exit_2(tmp_path, args, message):
     result = run_cli("archive", *args, cwd=tmp_path)
     assert result.returncode == 2
@@ -298,8 +333,16 @@ def test_usage_errors_exit_2(tmp_path, args, message):
 
 
 def test_slow_response_times_out_with_reason(site, tmp_path):
-    result = run_cli("archive", site.url("/slow?delay=6"), "--timeout", "1",
-                     "-s", "RETRY_TIMES=0", "--store", str(tmp_path / "s"))
+    result = run_cli(
+        "archive",
+        site.url("/slow?delay=6"),
+        "--timeout",
+        "1",
+        "-s",
+        "RETRY_TIMES=0",
+        "--store",
+        str(tmp_path / "s"),
+    )
     assert result.returncode == 1
     assert "timed out" in _summary_line(result, site.url("/slow?delay=6"))
 
@@ -322,9 +365,21 @@ def test_warc_write_failure_fails_the_url(site, tmp_path):
 def test_scrapy_crawl_urls_gives_the_same_result(site, tmp_path):
     url = site.url(site.article_paths()[1])
     result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "urls", "-a", f"urls={url}",
-         "-s", f"STORE_URI={tmp_path / 's'}"],
-        cwd=ROOT, capture_output=True, text=True, timeout=180,
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "urls",
+            "-a",
+            f"urls={url}",
+            "-s",
+            f"STORE_URI={tmp_path / 's'}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"archived  200  {url}" in result.stdout

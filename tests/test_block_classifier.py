@@ -32,9 +32,11 @@ ARTICLE = [
 
 def page(paragraphs: list[str]) -> str:
     body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
-    return (f"<html><head><title>Water authority approves lead pipe plan</title></head><body>"
-            f"<nav><a href='/'>Home</a></nav><article><h1>Water authority approves lead pipe "
-            f"plan</h1>{body}</article><footer>Contact us</footer></body></html>")
+    return (
+        f"<html><head><title>Water authority approves lead pipe plan</title></head><body>"
+        f"<nav><a href='/'>Home</a></nav><article><h1>Water authority approves lead pipe "
+        f"plan</h1>{body}</article><footer>Contact us</footer></body></html>"
+    )
 
 
 def test_model_ships_small_and_names_its_version():
@@ -92,10 +94,17 @@ def test_blocks_carry_their_dom_context():
         "<html><body><article class='story-body'><p>First words of the story and more.</p>"
         "<div class='newsletterPromo sidebar-box' id='nl-signup'><p>Get the morning "
         "briefing in your inbox.</p></div><p><a href='/x'>Read more</a> elsewhere</p>"
-        "</article></body></html>")
-    blocks = page_blocks(tree, ["First words of the story and more.",
-                                "Get the morning briefing in your inbox.",
-                                "Read more elsewhere", "A line the page does not have"])
+        "</article></body></html>"
+    )
+    blocks = page_blocks(
+        tree,
+        [
+            "First words of the story and more.",
+            "Get the morning briefing in your inbox.",
+            "Read more elsewhere",
+            "A line the page does not have",
+        ],
+    )
     assert "tag0=p" in blocks[0].context and "cls=story" in blocks[0].context
     assert {"cls=newsletter", "cls=promo", "cls=signup", "tag1=div"} <= set(blocks[1].context)
     assert 0.4 < blocks[2].link_density < 1  # "Read more" of "Read more elsewhere"
@@ -120,8 +129,10 @@ def test_validation_split_keeps_a_site_on_one_side():
     from bench.corpora import is_validation, site_of
 
     a = b"<html><head><link rel='canonical' href='https://www.example.org/a/1'></head></html>"
-    b = b"<a href='http://example.org/x'>x</a><a href='http://example.org/y'>y</a>" \
+    b = (
+        b"<a href='http://example.org/x'>x</a><a href='http://example.org/y'>y</a>"
         b"<a href='http://ad.doubleclick.net/z'>ad</a><a href='http://ad.doubleclick.net/q'>"
+    )
     assert site_of(a) == site_of(b) == "example.org"
     assert site_of(b"<p>no links</p>") is None
     keys = [f"site:host{i}.example" for i in range(200)]

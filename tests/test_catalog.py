@@ -134,29 +134,42 @@ def old_catalog(path: Path, *, added_columns: bool, uploads: bool = True) -> Non
     the paragraph totals (a catalog from before they existed)."""
     db = sqlite3.connect(path)
     db.executescript(SCHEMA_0 + (ADDED_0 if added_columns else ""))
-    db.execute("INSERT INTO captures (record_id, crawl_id, url, fetched_at, status, "
-               "content_type, payload_digest, warc_file, warc_offset, warc_length) VALUES "
-               "('<urn:1>', 'c1', 'http://WWW.Example.com:8080/a', '2026-01-01T00:00:00', "
-               "200, 'text/html', 'sha1:X', 'warc/a.warc.gz', 10, 20)")
-    db.execute("INSERT INTO articles (id, version, crawl_id, url, site, fetched_at, "
-               "content_sha256, word_count, shard, warc_record_id) VALUES "
-               "('art', 1, 'c1', 'http://www.example.com/a', 'www.example.com', "
-               "'2026-01-01T00:00:00', 'h', 3, 'articles/s.jsonl.gz', '<urn:1>')")
+    db.execute(
+        "INSERT INTO captures (record_id, crawl_id, url, fetched_at, status, "
+        "content_type, payload_digest, warc_file, warc_offset, warc_length) VALUES "
+        "('<urn:1>', 'c1', 'http://WWW.Example.com:8080/a', '2026-01-01T00:00:00', "
+        "200, 'text/html', 'sha1:X', 'warc/a.warc.gz', 10, 20)"
+    )
+    db.execute(
+        "INSERT INTO articles (id, version, crawl_id, url, site, fetched_at, "
+        "content_sha256, word_count, shard, warc_record_id) VALUES "
+        "('art', 1, 'c1', 'http://www.example.com/a', 'www.example.com', "
+        "'2026-01-01T00:00:00', 'h', 3, 'articles/s.jsonl.gz', '<urn:1>')"
+    )
     db.execute("INSERT INTO failures VALUES ('c1', 'http://x/', 'now', 'fetch', 'HTTP 404')")
-    db.execute("INSERT INTO files VALUES ('articles/s.jsonl.gz', 'articles', 'c1', 5, "
-               "'abc', 1, 'now')")
-    db.execute("INSERT INTO runs VALUES ('c1', 'crawler archive', 'then', 'now', "
-               "'{\"archived\": 1}')")
+    db.execute(
+        "INSERT INTO files VALUES ('articles/s.jsonl.gz', 'articles', 'c1', 5, 'abc', 1, 'now')"
+    )
+    db.execute(
+        "INSERT INTO runs VALUES ('c1', 'crawler archive', 'then', 'now', '{\"archived\": 1}')"
+    )
     db.executemany("INSERT INTO site_articles VALUES (?, ?)", [("s", "a1"), ("s", "a2")])
-    db.executemany("INSERT INTO paragraphs VALUES (?, ?, ?)",
-                   [("s", "k1", "a1"), ("s", "k1", "a2"), ("s", "k2", "a1")])
-    db.executescript("DROP TRIGGER paragraphs_total; DROP TRIGGER site_articles_total; "
-                     "DROP TABLE paragraph_totals; DROP TABLE site_totals;")
+    db.executemany(
+        "INSERT INTO paragraphs VALUES (?, ?, ?)",
+        [("s", "k1", "a1"), ("s", "k1", "a2"), ("s", "k2", "a1")],
+    )
+    db.executescript(
+        "DROP TRIGGER paragraphs_total; DROP TRIGGER site_articles_total; "
+        "DROP TABLE paragraph_totals; DROP TABLE site_totals;"
+    )
     if uploads:
-        db.executemany("INSERT INTO uploads VALUES (?,?,?,?,?,?,?,?,?)", [
-            (TARGET, "warc/a.warc.gz", "warc", 5, "s1", "t1", None, None, "S3 unreachable"),
-            (TARGET, "runs/c1.json", "manifest", 2, "s2", "t2", "t3", "etag2", None),
-        ])
+        db.executemany(
+            "INSERT INTO uploads VALUES (?,?,?,?,?,?,?,?,?)",
+            [
+                (TARGET, "warc/a.warc.gz", "warc", 5, "s1", "t1", None, None, "S3 unreachable"),
+                (TARGET, "runs/c1.json", "manifest", 2, "s2", "t2", "t3", "etag2", None),
+            ],
+        )
     db.commit()
     assert db.execute("PRAGMA user_version").fetchone()[0] == 0
     db.close()
@@ -165,8 +178,9 @@ def old_catalog(path: Path, *, added_columns: bool, uploads: bool = True) -> Non
 def tables(path: Path) -> set[str]:
     db = sqlite3.connect(path)
     try:
-        return {name for (name,) in db.execute("SELECT name FROM sqlite_master "
-                                               "WHERE type = 'table'")}
+        return {
+            name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
     finally:
         db.close()
 
@@ -190,11 +204,13 @@ def test_unversioned_catalog_migrates_keeping_its_data(tmp_path, added_columns):
         assert cap["url"] == "http://WWW.Example.com:8080/a"
         assert cap["host"] == "www.example.com"  # backfilled: lower case, no port
         assert cap["record_type"] == "response" and cap["etag"] is None
-        assert (cap["warc_file"], cap["warc_offset"], cap["warc_length"]) == \
-            ("warc/a.warc.gz", 10, 20)
+        assert (cap["warc_file"], cap["warc_offset"], cap["warc_length"]) == (
+            "warc/a.warc.gz",
+            10,
+            20,
+        )
         article = catalog.latest_article("art")
-        assert (article["seq"], article["version"], article["warc_record_id"]) == \
-            (1, 1, "<urn:1>")
+        assert (article["seq"], article["version"], article["warc_record_id"]) == (1, 1, "<urn:1>")
         assert catalog.run_report("c1") == {"archived": 1}
         assert catalog.exportable_through_seq() == (1, 0)  # its shard is in `files`
         # paragraph totals backfilled, and kept by the recreated triggers from now on
@@ -203,9 +219,18 @@ def test_unversioned_catalog_migrates_keeping_its_data(tmp_path, added_columns):
         assert catalog.paragraph_counts("s", ["k2"]) == {"k2": 2}
         assert catalog.site_article_count("s") == 3
         # the next article gets the next seq (AUTOINCREMENT state survived)
-        catalog.add_article({"id": "art2", "version": 1, "crawl_id": "c2",
-                             "url": "http://www.example.com/b", "fetched_at": "t",
-                             "content_sha256": "h2", "word_count": 1}, "s2")
+        catalog.add_article(
+            {
+                "id": "art2",
+                "version": 1,
+                "crawl_id": "c2",
+                "url": "http://www.example.com/b",
+                "fetched_at": "t",
+                "content_sha256": "h2",
+                "word_count": 1,
+            },
+            "s2",
+        )
         assert catalog.latest_article("art2")["seq"] == 2
     finally:
         catalog.close()
@@ -231,8 +256,9 @@ def test_ledger_opened_before_the_catalog_adopts_the_old_rows(tmp_path):
     old_catalog(tmp_path / "catalog.sqlite", added_columns=True)
     ledger = open_ledger(tmp_path)
     assert ledger.upload_keys(TARGET) == {"warc/a.warc.gz", "runs/c1.json"}
-    ledger.mark_uploaded(target=TARGET, key="warc/a.warc.gz", sha256="s1", etag="e1",
-                         uploaded_at="t9")
+    ledger.mark_uploaded(
+        target=TARGET, key="warc/a.warc.gz", sha256="s1", etag="e1", uploaded_at="t9"
+    )
     ledger.close()
     # The catalog's own migration then drops its copy without undoing the ledger's news.
     open_catalog(tmp_path).close()
@@ -288,11 +314,22 @@ def test_a_failing_migration_leaves_the_file_at_the_last_good_version(tmp_path):
     assert tables(path) == {"one", "two", "three"}
 
 
-def capture(record_id: str, url: str, fetched_at: str = "2026-01-01T00:00:00+00:00",
-            **extra) -> dict:
-    return {"record_id": record_id, "crawl_id": "c", "url": url, "fetched_at": fetched_at,
-            "status": 200, "content_type": "text/html", "payload_digest": "d",
-            "warc_file": "w.warc.gz", "warc_offset": 0, "warc_length": 1, **extra}
+def capture(
+    record_id: str, url: str, fetched_at: str = "2026-01-01T00:00:00+00:00", **extra
+) -> dict:
+    return {
+        "record_id": record_id,
+        "crawl_id": "c",
+        "url": url,
+        "fetched_at": fetched_at,
+        "status": 200,
+        "content_type": "text/html",
+        "payload_digest": "d",
+        "warc_file": "w.warc.gz",
+        "warc_offset": 0,
+        "warc_length": 1,
+        **extra,
+    }
 
 
 SITE_URLS = {
@@ -315,21 +352,24 @@ def filled(tmp_path):
     catalog.close()
 
 
-@pytest.mark.parametrize(("site", "expected"), [
-    ("example.com", {"apex", "sub", "deep"}),
-    ("EXAMPLE.com.", {"apex", "sub", "deep"}),
-    ("news.example.com", {"sub"}),
-    ("b.example.com", {"deep"}),
-    ("xample.com", set()),  # notexample.com is not a subdomain of it either
-    ("notexample.com", {"lookalike"}),
-    ("evil.org", {"suffix"}),
-    ("a_b.org", {"underscore"}),  # `_` is a character here, not a wildcard
-    ("%", set()),
-    ("%.com", set()),
-    ("_xample.com", set()),
-    ("org", {"suffix", "underscore", "not_underscore", "percent_host"}),
-    (None, set(SITE_URLS)),
-])
+@pytest.mark.parametrize(
+    ("site", "expected"),
+    [
+        ("example.com", {"apex", "sub", "deep"}),
+        ("EXAMPLE.com.", {"apex", "sub", "deep"}),
+        ("news.example.com", {"sub"}),
+        ("b.example.com", {"deep"}),
+        ("xample.com", set()),  # notexample.com is not a subdomain of it either
+        ("notexample.com", {"lookalike"}),
+        ("evil.org", {"suffix"}),
+        ("a_b.org", {"underscore"}),  # `_` is a character here, not a wildcard
+        ("%", set()),
+        ("%.com", set()),
+        ("_xample.com", set()),
+        ("org", {"suffix", "underscore", "not_underscore", "percent_host"}),
+        (None, set(SITE_URLS)),
+    ],
+)
 def test_site_filter_is_host_or_subdomain(filled, site, expected):
     assert {c["record_id"] for c in filled.latest_html_captures(site)} == expected
 
@@ -337,15 +377,19 @@ def test_site_filter_is_host_or_subdomain(filled, site, expected):
 def test_latest_html_captures_newest_of_each_url_since(tmp_path):
     catalog = open_catalog(tmp_path)
     try:
-        catalog.add_captures([
-            capture("old", "http://example.com/a", "2026-01-01T00:00:00+00:00"),
-            capture("new", "http://example.com/a", "2026-01-02T00:00:00+00:00"),
-            capture("pdf", "http://example.com/r.pdf", content_type="application/pdf"),
-            capture("other", "http://example.org/a", "2026-01-03T00:00:00+00:00"),
-        ])
+        catalog.add_captures(
+            [
+                capture("old", "http://example.com/a", "2026-01-01T00:00:00+00:00"),
+                capture("new", "http://example.com/a", "2026-01-02T00:00:00+00:00"),
+                capture("pdf", "http://example.com/r.pdf", content_type="application/pdf"),
+                capture("other", "http://example.org/a", "2026-01-03T00:00:00+00:00"),
+            ]
+        )
         assert [c["record_id"] for c in catalog.latest_html_captures()] == ["new", "other"]
-        assert [c["record_id"] for c in catalog.latest_html_captures(
-            "example.com", since="2026-01-01T12:00:00+00:00")] == ["new"]
+        assert [
+            c["record_id"]
+            for c in catalog.latest_html_captures("example.com", since="2026-01-01T12:00:00+00:00")
+        ] == ["new"]
         assert catalog.latest_html_captures(since="2026-01-04") == []
         # rows are plain dicts: reextract notes a read error on the row itself
         row = catalog.latest_html_captures()[0]
@@ -362,12 +406,20 @@ def test_add_captures_is_one_transaction(tmp_path):
         catalog.add_captures(rows)
         got = catalog.captures(record_ids=[r["record_id"] for r in rows])
         assert len(got) == 1200  # more than one IN (...) chunk
-        assert {c["host"] for c in got} == {"h0.example.com", "h1.example.com",
-                                            "h2.example.com"}
+        assert {c["host"] for c in got} == {"h0.example.com", "h1.example.com", "h2.example.com"}
         assert got[0]["record_type"] == "response" and got[0]["refers_to"] is None
         # a revisit, then a batch with one bad row: none of that batch is written
-        catalog.add_captures([capture("rv", "http://h0.example.com/0", record_type="revisit",
-                                      refers_to="r0000", etag='"e"')])
+        catalog.add_captures(
+            [
+                capture(
+                    "rv",
+                    "http://h0.example.com/0",
+                    record_type="revisit",
+                    refers_to="r0000",
+                    etag='"e"',
+                )
+            ]
+        )
         bad = [capture("b1", "http://x/"), {**capture("b2", "http://x/"), "status": None}]
         with pytest.raises(sqlite3.IntegrityError):
             catalog.add_captures(bad)
@@ -385,14 +437,22 @@ def test_first_record_of_each_version_site_filter(tmp_path):
     base = {"crawl_id": "c", "fetched_at": "t", "content_sha256": "h", "word_count": 1}
     try:
         for n, site in enumerate(["example.com", "www.example.com", "notexample.com", None]):
-            catalog.add_article({**base, "id": f"a{n}", "version": 1,
-                                 "url": f"http://{site}/", "site": site}, "s")
-        assert [r["id"] for r in catalog.first_record_of_each_version(0, 9)] == \
-            ["a0", "a1", "a2", "a3"]
-        assert [r["id"] for r in catalog.first_record_of_each_version(
-            0, 9, "example.com")] == ["a0", "a1"]
-        assert [r["id"] for r in catalog.first_record_of_each_version(1, 9, "example.com")
-                ] == ["a1"]
+            catalog.add_article(
+                {**base, "id": f"a{n}", "version": 1, "url": f"http://{site}/", "site": site}, "s"
+            )
+        assert [r["id"] for r in catalog.first_record_of_each_version(0, 9)] == [
+            "a0",
+            "a1",
+            "a2",
+            "a3",
+        ]
+        assert [r["id"] for r in catalog.first_record_of_each_version(0, 9, "example.com")] == [
+            "a0",
+            "a1",
+        ]
+        assert [r["id"] for r in catalog.first_record_of_each_version(1, 9, "example.com")] == [
+            "a1"
+        ]
     finally:
         catalog.close()
 
@@ -432,12 +492,16 @@ def test_sqlite_catalog_implements_the_whole_interface():
     from crawler.store.catalog import Catalog
     from crawler.store.sqlite_catalog import SqliteCatalog
 
-    wanted = {name for name, member in vars(Catalog).items()
-              if callable(member) and not name.startswith("_")}
+    wanted = {
+        name
+        for name, member in vars(Catalog).items()
+        if callable(member) and not name.startswith("_")
+    }
     assert {"add_captures", "latest_html_captures", "close"} <= wanted
     for name in wanted:
-        assert inspect.signature(getattr(SqliteCatalog, name)) == \
-            inspect.signature(getattr(Catalog, name)), name
+        assert inspect.signature(getattr(SqliteCatalog, name)) == inspect.signature(
+            getattr(Catalog, name)
+        ), name
 
 
 def test_processes_opening_an_old_catalog_together_migrate_it_once(tmp_path):
@@ -447,19 +511,28 @@ def test_processes_opening_an_old_catalog_together_migrate_it_once(tmp_path):
     import sys
 
     old_catalog(tmp_path / "catalog.sqlite", added_columns=False)
-    script = ("import sys; from crawler.store.catalog import open_catalog; "
-              "c = open_catalog(sys.argv[1]); print(len(c.captures(crawl_id='c1'))); c.close()")
-    procs = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(3)]
+    script = (
+        "import sys; from crawler.store.catalog import open_catalog; "
+        "c = open_catalog(sys.argv[1]); print(len(c.captures(crawl_id='c1'))); c.close()"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(tmp_path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
     try:
         outputs = [p.communicate(timeout=60) for p in procs]
     finally:
         for p in procs:
             p.kill()
             p.wait(timeout=10)
-    assert [(p.returncode, out.strip()) for p, (out, _err) in zip(procs, outputs, strict=True)] == \
-        [(0, "1")] * 3, outputs
+    assert [(p.returncode, out.strip()) for p, (out, _err) in zip(procs, outputs, strict=True)] == [
+        (0, "1")
+    ] * 3, outputs
     assert raw_version(tmp_path / "catalog.sqlite") == len(MIGRATIONS)
     ledger = open_ledger(tmp_path)
     try:

@@ -24,8 +24,16 @@ def test_every_rotated_warc_gets_a_sorted_cdxj_in_the_manifest(site, tmp_path):
     paths = site.article_paths() + ["/gzip/article.html", "/redirect/1", "/status/404"]
     # A tiny WARC_MAX_SIZE rotates after every exchange: indexing runs on the writer
     # thread and registration must still reach the catalog on the reactor thread.
-    result = run_cli("archive", *[site.url(p) for p in paths], "--store", str(store),
-                     "--warc-max-size", "2000", "--progress-interval", "0")
+    result = run_cli(
+        "archive",
+        *[site.url(p) for p in paths],
+        "--store",
+        str(store),
+        "--warc-max-size",
+        "2000",
+        "--progress-interval",
+        "0",
+    )
     assert "failed" in result.stdout
     assert "WARC write" not in result.stdout + result.stderr, result.stdout + result.stderr
     warcs = warc_files(store)
@@ -45,12 +53,14 @@ def test_every_rotated_warc_gets_a_sorted_cdxj_in_the_manifest(site, tmp_path):
             responses = {}
             for rec in it:
                 if rec.rec_type == "response":
-                    responses[str(it.get_record_offset())] = \
-                        rec.rec_headers.get_header("WARC-Target-URI")
+                    responses[str(it.get_record_offset())] = rec.rec_headers.get_header(
+                        "WARC-Target-URI"
+                    )
         assert {e["offset"]: e["url"] for _, _, e in entries} == responses
         assert all(e["filename"] == warc.name for _, _, e in entries)
-    indexed = [e for w in warcs for _, _, e in _index(store / (w.relative_to(store).as_posix()
-                                                               + ".cdxj"))]
+    indexed = [
+        e for w in warcs for _, _, e in _index(store / (w.relative_to(store).as_posix() + ".cdxj"))
+    ]
     statuses = {e["status"] for e in indexed}
     assert {"200", "404"} <= statuses and statuses & {"301", "302"}, statuses
 

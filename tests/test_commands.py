@@ -12,8 +12,17 @@ import pytest
 from crawler import cli
 from tests.conftest import ROOT, run_cli
 
-COMMANDS = ["archive", "export", "extract", "reextract", "sites", "crawl", "schedule",
-            "upload", "demo"]
+COMMANDS = [
+    "archive",
+    "export",
+    "extract",
+    "reextract",
+    "sites",
+    "crawl",
+    "schedule",
+    "upload",
+    "demo",
+]
 PAGES = ROOT / "crawler" / "demo" / "pages"
 
 
@@ -43,24 +52,33 @@ def test_log_level_of_a_command_comes_from_its_setting(archived):
 
 
 def test_part_records_come_from_the_setting(archived, tmp_path):
-    result = run_cli("export", "--store", str(archived["root"]), "--to", str(tmp_path / "f"),
-                     "-s", "EXPORT_PART_RECORDS=1")
+    result = run_cli(
+        "export",
+        "--store",
+        str(archived["root"]),
+        "--to",
+        str(tmp_path / "f"),
+        "-s",
+        "EXPORT_PART_RECORDS=1",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     (manifest,) = [json.loads(p.read_text()) for p in (tmp_path / "f").glob("*/manifest.json")]
     parts = [f for f in manifest["files"] if f["kind"] == "records"]
     assert manifest["record_count"] == len(archived["urls"]) >= 2
     assert len(parts) == manifest["record_count"] and all(p["records"] == 1 for p in parts)
     for value in ("--part-records=0", "-s EXPORT_PART_RECORDS=0"):
-        result = run_cli("export", "--store", str(archived["root"]), "--to",
-                         str(tmp_path / "g"), *value.split())
+        result = run_cli(
+            "export", "--store", str(archived["root"]), "--to", str(tmp_path / "g"), *value.split()
+        )
         assert result.returncode == 2 and "--part-records must be at least 1" in result.stderr
     assert not (tmp_path / "g").exists()
 
 
 def test_extract_limits_come_from_the_settings(tmp_path):
     # a project of one's own: our settings, one changed (SCRAPY_SETTINGS_MODULE)
-    (tmp_path / "mysettings.py").write_text("from settings import *  # noqa\n"
-                                            "EXTRACT_MAX_BYTES = 1000\n")
+    (tmp_path / "mysettings.py").write_text(
+        "from settings import *  # noqa\nEXTRACT_MAX_BYTES = 1000\n"
+    )
     page = sorted(p for p in PAGES.glob("*.html") if "index" not in p.name)[0]
     assert page.stat().st_size > 1000
     env = {"SCRAPY_SETTINGS_MODULE": "mysettings", "PYTHONPATH": str(tmp_path)}
@@ -82,8 +100,13 @@ def test_reextract_without_argparse(archived):
     settings.setmodule(project)
     settings.set("EXTRACT_WORKERS", 1)
     failed = []
-    result = reextract(LocalStore(archived["root"]), settings, site=None, since=None,
-                       on_failed=lambda url, error: failed.append((url, error)))
+    result = reextract(
+        LocalStore(archived["root"]),
+        settings,
+        site=None,
+        since=None,
+        on_failed=lambda url, error: failed.append((url, error)),
+    )
     assert failed == []
     n = len(archived["urls"])
     assert result.counts == {"captures": n, "new_versions": 0, "unchanged": n, "failed": 0}

@@ -70,7 +70,10 @@ def test_warcio_check_passes_with_our_decoders(archived):
     files = [str(p) for p in warc_files(archived)]
     check = subprocess.run(
         [sys.executable, "-m", "crawler.capture.warcio_tool", "check", "-v", *files],
-        capture_output=True, text=True, timeout=120)
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert check.returncode == 0, check.stdout + check.stderr
     assert "digest pass" in check.stdout and "Traceback" not in check.stderr
 
@@ -81,11 +84,18 @@ def test_brotli_bomb_read_back_is_bounded(tmp_path):
     zeros = bytes(1 << 20)
     bomb = b"".join(comp.process(zeros) for _ in range(1024)) + comp.finish()
     writer = WarcFileWriter(LocalStore(tmp_path / "store"), prefix="bomb")
-    writer.write_exchange(HttpExchange(
-        url="http://127.0.0.1:9/bomb.html", status=200,
-        response_headers=[("Content-Type", "text/html"), ("Content-Encoding", "br")],
-        body=bomb, request_method="GET", request_target="/bomb.html", request_headers=[],
-        fetched_at=datetime(2026, 1, 2, tzinfo=UTC)))
+    writer.write_exchange(
+        HttpExchange(
+            url="http://127.0.0.1:9/bomb.html",
+            status=200,
+            response_headers=[("Content-Type", "text/html"), ("Content-Encoding", "br")],
+            body=bomb,
+            request_method="GET",
+            request_target="/bomb.html",
+            request_headers=[],
+            fetched_at=datetime(2026, 1, 2, tzinfo=UTC),
+        )
+    )
     writer.close()
     (warc,) = warc_files(tmp_path / "store")
     started = time.monotonic()

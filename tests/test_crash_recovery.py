@@ -20,8 +20,9 @@ def _captures(store) -> list[tuple]:
         return []
     try:
         with sqlite3.connect(db, timeout=5) as conn:
-            return conn.execute("SELECT record_id, warc_file, warc_offset, warc_length "
-                                "FROM captures").fetchall()
+            return conn.execute(
+                "SELECT record_id, warc_file, warc_offset, warc_length FROM captures"
+            ).fetchall()
     except sqlite3.OperationalError:
         return []  # schema not created yet
 
@@ -30,9 +31,22 @@ def test_sigkill_mid_run_then_next_run_repairs(site, tmp_path):
     store = tmp_path / "store"
     urls = [site.url(f"/slow?delay=0.2&n={i}") for i in range(200)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "crawler.cli", "archive", *urls, "--store", str(store),
-         "--concurrency", "2", "--progress-interval", "0"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "crawler.cli",
+            "archive",
+            *urls,
+            "--store",
+            str(store),
+            "--concurrency",
+            "2",
+            "--progress-interval",
+            "0",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 90
@@ -52,9 +66,12 @@ def test_sigkill_mid_run_then_next_run_repairs(site, tmp_path):
     result = run_cli("archive", site.url(site.article_paths()[0]), "--store", str(store))
     assert result.returncode == 0, result.stdout + result.stderr
     assert not list(store.rglob("*.open"))
-    check = subprocess.run([sys.executable, "-m", "warcio.cli", "check",
-                            *map(str, warc_files(store))],
-                           capture_output=True, text=True, timeout=120)
+    check = subprocess.run(
+        [sys.executable, "-m", "warcio.cli", "check", *map(str, warc_files(store))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert check.returncode == 0, check.stdout + check.stderr
     # Every capture the catalog had committed is readable where it says it is.
     for record_id, warc_file, offset, length in before:

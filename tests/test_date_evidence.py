@@ -11,36 +11,70 @@ from crawler.record import build_article_record, load_schema
 
 BODY = "".join(
     f"<p>Paragraph {i}: the council met on a rainy evening and discussed the harbour plan "
-    "at length with residents, engineers and the port authority.</p>" for i in range(6))
+    "at length with residents, engineers and the port authority.</p>"
+    for i in range(6)
+)
 
 
 def _page(head: str = "", before: str = "", footer: str = "") -> str:
-    return (f"<html><head><title>Harbour plan</title>{head}</head><body><article>"
-            f"<h1>Harbour plan</h1>{before}{BODY}</article><footer>{footer}</footer>"
-            "</body></html>")
+    return (
+        f"<html><head><title>Harbour plan</title>{head}</head><body><article>"
+        f"<h1>Harbour plan</h1>{before}{BODY}</article><footer>{footer}</footer>"
+        "</body></html>"
+    )
 
 
 COPYRIGHT = "<p>Copyright \u00a9 2019 Valley Gazette. All rights reserved.</p>"
 CASES = {
-    "json-ld": (_page(head='<script type="application/ld+json">{"@type": "NewsArticle", '
-                           '"datePublished": "2024-05-01T08:00:00+02:00", '
-                           '"dateModified": "2024-05-02T09:30:00Z"}</script>',
-                      footer=COPYRIGHT),
-                "https://news.example/harbour.html",
-                "2024-05-01T08:00:00+02:00", "2024-05-02T09:30:00+00:00", "json-ld"),
-    "meta": (_page(head='<meta property="article:published_time" '
-                        'content="2023-02-03T04:05:06Z"><meta property="article:modified_time"'
-                        ' content="2023-02-04T00:00:00Z">', footer=COPYRIGHT),
-             "https://news.example/harbour.html",
-             "2023-02-03T04:05:06+00:00", "2023-02-04T00:00:00+00:00", "meta"),
-    "url": (_page(footer=COPYRIGHT), "https://news.example/2022/07/14/harbour.html",
-            "2022-07-14", None, None),
-    "text": (_page(before='<p class="byline">By Jane Doe, published March 12, 2021</p>',
-                   footer=COPYRIGHT),
-             "https://news.example/harbour.html", "2021-03-12", None, None),
-    "time": (_page(before='<p>By Jane Doe, <time datetime="2020-10-09T08:07:00+01:00">'
-                          '9 October</time></p>'),
-             "https://news.example/harbour.html", "2020-10-09T08:07:00+01:00", None, None),
+    "json-ld": (
+        _page(
+            head='<script type="application/ld+json">{"@type": "NewsArticle", '
+            '"datePublished": "2024-05-01T08:00:00+02:00", '
+            '"dateModified": "2024-05-02T09:30:00Z"}</script>',
+            footer=COPYRIGHT,
+        ),
+        "https://news.example/harbour.html",
+        "2024-05-01T08:00:00+02:00",
+        "2024-05-02T09:30:00+00:00",
+        "json-ld",
+    ),
+    "meta": (
+        _page(
+            head='<meta property="article:published_time" '
+            'content="2023-02-03T04:05:06Z"><meta property="article:modified_time"'
+            ' content="2023-02-04T00:00:00Z">',
+            footer=COPYRIGHT,
+        ),
+        "https://news.example/harbour.html",
+        "2023-02-03T04:05:06+00:00",
+        "2023-02-04T00:00:00+00:00",
+        "meta",
+    ),
+    "url": (
+        _page(footer=COPYRIGHT),
+        "https://news.example/2022/07/14/harbour.html",
+        "2022-07-14",
+        None,
+        None,
+    ),
+    "text": (
+        _page(
+            before='<p class="byline">By Jane Doe, published March 12, 2021</p>', footer=COPYRIGHT
+        ),
+        "https://news.example/harbour.html",
+        "2021-03-12",
+        None,
+        None,
+    ),
+    "time": (
+        _page(
+            before='<p>By Jane Doe, <time datetime="2020-10-09T08:07:00+01:00">9 October</time></p>'
+        ),
+        "https://news.example/harbour.html",
+        "2020-10-09T08:07:00+01:00",
+        None,
+        None,
+    ),
 }
 
 
@@ -66,8 +100,16 @@ def test_date_sources_in_the_record_validate():
     for html, url, *_ in [*CASES.values(), (_page(footer=COPYRIGHT), "https://n.example/x")]:
         extraction = extract_html(html, url).to_dict()
         record = build_article_record(
-            extraction=extraction, url=url, final_url=url, fetched_at=None, http_status=200,
-            content_type="text/html", crawl_id=None, warc=None, extractor={"trafilatura": "x"})
+            extraction=extraction,
+            url=url,
+            final_url=url,
+            fetched_at=None,
+            http_status=200,
+            content_type="text/html",
+            crawl_id=None,
+            warc=None,
+            extractor={"trafilatura": "x"},
+        )
         assert record["published_source"] == extraction["published_source"]
         jsonschema.validate(record, schema)
     with pytest.raises(jsonschema.ValidationError):

@@ -44,12 +44,23 @@ def probe(tmp_path, version: str) -> dict:
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
     # botocore pinned too: the oldest botocore that boto3 release accepts, not its newest
-    pip = subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--no-input",
-                          f"boto3=={version}", f"botocore=={version}"],
-                         capture_output=True, text=True, timeout=300)
+    pip = subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-input",
+            f"boto3=={version}",
+            f"botocore=={version}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert pip.returncode == 0, pip.stdout + pip.stderr
-    out = subprocess.run([str(python), "-c", PROBE], capture_output=True, text=True,
-                         timeout=120)
+    out = subprocess.run([str(python), "-c", PROBE], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
 

@@ -31,8 +31,10 @@ def test_rss_that_declares_the_sitemap_namespace_is_still_a_feed():
         <pubDate>Tue, 03 Dec 2019 10:00:00 +0100</pubDate></item>
       <item><guid>https://news.example/b.html</guid></item></channel></rss>"""
     entries = parse_feed(body, BASE)
-    assert [e.url for e in entries] == ["https://news.example/a.html",
-                                        "https://news.example/b.html"]
+    assert [e.url for e in entries] == [
+        "https://news.example/a.html",
+        "https://news.example/b.html",
+    ]
     assert entries[0].published == datetime(2019, 12, 3, 9, 0, tzinfo=UTC)
     assert parse_sitemap(body, BASE) is None
 
@@ -42,11 +44,18 @@ def test_atom_and_json_feed():
       <link rel="self" href="/self"/><link href="/2024/x.html"/>
       <published>2024-05-02T08:00:00Z</published></entry></feed>"""
     entries = parse_feed(atom, BASE)
-    assert [(e.url, e.published.isoformat()) for e in entries] == \
-        [("https://news.example/2024/x.html", "2024-05-02T08:00:00+00:00")]
-    jf = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": [
-        {"url": "https://news.example/j.html", "date_published": "2024-05-01T00:00:00Z"},
-        {"id": "no-url"}]}).encode()
+    assert [(e.url, e.published.isoformat()) for e in entries] == [
+        ("https://news.example/2024/x.html", "2024-05-02T08:00:00+00:00")
+    ]
+    jf = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "items": [
+                {"url": "https://news.example/j.html", "date_published": "2024-05-01T00:00:00Z"},
+                {"id": "no-url"},
+            ],
+        }
+    ).encode()
     assert [e.url for e in parse_feed(jf, BASE)] == ["https://news.example/j.html"]
     assert parse_feed(b"<html><body>not a feed</body></html>", BASE) is None
     assert parse_feed(b'{"version": "1"}', BASE) is None
@@ -66,8 +75,10 @@ def test_sitemap_index_and_gzip_news_sitemap():
         </news:news></url>
       <url><loc>https://news.example/n2.html</loc></url></urlset>""")
     entries = parse_sitemap(news, BASE).entries
-    assert [e.url for e in entries] == ["https://news.example/n1.html",
-                                        "https://news.example/n2.html"]
+    assert [e.url for e in entries] == [
+        "https://news.example/n1.html",
+        "https://news.example/n2.html",
+    ]
     # news:publication_date wins over lastmod
     assert entries[0].published == datetime(2024, 5, 2, 8, 0, tzinfo=UTC)
     assert entries[1].published is None
@@ -89,30 +100,41 @@ def test_hostile_xml_is_not_expanded_or_fetched(tmp_path):
     with pytest.raises(XmlTooLarge):
         parse_xml(b"<urlset>" + b" " * 2000 + b"</urlset>", max_bytes=1000)
     with pytest.raises(XmlTooLarge):  # a gzip bomb of a sitemap
-        parse_xml(gzip.compress(b"<urlset>" + b" " * 5_000_000 + b"</urlset>"),
-                  max_bytes=1_000_000)
+        parse_xml(gzip.compress(b"<urlset>" + b" " * 5_000_000 + b"</urlset>"), max_bytes=1_000_000)
 
 
 def test_robots_sitemap_lines():
-    body = b"User-agent: *\nDisallow: /x\nsitemap: https://n.example/a.xml # main\n" \
-           b"SITEMAP:https://n.example/b.xml\n"
+    body = (
+        b"User-agent: *\nDisallow: /x\nsitemap: https://n.example/a.xml # main\n"
+        b"SITEMAP:https://n.example/b.xml\n"
+    )
     assert robots_sitemaps(body) == ["https://n.example/a.xml", "https://n.example/b.xml"]
 
 
 def test_canonical_url_and_traps():
     strip = ["utm_*", "sessionid", "jsessionid"]
-    assert canonical_url("HTTP://News.Example:80/a.html?utm_source=x&id=3&sessionid=9#top",
-                         strip) == "http://news.example/a.html?id=3"
-    assert canonical_url("https://news.example/a;jsessionid=ABC?b=1", strip) == \
-        "https://news.example/a?b=1"
+    assert (
+        canonical_url("HTTP://News.Example:80/a.html?utm_source=x&id=3&sessionid=9#top", strip)
+        == "http://news.example/a.html?id=3"
+    )
+    assert (
+        canonical_url("https://news.example/a;jsessionid=ABC?b=1", strip)
+        == "https://news.example/a?b=1"
+    )
     assert canonical_url("https://news.example", strip) == "https://news.example/"
-    assert trap_reason("https://n.example/" + "x" * 3000, max_length=2048,
-                       max_repeated_segments=2).startswith("trap: URL longer")
-    assert trap_reason("https://n.example/a/b/a/b/a/b/c.html", max_length=2048,
-                       max_repeated_segments=2) == \
-        "trap: path segment 'a' repeats more than 2 times"
-    assert trap_reason("https://n.example/2024/05/02/a.html", max_length=2048,
-                       max_repeated_segments=2) is None
+    assert trap_reason(
+        "https://n.example/" + "x" * 3000, max_length=2048, max_repeated_segments=2
+    ).startswith("trap: URL longer")
+    assert (
+        trap_reason(
+            "https://n.example/a/b/a/b/a/b/c.html", max_length=2048, max_repeated_segments=2
+        )
+        == "trap: path segment 'a' repeats more than 2 times"
+    )
+    assert (
+        trap_reason("https://n.example/2024/05/02/a.html", max_length=2048, max_repeated_segments=2)
+        is None
+    )
 
 
 def test_retry_after_forms():
@@ -150,30 +172,53 @@ article_allow = ['/\\d{4}/']
 """
 
 
-@pytest.mark.parametrize("change, message", [
-    (('domains = ["news.example"]', 'domains = "news.example"'),
-     "[site] domains: expected a list of strings"),
-    (("[discovery]", "[discovery]\nmax_depth = \"deep\""),
-     "[discovery] max_depth: expected an integer >= 0, got 'deep'"),
-    (("[discovery]", "[discovery]\nwindow = \"a week\""),
-     "[discovery] window: expected a duration: a number and a unit s, m, h, d or w, "
-     "such as 90s, 30m, 12h, 2d, 1w, got 'a week'"),
-    (("[discovery]", "[discovery]\nfeeds = \"auto\""),
-     "[discovery] feeds: expected \"discover\" or a list of URLs, got 'auto'"),
-    (("[discovery]", "[discovery]\narticle_deny = ['(']"),
-     "[discovery] article_deny: expected valid regular expressions"),
-    (('name = "ok"', 'name = "ok"\nschedule = "every day"'),
-     "[site] schedule: expected a cron expression"),
-    (('name = "ok"', 'name = "ok"\nstart_url = ["https://news.example/"]'),
-     "[site] unknown key 'start_url'"),
-    (("[discovery]", "[politeness]\nconcurrency = 0\n[discovery]"),
-     "[politeness] concurrency: expected an integer >= 1, got 0"),
-    (("[discovery]", "[recrawl]\npolicy = \"after\"\n[discovery]"),
-     "[recrawl] after: expected a duration such as \"7d\" when policy = \"after\""),
-    (('start_urls = ["https://news.example/"]', 'start_urls = ["https://other.example/"]'),
-     "[site] start_urls: expected URLs on the site's domains"),
-    (("[discovery]", "[discovry]"), "unknown table [discovry]"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            ('domains = ["news.example"]', 'domains = "news.example"'),
+            "[site] domains: expected a list of strings",
+        ),
+        (
+            ("[discovery]", '[discovery]\nmax_depth = "deep"'),
+            "[discovery] max_depth: expected an integer >= 0, got 'deep'",
+        ),
+        (
+            ("[discovery]", '[discovery]\nwindow = "a week"'),
+            "[discovery] window: expected a duration: a number and a unit s, m, h, d or w, "
+            "such as 90s, 30m, 12h, 2d, 1w, got 'a week'",
+        ),
+        (
+            ("[discovery]", '[discovery]\nfeeds = "auto"'),
+            "[discovery] feeds: expected \"discover\" or a list of URLs, got 'auto'",
+        ),
+        (
+            ("[discovery]", "[discovery]\narticle_deny = ['(']"),
+            "[discovery] article_deny: expected valid regular expressions",
+        ),
+        (
+            ('name = "ok"', 'name = "ok"\nschedule = "every day"'),
+            "[site] schedule: expected a cron expression",
+        ),
+        (
+            ('name = "ok"', 'name = "ok"\nstart_url = ["https://news.example/"]'),
+            "[site] unknown key 'start_url'",
+        ),
+        (
+            ("[discovery]", "[politeness]\nconcurrency = 0\n[discovery]"),
+            "[politeness] concurrency: expected an integer >= 1, got 0",
+        ),
+        (
+            ("[discovery]", '[recrawl]\npolicy = "after"\n[discovery]'),
+            '[recrawl] after: expected a duration such as "7d" when policy = "after"',
+        ),
+        (
+            ('start_urls = ["https://news.example/"]', 'start_urls = ["https://other.example/"]'),
+            "[site] start_urls: expected URLs on the site's domains",
+        ),
+        (("[discovery]", "[discovry]"), "unknown table [discovry]"),
+    ],
+)
 def test_site_config_errors_name_file_key_and_expectation(tmp_path, change, message):
     path = tmp_path / "bad.toml"
     path.write_text(GOOD.replace(*change))
@@ -197,8 +242,10 @@ def test_sites_command_validates_every_file(tmp_path):
     (tmp_path / "broken.toml").write_text(GOOD.replace("max_depth", "x") + "max_pages = -1\n")
     result = run_cli("sites", "--sites-dir", str(tmp_path))
     assert result.returncode == 1
-    assert f"INVALID  {tmp_path / 'broken.toml'}: [discovery] max_pages: expected an integer " \
-           ">= 1, got -1" in result.stdout
+    assert (
+        f"INVALID  {tmp_path / 'broken.toml'}: [discovery] max_pages: expected an integer "
+        ">= 1, got -1" in result.stdout
+    )
     assert "ok       ok " in result.stdout
     missing = run_cli("crawl", "no-such-site", "--sites-dir", str(tmp_path))
     assert missing.returncode == 2

@@ -29,36 +29,45 @@ CHANGING = "/news/changing.html"
 
 
 def _page(title: str, body: str) -> bytes:
-    paras = "".join(f"<p>{body} Paragraph {i} adds the detail that residents asked the "
-                    "council about at the meeting on Tuesday evening.</p>" for i in range(6))
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}"
-            f"</title></head><body><article><h1>{title}</h1>{paras}</article></body>"
-            "</html>").encode()
+    paras = "".join(
+        f"<p>{body} Paragraph {i} adds the detail that residents asked the "
+        "council about at the meeting on Tuesday evening.</p>"
+        for i in range(6)
+    )
+    return (
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}"
+        f"</title></head><body><article><h1>{title}</h1>{paras}</article></body>"
+        "</html>"
+    ).encode()
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     root = tmp_path_factory.mktemp("export-store")
-    with FixtureSite(extra_pages={CHANGING: _page("Bridge to close", "The bridge closes.")}
-                     ) as site:
-        first = [site.url(p) for p in site.article_paths() + ["/gzip/article.html",
-                                                              "/redirect/1", CHANGING]]
+    with FixtureSite(
+        extra_pages={CHANGING: _page("Bridge to close", "The bridge closes.")}
+    ) as site:
+        first = [
+            site.url(p)
+            for p in site.article_paths() + ["/gzip/article.html", "/redirect/1", CHANGING]
+        ]
         result = run_cli("archive", *first, "--store", str(root))
         assert result.returncode == 0, result.stdout + result.stderr
         # a consumer's incremental feed, taken between the two runs
         feed = root.parent / "feed-between-runs"
-        result = run_cli("export", "--store", str(root), "--to", str(feed), "--incremental",
-                         "--all-versions")
+        result = run_cli(
+            "export", "--store", str(root), "--to", str(feed), "--incremental", "--all-versions"
+        )
         assert result.returncode == 0, result.stdout + result.stderr
         time.sleep(1.1)
         between = datetime.now(UTC).isoformat()
         time.sleep(1.1)
         site.extra_pages[CHANGING] = _page("Bridge to close", "The bridge reopens early.")
-        result = run_cli("archive", site.url(CHANGING), site.url(site.article_paths()[1]),
-                         "--store", str(root))
+        result = run_cli(
+            "archive", site.url(CHANGING), site.url(site.article_paths()[1]), "--store", str(root)
+        )
         assert result.returncode == 0, result.stdout + result.stderr
-        return {"root": root, "between": between, "changing": site.url(CHANGING),
-                "feed": feed}
+        return {"root": root, "between": between, "changing": site.url(CHANGING), "feed": feed}
 
 
 def _export(store, *args, ok=True):
@@ -102,8 +111,7 @@ def test_full_export_manifest_and_installed_schema(store, tmp_path):
         assert hashlib.sha256(data).hexdigest() == entry["sha256"]
         assert len(data) == entry["size"]
     fetched = sorted(r["fetched_at"] for r in records)
-    assert manifest["time_range"] == {"field": "fetched_at", "min": fetched[0],
-                                      "max": fetched[-1]}
+    assert manifest["time_range"] == {"field": "fetched_at", "min": fetched[0], "max": fetched[-1]}
     # the schema as installed with the package validates every exported record
     schema = load_schema()
     for record in records:
@@ -119,8 +127,7 @@ def test_full_export_manifest_and_installed_schema(store, tmp_path):
 def test_all_versions(store, tmp_path):
     _export(store, "--to", str(tmp_path / "all"), "--all-versions")
     records = _records(_batches(tmp_path / "all")[0])
-    changing = sorted((r["version"], r["text"]) for r in records
-                      if r["url"] == store["changing"])
+    changing = sorted((r["version"], r["text"]) for r in records if r["url"] == store["changing"])
     assert [v for v, _ in changing] == [1, 2]
     assert "bridge closes" in changing[0][1] and "reopens" in changing[1][1]
     # an unchanged refetch is the same version: exported once, from its first capture
@@ -138,8 +145,7 @@ def test_incremental_exports_only_what_is_new(store, tmp_path):
     assert "nothing new" in again.stdout
     assert _batches(dest) == [first]
     # a different selection cannot continue this destination's watermark
-    other = _export(store, "--to", str(dest), "--incremental", "--site", "example.org",
-                    ok=False)
+    other = _export(store, "--to", str(dest), "--incremental", "--site", "example.org", ok=False)
     assert other.returncode == 2 and "--site" in other.stderr
 
 
@@ -157,14 +163,15 @@ def test_incremental_after_a_new_version(store, tmp_path):
     manifest = json.loads((second / "manifest.json").read_text())
     # run 2 refetched an unchanged article (same version: not new) and the changed page
     assert [(r["url"], r["version"]) for r in _records(second)] == [(store["changing"], 2)]
-    assert manifest["watermark"]["after_seq"] == json.loads(
-        (first / "manifest.json").read_text())["watermark"]["through_seq"]
+    assert (
+        manifest["watermark"]["after_seq"]
+        == json.loads((first / "manifest.json").read_text())["watermark"]["through_seq"]
+    )
     assert manifest["record_count"] == 1
 
 
 def test_since_until_and_site(store, tmp_path):
-    _export(store, "--to", str(tmp_path / "late"), "--since", store["between"],
-            "--all-versions")
+    _export(store, "--to", str(tmp_path / "late"), "--since", store["between"], "--all-versions")
     late = _records(_batches(tmp_path / "late")[0])
     assert [(r["url"], r["version"]) for r in late] == [(store["changing"], 2)]
     _export(store, "--to", str(tmp_path / "early"), "--until", store["between"])
@@ -182,8 +189,9 @@ def test_since_until_and_site(store, tmp_path):
 @pytest.fixture(scope="module")
 def parquet_parts(store, tmp_path_factory):
     dest = tmp_path_factory.mktemp("pq")
-    _export(store, "--to", str(dest), "--format", "parquet", "--all-versions",
-            "--part-records", "1")
+    _export(
+        store, "--to", str(dest), "--format", "parquet", "--all-versions", "--part-records", "1"
+    )
     (batch,) = _batches(dest)
     return batch
 
@@ -218,16 +226,29 @@ def test_pandas_and_duckdb_read_both_formats(store, parquet_parts, tmp_path):
             want = expected[(row["id"], row["version"])]
             assert row["warc"]["offset"] == want["warc"]["offset"]
             assert list(row["authors"]) == want["authors"]
-            assert [b["kind"] for b in row["boilerplate_removed"]] == \
-                [b["kind"] for b in want["boilerplate_removed"]]
+            assert [b["kind"] for b in row["boilerplate_removed"]] == [
+                b["kind"] for b in want["boilerplate_removed"]
+            ]
 
-    for source in (f"read_json_auto('{jbatch}/part-*.jsonl.gz')",
-                   f"read_parquet('{parquet_parts}/part-*.parquet')"):
-        rows = duckdb.sql(f"SELECT id, version, warc.offset, warc.filename, len(authors), "
-                          f"len(boilerplate_removed) FROM {source}").fetchall()
+    for source in (
+        f"read_json_auto('{jbatch}/part-*.jsonl.gz')",
+        f"read_parquet('{parquet_parts}/part-*.parquet')",
+    ):
+        rows = duckdb.sql(
+            f"SELECT id, version, warc.offset, warc.filename, len(authors), "
+            f"len(boilerplate_removed) FROM {source}"
+        ).fetchall()
         assert sorted(rows) == sorted(
-            (r["id"], r["version"], r["warc"]["offset"], r["warc"]["filename"],
-             len(r["authors"]), len(r["boilerplate_removed"])) for r in expected.values())
+            (
+                r["id"],
+                r["version"],
+                r["warc"]["offset"],
+                r["warc"]["filename"],
+                len(r["authors"]),
+                len(r["boilerplate_removed"]),
+            )
+            for r in expected.values()
+        )
 
 
 def test_datasets_loads_json_and_parquet(store, parquet_parts, tmp_path):
@@ -235,9 +256,9 @@ def test_datasets_loads_json_and_parquet(store, parquet_parts, tmp_path):
     jbatch = _batches(tmp_path / "j")[0]
     script = f"""
 import json, datasets
-j = datasets.load_dataset("json", data_files={str(jbatch / 'part-00000.jsonl.gz')!r},
+j = datasets.load_dataset("json", data_files={str(jbatch / "part-00000.jsonl.gz")!r},
                           split="train")
-p = datasets.load_dataset("parquet", data_files={str(parquet_parts / 'part-*.parquet')!r},
+p = datasets.load_dataset("parquet", data_files={str(parquet_parts / "part-*.parquet")!r},
                           split="train")
 print(json.dumps([sorted((r["id"], r["version"], r["warc"]["offset"], len(r["authors"]),
                           len(r["boilerplate_removed"])) for r in d) for d in (j, p)]))
@@ -245,12 +266,25 @@ print(json.dumps([sorted((r["id"], r["version"], r["warc"]["offset"], len(r["aut
     env = {"HF_HOME": str(tmp_path / "hf"), "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1"}
     import os
 
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=240, env={**os.environ, **env})
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, **env},
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     from_json, from_parquet = json.loads(result.stdout.strip().splitlines()[-1])
-    expected = sorted([r["id"], r["version"], r["warc"]["offset"], len(r["authors"]),
-                       len(r["boilerplate_removed"])] for r in _records(jbatch))
+    expected = sorted(
+        [
+            r["id"],
+            r["version"],
+            r["warc"]["offset"],
+            len(r["authors"]),
+            len(r["boilerplate_removed"]),
+        ]
+        for r in _records(jbatch)
+    )
     assert from_json == from_parquet == expected
 
 
@@ -290,18 +324,26 @@ def test_records_in_open_shards_wait_for_the_next_export(tmp_path):
     from crawler.store.catalog import open_catalog
 
     catalog = open_catalog(tmp_path / "catalog.sqlite")
-    base = {"crawl_id": "c", "url": "http://a/", "fetched_at": "2026-01-01T00:00:00+00:00",
-            "content_sha256": "0" * 64, "word_count": 1, "site": "a"}
+    base = {
+        "crawl_id": "c",
+        "url": "http://a/",
+        "fetched_at": "2026-01-01T00:00:00+00:00",
+        "content_sha256": "0" * 64,
+        "word_count": 1,
+        "site": "a",
+    }
     for n, shard in enumerate(["s1", "s2", "s1"]):
         catalog.add_article({**base, "id": f"{n:032x}", "version": 1}, shard)
-    catalog.add_file(key="s1", kind="articles", crawl_id="c", size=1, sha256="0",
-                     records=2, closed_at="x")
+    catalog.add_file(
+        key="s1", kind="articles", crawl_id="c", size=1, sha256="0", records=2, closed_at="x"
+    )
     picked = select(catalog, Selection())
     # seq 2 sits in s2, still open: it and everything after it wait
     assert [r["seq"] for r in picked.rows] == [1]
     assert (picked.through_seq, picked.pending) == (1, 2)
-    catalog.add_file(key="s2", kind="articles", crawl_id="c", size=1, sha256="0",
-                     records=1, closed_at="x")
+    catalog.add_file(
+        key="s2", kind="articles", crawl_id="c", size=1, sha256="0", records=1, closed_at="x"
+    )
     assert [r["seq"] for r in select(catalog, Selection(), after_seq=1).rows] == [2, 3]
     catalog.close()
 
@@ -313,8 +355,7 @@ def test_time_bounds():
     assert parse_time_bound("2d", now=now) == datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
     assert parse_time_bound("90m", now=now) == datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
     assert parse_time_bound("2026-11-20") == datetime(2026, 11, 20, tzinfo=UTC)
-    assert parse_time_bound("2026-11-20T08:00:00+01:00") == \
-        datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
+    assert parse_time_bound("2026-11-20T08:00:00+01:00") == datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
     for bad in ("yesterday", "2d ago", "2026-13-01"):
         with pytest.raises(TimeBoundError):
             parse_time_bound(bad)
@@ -322,8 +363,21 @@ def test_time_bounds():
 
 def test_schema_ships_in_the_wheel(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-         "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     (wheel,) = tmp_path.glob("news_archive_crawler-*.whl")
     with zipfile.ZipFile(wheel) as zf:
@@ -355,8 +409,9 @@ def test_wet_conversion_records_refer_to_the_responses(store, tmp_path):
     check = warcio_check([wet])
     assert check.returncode == 0, check.stdout + check.stderr  # block digests
     with open(wet, "rb") as fh:
-        found = [(r.rec_type, r.rec_headers, r.content_stream().read())
-                 for r in ArchiveIterator(fh)]
+        found = [
+            (r.rec_type, r.rec_headers, r.content_stream().read()) for r in ArchiveIterator(fh)
+        ]
     assert found[0][0] == "warcinfo"
     assert len(found) == len(records) + 1
     for rec_type, headers, text in found[1:]:
@@ -367,10 +422,11 @@ def test_wet_conversion_records_refer_to_the_responses(store, tmp_path):
         assert headers.get_header("WARC-Target-URI") == record["final_url"]
         # the referred response record is where the article record says it is
         pointer = record["warc"]
-        response = read_record_at(store["root"] / pointer["filename"], pointer["offset"],
-                                  pointer["length"])
+        response = read_record_at(
+            store["root"] / pointer["filename"], pointer["offset"], pointer["length"]
+        )
         assert response.rec_type == "response"
-        assert response.rec_headers.get_header("WARC-Record-ID") == \
-            headers.get_header("WARC-Refers-To")
-        assert response.rec_headers.get_header("WARC-Date") == \
-            headers.get_header("WARC-Date")
+        assert response.rec_headers.get_header("WARC-Record-ID") == headers.get_header(
+            "WARC-Refers-To"
+        )
+        assert response.rec_headers.get_header("WARC-Date") == headers.get_header("WARC-Date")

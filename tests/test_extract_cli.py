@@ -45,15 +45,27 @@ def _warc_with(tmp_path: Path) -> tuple[Path, list]:
     now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
     def ex(path, headers, body):
-        return HttpExchange(url=f"http://127.0.0.1:9/{path}", status=200,
-                            response_headers=headers, body=body, request_method="GET",
-                            request_target=f"/{path}", request_headers=[], fetched_at=now)
+        return HttpExchange(
+            url=f"http://127.0.0.1:9/{path}",
+            status=200,
+            response_headers=headers,
+            body=body,
+            request_method="GET",
+            request_target=f"/{path}",
+            request_headers=[],
+            fetched_at=now,
+        )
 
     ptrs = [
         writer.write_exchange(ex("a.html", [("Content-Type", "text/html")], html)),
         writer.write_exchange(ex("r.pdf", [("Content-Type", "application/pdf")], b"%PDF-1.4")),
-        writer.write_exchange(ex("b.html", [("Content-Type", "text/html; charset=utf-8"),
-                                            ("Content-Encoding", "gzip")], gzip.compress(html))),
+        writer.write_exchange(
+            ex(
+                "b.html",
+                [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip")],
+                gzip.compress(html),
+            )
+        ),
     ]
     writer.close()
     (path,) = (tmp_path / "store" / "warc").rglob("*.warc.gz")

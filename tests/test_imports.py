@@ -62,11 +62,10 @@ def _targets(module: str, is_package: bool, node: ast.AST, known) -> list[str]:
         base = node.module or ""
         if node.level:
             package = module.split(".") if is_package else module.split(".")[:-1]
-            package = package[:len(package) - (node.level - 1)]
+            package = package[: len(package) - (node.level - 1)]
             base = ".".join(package + ([base] if base else []))
         # `from pkg import name`: the submodule pkg.name if there is one, else pkg itself
-        names = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base
-                 for a in node.names]
+        names = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names]
     return [n for n in names if n in known and n != module]
 
 
@@ -78,9 +77,12 @@ def import_graph(root: Path, packages=PACKAGES) -> dict[str, set[str]]:
     graph = {}
     for module, (path, is_package) in known.items():
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        graph[module] = {t for node in ast.walk(tree)
-                         if isinstance(node, ast.Import | ast.ImportFrom)
-                         for t in _targets(module, is_package, node, known)}
+        graph[module] = {
+            t
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for t in _targets(module, is_package, node, known)
+        }
     return graph
 
 
@@ -119,8 +121,11 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
                     if member == node:
                         break
                 components.append(set(component))
-    return [_cycle_in(graph, c) for c in components
-            if len(c) > 1 or next(iter(c)) in graph[next(iter(c))]]
+    return [
+        _cycle_in(graph, c)
+        for c in components
+        if len(c) > 1 or next(iter(c)) in graph[next(iter(c))]
+    ]
 
 
 def _cycle_in(graph: dict[str, set[str]], component: set[str]) -> list[str]:
@@ -142,8 +147,13 @@ def _cycle_in(graph: dict[str, set[str]], component: set[str]) -> list[str]:
 def test_every_module_imports_alone():
     modules = sorted(modules_of(ROOT))
     assert "crawler.commands.archive" in modules and "spiders.site" in modules
-    result = subprocess.run([sys.executable, "-c", _IMPORT_EACH_ALONE, *modules], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", _IMPORT_EACH_ALONE, *modules],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip() == "FAILED:", result.stdout + result.stderr[-3000:]
 
@@ -156,9 +166,13 @@ def test_no_import_cycle():
 
 def test_store_never_imports_extract_and_nothing_in_crawler_imports_spiders():
     graph = import_graph(ROOT)
-    wrong = sorted(f"{m} -> {t}" for m, targets in graph.items() for t in targets
-                   if (m.startswith("crawler.store") and t.startswith("crawler.extract"))
-                   or (m.split(".")[0] == "crawler" and t.split(".")[0] == "spiders"))
+    wrong = sorted(
+        f"{m} -> {t}"
+        for m, targets in graph.items()
+        for t in targets
+        if (m.startswith("crawler.store") and t.startswith("crawler.extract"))
+        or (m.split(".")[0] == "crawler" and t.split(".")[0] == "spiders")
+    )
     assert not wrong, "imports against the data flow (DESIGN.md):\n" + "\n".join(wrong)
 
 

@@ -26,10 +26,15 @@ def test_url_list_comments(tmp_path):
         "\n"
         "http://127.0.0.1:9/c.html\t#\ttab comment\n"
         "  # indented comment\n"
-        "http://127.0.0.1:9/d\x1ce.html\n", encoding="utf-8")
+        "http://127.0.0.1:9/d\x1ce.html\n",
+        encoding="utf-8",
+    )
     assert read_url_list(str(listing)) == [
-        "http://127.0.0.1:9/a.html", "http://127.0.0.1:9/b.html#section",
-        "http://127.0.0.1:9/c.html", "http://127.0.0.1:9/d\x1ce.html"]
+        "http://127.0.0.1:9/a.html",
+        "http://127.0.0.1:9/b.html#section",
+        "http://127.0.0.1:9/c.html",
+        "http://127.0.0.1:9/d\x1ce.html",
+    ]
     assert check_url("http://127.0.0.1:9/d\x1ce.html") is not None  # not split in two
 
 

@@ -24,8 +24,18 @@ REPEATED = [
     "Corrections and clarifications appear on a dedicated page that the standards editor "
     "reviews each weekday morning before nine.",
 ]
-TOPICS = ["harbour", "school", "bridge", "library", "market", "railway", "clinic", "park",
-          "museum", "stadium"]
+TOPICS = [
+    "harbour",
+    "school",
+    "bridge",
+    "library",
+    "market",
+    "railway",
+    "clinic",
+    "park",
+    "museum",
+    "stadium",
+]
 
 
 PHASES = ["first", "next", "last"]
@@ -46,15 +56,19 @@ def _site_pages() -> tuple[dict[str, bytes], dict[str, list[str]]]:
             f"would start in {rnd.choice(SEASONS)} if funds arrive."
             for j in range(5)
         ]
-        body = ("".join(f"<p>{p}</p>" for p in paragraphs[:2]) + f"<p>{REPEATED[0]}</p>"
-                + "".join(f"<p>{p}</p>" for p in paragraphs[2:])
-                + f"<p>{REPEATED[1]}</p><p>{REPEATED[2]}</p>")
+        body = (
+            "".join(f"<p>{p}</p>" for p in paragraphs[:2])
+            + f"<p>{REPEATED[0]}</p>"
+            + "".join(f"<p>{p}</p>" for p in paragraphs[2:])
+            + f"<p>{REPEATED[1]}</p><p>{REPEATED[2]}</p>"
+        )
         path = f"/valley/{i:02d}-{topic}.html"
         pages[path] = (
             f"<!DOCTYPE html><html lang='en'><head><title>Council decides on the {topic} | "
             f"Valley Gazette</title></head><body><header><nav><a href='/'>Home</a></nav></header>"
             f"<main><article><h1>Council decides on the {topic}</h1>{body}</article></main>"
-            f"<footer>Valley Gazette</footer></body></html>").encode()
+            f"<footer>Valley Gazette</footer></body></html>"
+        ).encode()
         # trafilatura keeps the <h1> as the first line; the generic rules drop such a title
         # line only on a page that shows boilerplate of their own kinds, which these do not
         own[path] = [f"Council decides on the {topic}"] + paragraphs
@@ -85,8 +99,9 @@ def test_repeats_learned_and_early_records_recleaned_then_reextract(valley_site,
     site, own = valley_site
     store = tmp_path / "store"
     urls = "\n".join(site.url(p) for p in own)
-    crawl = run_cli("archive", "--input", "-", "--store", str(store), "--concurrency", "4",
-                    stdin=urls)
+    crawl = run_cli(
+        "archive", "--input", "-", "--store", str(store), "--concurrency", "4", stdin=urls
+    )
     assert crawl.returncode == 0, crawl.stdout[-2000:] + crawl.stderr[-2000:]
     after_crawl = _latest(store)
     assert len(after_crawl) == 30
@@ -112,7 +127,8 @@ def test_repeats_learned_and_early_records_recleaned_then_reextract(valley_site,
     sites.mkdir()
     (sites / "valley.toml").write_text(
         '[site]\nname = "valley"\ndomains = ["127.0.0.1"]\n\n'
-        "[boilerplate]\ndrop = ['^Residents near the harbour in district 0-4']\n")
+        "[boilerplate]\ndrop = ['^Residents near the harbour in district 0-4']\n"
+    )
     result = run_cli("reextract", "--store", str(store), "-s", f"SITES_DIRS={sites}")
     assert result.returncode == 0, result.stderr[-2000:]
     assert "30 captures, 1 new article versions, 29 unchanged" in result.stdout
@@ -138,21 +154,32 @@ def test_catalog_paragraph_totals_count_distinct_articles_and_backfill(tmp_path)
     catalog.note_paragraphs("a.example", "art-1", ["k1"])  # a refetch: no double count
     catalog.note_paragraphs("a.example", "art-2", ["k1", "k3"])
     catalog.note_paragraphs("b.example", "art-9", ["k1"])
-    assert catalog.paragraph_counts("a.example", ["k1", "k2", "k3", "k4"]) == \
-        {"k1": 2, "k2": 1, "k3": 1}
+    assert catalog.paragraph_counts("a.example", ["k1", "k2", "k3", "k4"]) == {
+        "k1": 2,
+        "k2": 1,
+        "k3": 1,
+    }
     assert catalog.site_article_count("a.example") == 2
     assert catalog.site_article_count("c.example") == 0
     catalog.close()
     # A catalog from before the totals existed (its paragraphs table was the membership
     # table, one row per paragraph and article): counts are backfilled on open.
     db = sqlite3.connect(tmp_path / "catalog.sqlite")
-    db.executescript("DELETE FROM paragraph_totals; DELETE FROM site_totals; "
-                     "DROP TRIGGER IF EXISTS paragraphs_total; "
-                     "PRAGMA user_version = 0;")  # such a catalog had no schema version
-    db.executemany("INSERT INTO paragraphs VALUES (?,?,?)",
-                   [("a.example", "k1", "art-1"), ("a.example", "k2", "art-1"),
-                    ("a.example", "k1", "art-2"), ("a.example", "k3", "art-2"),
-                    ("b.example", "k1", "art-9")])
+    db.executescript(
+        "DELETE FROM paragraph_totals; DELETE FROM site_totals; "
+        "DROP TRIGGER IF EXISTS paragraphs_total; "
+        "PRAGMA user_version = 0;"
+    )  # such a catalog had no schema version
+    db.executemany(
+        "INSERT INTO paragraphs VALUES (?,?,?)",
+        [
+            ("a.example", "k1", "art-1"),
+            ("a.example", "k2", "art-1"),
+            ("a.example", "k1", "art-2"),
+            ("a.example", "k3", "art-2"),
+            ("b.example", "k1", "art-9"),
+        ],
+    )
     db.commit()
     db.close()
     reopened = open_catalog(tmp_path / "catalog.sqlite")

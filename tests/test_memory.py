@@ -44,8 +44,13 @@ pytestmark = pytest.mark.skipif(not _glibc_with_mallinfo2(), reason="needs glibc
 
 
 def heap_after_workload(threshold: int) -> tuple[bool, int, int]:
-    out = subprocess.run([sys.executable, "-c", WORKLOAD, str(threshold)],
-                         capture_output=True, text=True, check=True, timeout=120).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", WORKLOAD, str(threshold)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
     applied, heap_kb, kept_kb = out.split()
     return applied == "True", int(heap_kb), int(kept_kb)
 

@@ -26,10 +26,12 @@ def test_page_dates_prefers_meta_then_jsonld_then_time():
     tree = html.fromstring(
         '<html><head><script type="application/ld+json">{"@graph": [{"@type": "NewsArticle",'
         ' "datePublished": "2024-05-01T08:00:00+02:00", "dateModified": "2024-05-02T09:30:00Z"'
-        '}]}</script></head><body><time datetime="2020-01-01">x</time></body></html>')
+        '}]}</script></head><body><time datetime="2020-01-01">x</time></body></html>'
+    )
     assert page_dates(tree) == ("2024-05-01T08:00:00+02:00", "2024-05-02T09:30:00+00:00")
-    tree = html.fromstring('<html><body><time datetime="2020-01-01T10:00:00+01:00">x</time>'
-                           '</body></html>')
+    tree = html.fromstring(
+        '<html><body><time datetime="2020-01-01T10:00:00+01:00">x</time></body></html>'
+    )
     assert page_dates(tree) == ("2020-01-01T10:00:00+01:00", None)
 
 

@@ -15,9 +15,12 @@ from tests.process_tools import descendants, kill, session_processes, wait_gone
 def _helpers_running(pid: int) -> list:
     """The crawler's descendants once its extraction workers and index worker are up."""
     procs = descendants(pid)
-    workers = [p for p in procs if "multiprocessing.forkserver" in p.cmdline
-               and any(q.pid == p.ppid and "multiprocessing.forkserver" in q.cmdline
-                       for q in procs)]
+    workers = [
+        p
+        for p in procs
+        if "multiprocessing.forkserver" in p.cmdline
+        and any(q.pid == p.ppid and "multiprocessing.forkserver" in q.cmdline for q in procs)
+    ]
     indexer = [p for p in procs if "multiprocessing.spawn" in p.cmdline]
     return procs if workers and indexer else []
 
@@ -28,9 +31,25 @@ def test_sigkill_of_archive_leaves_no_process(site, tmp_path):
     urls = [site.url(site.article_paths()[0])]
     urls += [site.url(f"/slow?delay=2&lifetime={i}") for i in range(40)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "crawler.cli", "archive", *urls, "--store", str(tmp_path),
-         "--concurrency", "2", "--warc-max-size", "1000", "--progress-interval", "0"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "crawler.cli",
+            "archive",
+            *urls,
+            "--store",
+            str(tmp_path),
+            "--concurrency",
+            "2",
+            "--warc-max-size",
+            "1000",
+            "--progress-interval",
+            "0",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     helpers: list = []
     try:
         deadline = time.monotonic() + 90
@@ -58,8 +77,9 @@ def test_session_check_finds_a_process_reparented_to_init():
     try:
         deadline = time.monotonic() + 10
         while not found and time.monotonic() < deadline:
-            found = [p for p in session_processes(os.getpid(), SESSION_TOKEN)
-                     if p.cmdline == "sleep 57"]
+            found = [
+                p for p in session_processes(os.getpid(), SESSION_TOKEN) if p.cmdline == "sleep 57"
+            ]
             time.sleep(0.05)
         assert found and found[0].ppid != os.getpid()
         assert found[0].pid not in {p.pid for p in descendants(os.getpid())}

@@ -39,7 +39,8 @@ PREFIX = "news"
 KEY_LAYOUT = re.compile(
     r"news/(warc/\d{4}/\d{2}/\d{2}/crawl-\d{17}-\d{5}-[^/]+\.warc\.gz(\.cdxj)?"
     r"|articles/\d{4}/\d{2}/\d{2}/[0-9TZ]+-[0-9a-f]{6}-\d{5}\.jsonl\.gz"
-    r"|runs/[0-9TZ]+-[0-9a-f]{6}\.json)")
+    r"|runs/[0-9TZ]+-[0-9a-f]{6}\.json)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +66,14 @@ def s3_env(monkeypatch):
 
 
 def store_args(server: MotoServer, bucket: str, spool: Path) -> list[str]:
-    return ["--store", f"s3://{bucket}/{PREFIX}", "--s3-endpoint-url", server.endpoint,
-            "--spool-dir", str(spool)]
+    return [
+        "--store",
+        f"s3://{bucket}/{PREFIX}",
+        "--s3-endpoint-url",
+        server.endpoint,
+        "--spool-dir",
+        str(spool),
+    ]
 
 
 # Fail fast while S3 is down: one attempt, short connect timeout.
@@ -83,8 +90,11 @@ def objects(server: MotoServer, bucket: str) -> dict[str, dict]:
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
         for obj in page.get("Contents", []):
             head = client.head_object(Bucket=bucket, Key=obj["Key"])
-            out[obj["Key"]] = {"size": obj["Size"], "sha256": head["Metadata"].get("sha256"),
-                               "etag": head["ETag"].strip('"')}
+            out[obj["Key"]] = {
+                "size": obj["Size"],
+                "sha256": head["Metadata"].get("sha256"),
+                "etag": head["ETag"].strip('"'),
+            }
     return out
 
 
@@ -123,17 +133,29 @@ def crawl_id_of(stdout: str) -> str:
 
 # -- end to end --------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def archived_to_s3(moto, site, tmp_path_factory):
     bucket = "e2e-archive"
     moto.create_bucket(bucket)
     spool = tmp_path_factory.mktemp("spool")
-    urls = [site.url(p) for p in site.article_paths() + [
-        "/gzip/article.html", "/chunked/article.html", "/non-html/report.pdf", "/redirect/2"]]
+    urls = [
+        site.url(p)
+        for p in site.article_paths()
+        + ["/gzip/article.html", "/chunked/article.html", "/non-html/report.pdf", "/redirect/2"]
+    ]
     # Small WARC files: several rotate (and upload) while the crawl is running. DEBUG
     # logging on: botocore must still not print signed headers.
-    result = cli("archive", *urls, *store_args(moto, bucket, spool),
-                 "-s", "WARC_MAX_SIZE=8000", "--log-level", "DEBUG", "--ignore-robots")
+    result = cli(
+        "archive",
+        *urls,
+        *store_args(moto, bucket, spool),
+        "-s",
+        "WARC_MAX_SIZE=8000",
+        "--log-level",
+        "DEBUG",
+        "--ignore-robots",
+    )
     return {"bucket": bucket, "spool": spool, "urls": urls, "result": result}
 
 
@@ -170,8 +192,7 @@ def test_archive_to_s3_uploads_every_file_verified(archived_to_s3, moto):
     assert (spool / "catalog.sqlite").exists()
 
 
-def test_export_and_wacz_read_from_s3_once_the_spool_is_empty(archived_to_s3, moto,
-                                                              tmp_path):
+def test_export_and_wacz_read_from_s3_once_the_spool_is_empty(archived_to_s3, moto, tmp_path):
     bucket, spool = archived_to_s3["bucket"], archived_to_s3["spool"]
     assert spool_files(spool) == {}  # every shard and WARC is only in S3 now
     stored = objects(moto, bucket)
@@ -179,8 +200,9 @@ def test_export_and_wacz_read_from_s3_once_the_spool_is_empty(archived_to_s3, mo
     warcs = [k for k in stored if k.endswith(".warc.gz")]
     assert warcs and all(k + ".cdxj" in stored for k in warcs)
     dest, wacz = tmp_path / "feed", tmp_path / "s3.wacz"
-    result = cli("export", *store_args(moto, bucket, spool), "--to", str(dest), "--wet",
-                 "--wacz", str(wacz))
+    result = cli(
+        "export", *store_args(moto, bucket, spool), "--to", str(dest), "--wet", "--wacz", str(wacz)
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     (manifest_path,) = dest.glob("*/manifest.json")
     manifest = json.loads(manifest_path.read_text())
@@ -190,8 +212,12 @@ def test_export_and_wacz_read_from_s3_once_the_spool_is_empty(archived_to_s3, mo
     assert manifest["record_count"] == len(records) >= 3
     shards = {k for k in stored if "/articles/" in k}
     assert {r["crawl_id"] for r in records} and shards
-    check = subprocess.run([sys.executable, "-m", "wacz", "validate", "-f", str(wacz)],
-                           capture_output=True, text=True, timeout=120)
+    check = subprocess.run(
+        [sys.executable, "-m", "wacz", "validate", "-f", str(wacz)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert check.returncode == 0, check.stdout + check.stderr
     import zipfile
 
@@ -203,8 +229,15 @@ def test_export_and_wacz_read_from_s3_once_the_spool_is_empty(archived_to_s3, mo
 def test_incremental_export_to_an_s3_destination(archived_to_s3, moto, tmp_path):
     bucket, spool = archived_to_s3["bucket"], archived_to_s3["spool"]
     moto.create_bucket("feeds")
-    args = ["export", *store_args(moto, bucket, spool), "--to", "s3://feeds/daily",
-            "--incremental", "--format", "parquet"]
+    args = [
+        "export",
+        *store_args(moto, bucket, spool),
+        "--to",
+        "s3://feeds/daily",
+        "--incremental",
+        "--format",
+        "parquet",
+    ]
     first = cli(*args)
     assert first.returncode == 0, first.stdout + first.stderr
     again = cli(*args)
@@ -255,16 +288,19 @@ def test_article_pointers_resolve_with_ranged_gets(archived_to_s3, moto):
             articles += [json.loads(line) for line in text.splitlines()]
     assert len(articles) >= 4
     # The spool copies are deleted, so this S3Store reads with ranged GETs.
-    store = open_store(f"s3://{bucket}/{PREFIX}", Settings({
-        "STORE_SPOOL_DIR": str(spool), "STORE_S3_ENDPOINT_URL": moto.endpoint}))
+    store = open_store(
+        f"s3://{bucket}/{PREFIX}",
+        Settings({"STORE_SPOOL_DIR": str(spool), "STORE_S3_ENDPOINT_URL": moto.endpoint}),
+    )
     with pytest.MonkeyPatch.context() as mp:
         for name, value in S3_ENV.items():
             mp.setenv(name, value)
         for article in articles:
             ptr = article["warc"]
             assert not store.path(ptr["filename"]).exists()
-            record = parse_record_member(store.read_range(ptr["filename"], ptr["offset"],
-                                                          ptr["length"]))
+            record = parse_record_member(
+                store.read_range(ptr["filename"], ptr["offset"], ptr["length"])
+            )
             assert record.rec_headers.get_header("WARC-Record-ID") == ptr["record_id"]
             assert record.rec_headers.get_header("WARC-Target-URI") == article["final_url"]
 
@@ -283,8 +319,11 @@ def test_reextract_reads_warc_records_from_s3(archived_to_s3, moto):
     before = set(objects(moto, bucket))
     result = cli("reextract", *store_args(moto, bucket, spool), "--workers", "1")
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
-    match = re.search(r"reextract: (\d+) captures, (\d+) new article versions, "
-                      r"(\d+) unchanged, (\d+) failed", result.stdout)
+    match = re.search(
+        r"reextract: (\d+) captures, (\d+) new article versions, "
+        r"(\d+) unchanged, (\d+) failed",
+        result.stdout,
+    )
     assert match, result.stdout
     captures, _, _, failed = map(int, match.groups())
     assert captures >= 4 and failed == 0
@@ -294,6 +333,7 @@ def test_reextract_reads_warc_records_from_s3(archived_to_s3, moto):
 
 
 # -- S3 failing --------------------------------------------------------------------------
+
 
 def test_s3_down_for_a_whole_run_then_next_run_uploads(own_moto, site, tmp_path):
     bucket, spool = "down-bucket", tmp_path / "spool"
@@ -305,8 +345,10 @@ def test_s3_down_for_a_whole_run_then_next_run_uploads(own_moto, site, tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr[-3000:]
     for url in urls:
         assert re.search(rf"^archived +200 +{re.escape(url)} ", result.stdout, re.M), url
-    hint = (f"run `crawler upload --store s3://{bucket}/{PREFIX} --s3-endpoint-url "
-            f"{own_moto.endpoint}` to retry")
+    hint = (
+        f"run `crawler upload --store s3://{bucket}/{PREFIX} --s3-endpoint-url "
+        f"{own_moto.endpoint}` to retry"
+    )
     line = next(ln for ln in result.stdout.splitlines() if "not uploaded" in ln)
     assert re.match(rf"\d+ files not uploaded to s3://{bucket}/{PREFIX}: S3 unreachable", line)
     assert hint in line
@@ -315,29 +357,29 @@ def test_s3_down_for_a_whole_run_then_next_run_uploads(own_moto, site, tmp_path)
     kept = spool_files(spool)
     first_id = crawl_id_of(result.stdout)
     assert f"runs/{first_id}.json" in kept
-    assert any(k.startswith("warc/") for k in kept) and any(k.startswith("articles/")
-                                                            for k in kept)
+    assert any(k.startswith("warc/") for k in kept) and any(k.startswith("articles/") for k in kept)
     rows = ledger(spool)
     assert set(rows) == set(kept)
     assert all(r["uploaded_at"] is None and r["last_error"] for r in rows.values())
     assert line.startswith(f"{len(kept)} files not uploaded")
     manifest = json.loads((spool / f"runs/{first_id}.json").read_text())
     assert {p["key"] for p in manifest["upload"]["pending"]} == set(kept) - {
-        f"runs/{first_id}.json"}
+        f"runs/{first_id}.json"
+    }
 
     # `crawler upload` while S3 is still down: fails clearly, still nothing lost.
     retry = cli("upload", *store_args(own_moto, bucket, spool), *FAST_FAIL)
     assert retry.returncode == 1
-    assert f"{len(kept)} files not uploaded to s3://{bucket}/{PREFIX}: S3 unreachable" \
-        in retry.stderr
+    assert (
+        f"{len(kept)} files not uploaded to s3://{bucket}/{PREFIX}: S3 unreachable" in retry.stderr
+    )
     assert spool_files(spool) == kept
 
     # S3 is back (moto starts empty: the bucket again); the next run uploads the
     # leftovers along with its own files.
     own_moto.start()
     own_moto.create_bucket(bucket)
-    second = cli("archive", site.url(site.article_paths()[2]),
-                 *store_args(own_moto, bucket, spool))
+    second = cli("archive", site.url(site.article_paths()[2]), *store_args(own_moto, bucket, spool))
     assert second.returncode == 0, second.stdout + second.stderr[-3000:]
     stored = objects(own_moto, bucket)
     for key, digest in kept.items():
@@ -356,11 +398,25 @@ def test_s3_dies_mid_run_crawl_goes_on(own_moto, site, tmp_path):
     slow = site.url("/slow?delay=6")
     urls = [site.url(p) for p in site.article_paths()] + [slow]
     # Every WARC record rotates the file: early files upload while `slow` is pending.
-    args = ["archive", *urls, *store_args(own_moto, bucket, spool), *FAST_FAIL,
-            "-s", "WARC_MAX_SIZE=2000", "-s", "STORE_S3_KEEP_LOCAL=true", "--ignore-robots"]
-    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", *args], cwd=ROOT,
-                            env={**os.environ, **S3_ENV, "PYTHONUNBUFFERED": "1"},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    args = [
+        "archive",
+        *urls,
+        *store_args(own_moto, bucket, spool),
+        *FAST_FAIL,
+        "-s",
+        "WARC_MAX_SIZE=2000",
+        "-s",
+        "STORE_S3_KEEP_LOCAL=true",
+        "--ignore-robots",
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", *args],
+        cwd=ROOT,
+        env={**os.environ, **S3_ENV, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         seen: dict = {}
         deadline = time.monotonic() + 30
@@ -404,8 +460,12 @@ PART = 5 * 1024 * 1024
 
 
 def make_store(server: MotoServer, bucket: str, spool: Path, **settings) -> S3Store:
-    values = {"STORE_SPOOL_DIR": str(spool), "STORE_S3_ENDPOINT_URL": server.endpoint,
-              "STORE_S3_PART_SIZE": PART, **settings}
+    values = {
+        "STORE_SPOOL_DIR": str(spool),
+        "STORE_S3_ENDPOINT_URL": server.endpoint,
+        "STORE_S3_PART_SIZE": PART,
+        **settings,
+    }
     return open_store(f"s3://{bucket}/{PREFIX}", Settings(values))
 
 
@@ -416,8 +476,14 @@ def spool_file(store: S3Store, key: str, data: bytes) -> None:
     path.write_bytes(data)
     ledger = open_ledger(store)
     try:
-        ledger.queue_upload(target=store.uri, key=key, kind="warc", size=len(data),
-                            sha256=sha256(data), queued_at="2026-01-01T00:00:00+00:00")
+        ledger.queue_upload(
+            target=store.uri,
+            key=key,
+            kind="warc",
+            size=len(data),
+            sha256=sha256(data),
+            queued_at="2026-01-01T00:00:00+00:00",
+        )
     finally:
         ledger.close()
 
@@ -428,9 +494,16 @@ def test_multipart_upload_cut_off_then_redone(own_moto, tmp_path, s3_env):
     data = os.urandom(3 * PART + 12345)  # 4 parts
     key = "warc/2026/01/01/crawl-20260101000000000-00000-test.warc.gz"
     # One part at a time at 4 MiB/s: the upload takes ~4 s, long enough to kill S3 in it.
-    store = make_store(own_moto, bucket, tmp_path / "spool", STORE_S3_CONCURRENCY=1,
-                       STORE_S3_MAX_BANDWIDTH=4 * 1024 * 1024, STORE_S3_MAX_ATTEMPTS=1,
-                       STORE_S3_CONNECT_TIMEOUT=2, STORE_S3_READ_TIMEOUT=5)
+    store = make_store(
+        own_moto,
+        bucket,
+        tmp_path / "spool",
+        STORE_S3_CONCURRENCY=1,
+        STORE_S3_MAX_BANDWIDTH=4 * 1024 * 1024,
+        STORE_S3_MAX_ATTEMPTS=1,
+        STORE_S3_CONNECT_TIMEOUT=2,
+        STORE_S3_READ_TIMEOUT=5,
+    )
     spool_file(store, key, data)
     uploader = S3Uploader(store)
     results = []
@@ -443,8 +516,11 @@ def test_multipart_upload_cut_off_then_redone(own_moto, tmp_path, s3_env):
         while parts == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
             for upload in client.list_multipart_uploads(Bucket=bucket).get("Uploads", []):
-                parts = len(client.list_parts(Bucket=bucket, Key=upload["Key"],
-                                              UploadId=upload["UploadId"]).get("Parts", []))
+                parts = len(
+                    client.list_parts(
+                        Bucket=bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                    ).get("Parts", [])
+                )
         assert 1 <= parts < 4, parts  # killed mid-multipart
         own_moto.stop()
     finally:
@@ -459,8 +535,9 @@ def test_multipart_upload_cut_off_then_redone(own_moto, tmp_path, s3_env):
 
     own_moto.start()
     own_moto.create_bucket(bucket)
-    redo = cli("upload", *store_args(own_moto, bucket, store.root),
-               "-s", f"STORE_S3_PART_SIZE={PART}")
+    redo = cli(
+        "upload", *store_args(own_moto, bucket, store.root), "-s", f"STORE_S3_PART_SIZE={PART}"
+    )
     assert redo.returncode == 0, redo.stdout + redo.stderr
     obj = objects(own_moto, bucket)[f"{PREFIX}/{key}"]
     assert obj["etag"].endswith("-4")  # a 4-part multipart upload
@@ -542,15 +619,39 @@ def test_two_uploaders_race_different_content(moto, tmp_path, s3_env, size):
 
 # -- bad input ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("args, message", [
-    (["archive", "http://127.0.0.1:1/x", "--store", "s3://Bad_Bucket/x"],
-     "is not an S3 bucket name"),
-    (["archive", "http://127.0.0.1:1/x", "--store", "s3://good-bucket/x",
-      "--s3-endpoint-url", "127.0.0.1:9000"], "must start with http:// or https://"),
-    (["archive", "http://127.0.0.1:1/x", "--store", "s3://good-bucket/x",
-      "-s", "STORE_S3_PART_SIZE=1000"], "below S3's minimum part size"),
-    (["upload", "--store", "./somewhere"], "is a local store: nothing to upload"),
-])
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["archive", "http://127.0.0.1:1/x", "--store", "s3://Bad_Bucket/x"],
+            "is not an S3 bucket name",
+        ),
+        (
+            [
+                "archive",
+                "http://127.0.0.1:1/x",
+                "--store",
+                "s3://good-bucket/x",
+                "--s3-endpoint-url",
+                "127.0.0.1:9000",
+            ],
+            "must start with http:// or https://",
+        ),
+        (
+            [
+                "archive",
+                "http://127.0.0.1:1/x",
+                "--store",
+                "s3://good-bucket/x",
+                "-s",
+                "STORE_S3_PART_SIZE=1000",
+            ],
+            "below S3's minimum part size",
+        ),
+        (["upload", "--store", "./somewhere"], "is a local store: nothing to upload"),
+    ],
+)
 def test_bad_s3_input_is_a_usage_error(args, message, tmp_path):
     result = cli(*args, "--spool-dir", str(tmp_path / "spool"), timeout=60)
     assert result.returncode == 2, result.stdout + result.stderr
@@ -564,10 +665,15 @@ def test_background_uploads_catch_up_when_s3_returns(own_moto, tmp_path, s3_env)
     bucket = "catch-up-bucket"
     own_moto.create_bucket(bucket)
     own_moto.stop()
-    store = make_store(own_moto, bucket, tmp_path / "spool", STORE_S3_MAX_ATTEMPTS=1,
-                       STORE_S3_CONNECT_TIMEOUT=2, STORE_S3_RETRY_AFTER=0)
-    data = {f"articles/2026/01/01/run-{i:05d}.jsonl.gz": os.urandom(100 + i)
-            for i in range(3)}
+    store = make_store(
+        own_moto,
+        bucket,
+        tmp_path / "spool",
+        STORE_S3_MAX_ATTEMPTS=1,
+        STORE_S3_CONNECT_TIMEOUT=2,
+        STORE_S3_RETRY_AFTER=0,
+    )
+    data = {f"articles/2026/01/01/run-{i:05d}.jsonl.gz": os.urandom(100 + i) for i in range(3)}
     keys = list(data)
     uploads = BackgroundUploads(S3Uploader(store))
     try:
@@ -597,11 +703,21 @@ def test_killed_run_leftovers_upload_with_next_run(moto, site, tmp_path):
     bucket, spool = "killed-run", tmp_path / "spool"
     moto.create_bucket(bucket)
     urls = [site.url(p) for p in site.article_paths()] + [site.url("/slow?delay=30")]
-    args = ["archive", *urls, *store_args(moto, bucket, spool), "--ignore-robots",
-            "-s", "WARC_MAX_SIZE=2000"]
-    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", *args], cwd=ROOT,
-                            env={**os.environ, **S3_ENV}, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    args = [
+        "archive",
+        *urls,
+        *store_args(moto, bucket, spool),
+        "--ignore-robots",
+        "-s",
+        "WARC_MAX_SIZE=2000",
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", *args],
+        cwd=ROOT,
+        env={**os.environ, **S3_ENV},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not list(spool.glob("articles/*/*/*/*.open")):
@@ -638,8 +754,9 @@ def test_checksums_only_when_required_setting(moto, tmp_path, s3_env, when_requi
     with the upload (S3 checks and keeps it); when_required sends none."""
     bucket = f"checksums-{str(when_required).lower()}"
     moto.create_bucket(bucket)
-    store = make_store(moto, bucket, tmp_path / "spool",
-                       STORE_S3_CHECKSUMS_WHEN_REQUIRED=when_required)
+    store = make_store(
+        moto, bucket, tmp_path / "spool", STORE_S3_CHECKSUMS_WHEN_REQUIRED=when_required
+    )
     key = "runs/20260101T000000Z-abcdef.json"
     spool_file(store, key, b'{"ok": true}')
     uploader = S3Uploader(store)
@@ -647,19 +764,20 @@ def test_checksums_only_when_required_setting(moto, tmp_path, s3_env, when_requi
         assert uploader.upload(key).ok
     finally:
         uploader.close_thread_ledger()
-    head = moto.client().head_object(Bucket=bucket, Key=f"{PREFIX}/{key}",
-                                     ChecksumMode="ENABLED")
+    head = moto.client().head_object(Bucket=bucket, Key=f"{PREFIX}/{key}", ChecksumMode="ENABLED")
     assert ("ChecksumCRC32" in head) is not when_required, head
 
 
 # -- site crawls and the scheduler on an S3 store ------------------------------------------
 
+
 def read_warc_types(server: MotoServer, bucket: str) -> list[str]:
     types = []
     for key in objects(server, bucket):
         if key.endswith(".warc.gz"):
-            types += [r.rec_type for r in ArchiveIterator(io.BytesIO(get_bytes(server, bucket,
-                                                                                key)))]
+            types += [
+                r.rec_type for r in ArchiveIterator(io.BytesIO(get_bytes(server, bucket, key)))
+            ]
     return types
 
 
@@ -688,8 +806,9 @@ def test_site_crawl_and_schedule_on_s3(moto, tmp_path):
         assert "Spider error" not in second.stderr, second.stderr[-3000:]
         assert "revisit" in " ".join(read_warc_types(moto, bucket))
 
-        scheduled = cli("schedule", "--once", *store_args(moto, bucket, spool),
-                        "-s", f"SITES_DIRS={sites}")
+        scheduled = cli(
+            "schedule", "--once", *store_args(moto, bucket, spool), "-s", f"SITES_DIRS={sites}"
+        )
         assert scheduled.returncode == 0, scheduled.stdout + scheduled.stderr[-3000:]
     assert '"manifest": "missing"' not in scheduled.stderr
     assert re.search(r"run \S+ finished, exit 0", scheduled.stderr), scheduled.stderr[-3000:]
@@ -712,12 +831,14 @@ def test_no_credentials_is_a_clear_failure_and_nothing_is_lost(moto, site, tmp_p
     moto.create_bucket(bucket)
     env = {**S3_ENV, "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}
     url = site.url(site.article_paths()[0])
-    result = run_cli("archive", url, *store_args(moto, bucket, spool), *FAST_FAIL, env=env,
-                     timeout=180)
+    result = run_cli(
+        "archive", url, *store_args(moto, bucket, spool), *FAST_FAIL, env=env, timeout=180
+    )
     assert result.returncode == 1, result.stdout + result.stderr[-3000:]
     assert re.search(rf"^archived +200 +{re.escape(url)} ", result.stdout, re.M)
-    assert f"files not uploaded to s3://{bucket}/{PREFIX}: no usable AWS credentials" \
-        in result.stdout
+    assert (
+        f"files not uploaded to s3://{bucket}/{PREFIX}: no usable AWS credentials" in result.stdout
+    )
     assert "Traceback" not in result.stderr
     assert spool_files(spool) and set(spool_files(spool)) == set(ledger(spool))
     assert objects(moto, bucket) == {}

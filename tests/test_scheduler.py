@@ -43,20 +43,26 @@ def scheduled_site(newsroom, tmp_path, **site) -> tuple:
 
 def runs(store) -> list[tuple[datetime, datetime | None, str]]:
     db = sqlite3.connect(store / "catalog.sqlite")
-    rows = db.execute("SELECT started_at, finished_at, crawl_id FROM runs "
-                      "ORDER BY started_at").fetchall()
+    rows = db.execute(
+        "SELECT started_at, finished_at, crawl_id FROM runs ORDER BY started_at"
+    ).fetchall()
     db.close()
-    return [(datetime.fromisoformat(a), datetime.fromisoformat(b) if b else None, c)
-            for a, b, c in rows]
+    return [
+        (datetime.fromisoformat(a), datetime.fromisoformat(b) if b else None, c) for a, b, c in rows
+    ]
 
 
 def test_scheduler_runs_a_site_twice_without_overlap(newsroom, tmp_path):
     # due every 2 s; a run takes longer than that, so occurrences fall while one runs
     sites, store = scheduled_site(
-        newsroom, tmp_path, schedule="*/2 * * * * *",
-        politeness="download_delay = 0.25\nconcurrency = 1\nautothrottle = false")
-    result = run_cli("schedule", *only(sites), "--store", str(store),
-                     "--max-runs", "2", timeout=240)
+        newsroom,
+        tmp_path,
+        schedule="*/2 * * * * *",
+        politeness="download_delay = 0.25\nconcurrency = 1\nautothrottle = false",
+    )
+    result = run_cli(
+        "schedule", *only(sites), "--store", str(store), "--max-runs", "2", timeout=240
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     done = runs(store)
     assert len(done) == 2
@@ -96,11 +102,17 @@ def test_site_lock_blocks_a_second_run_and_dies_with_its_holder(newsroom, tmp_pa
     assert newsroom.requests == []
     # A holder killed with SIGKILL leaves no stuck lock behind.
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; from pathlib import Path; from crawler.scheduler import SiteLock;"
-         f"lock = SiteLock(Path({str(store / 'locks')!r}), 'newsroom'); assert lock.acquire();"
-         "print('held', flush=True); time.sleep(60)"],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from crawler.scheduler import SiteLock;"
+            f"lock = SiteLock(Path({str(store / 'locks')!r}), 'newsroom'); assert lock.acquire();"
+            "print('held', flush=True); time.sleep(60)",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         assert not SiteLock(store / "locks", "newsroom").acquire()
@@ -115,15 +127,23 @@ def test_site_lock_blocks_a_second_run_and_dies_with_its_holder(newsroom, tmp_pa
 
 def test_sigterm_lets_the_running_crawl_finish_its_records(newsroom, tmp_path):
     sites, store = scheduled_site(
-        newsroom, tmp_path, schedule="0 3 * * *",
-        politeness="download_delay = 0.5\nconcurrency = 1\nautothrottle = false")
+        newsroom,
+        tmp_path,
+        schedule="0 3 * * *",
+        politeness="download_delay = 0.5\nconcurrency = 1\nautothrottle = false",
+    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "crawler.cli", "schedule", *only(sites), "--store", str(store)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not any(
-                p.endswith(".html") for p, _ in newsroom.requests):
+            p.endswith(".html") for p, _ in newsroom.requests
+        ):
             time.sleep(0.2)
         assert any(p.endswith(".html") for p, _ in newsroom.requests), "no run started"
         proc.send_signal(signal.SIGTERM)
@@ -134,7 +154,7 @@ def test_sigterm_lets_the_running_crawl_finish_its_records(newsroom, tmp_path):
             proc.wait()
     assert proc.returncode in (0, 1), err[-3000:]
     assert "no new runs" in err
-    (started, finished, crawl_id), = runs(store)
+    ((started, finished, crawl_id),) = runs(store)
     assert finished is not None
     report = json.loads((store / "runs" / f"{crawl_id}.json").read_text())
     assert report["finish_reason"] == "shutdown"

@@ -52,11 +52,17 @@ def scrapyd(tmp_path_factory):
         "[scrapyd]\n"
         f"bind_address = 127.0.0.1\nhttp_port = {port}\n"
         f"eggs_dir = {home / 'eggs'}\nlogs_dir = {home / 'logs'}\ndbs_dir = {home / 'dbs'}\n"
-        "items_dir =\npoll_interval = 0.5\nmax_proc = 1\n")
+        "items_dir =\npoll_interval = 0.5\nmax_proc = 1\n"
+    )
     log = open(home / "scrapyd.log", "wb")
     # its own session: scrapyd and the job processes it starts are stopped as one group
-    server = subprocess.Popen([sys.executable, "-m", "scrapyd"], cwd=home, stdout=log,
-                              stderr=subprocess.STDOUT, start_new_session=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "scrapyd"],
+        cwd=home,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.monotonic() + 30
@@ -66,8 +72,9 @@ def scrapyd(tmp_path_factory):
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError("scrapyd did not start: " +
-                                         (home / "scrapyd.log").read_text()[-2000:]) from None
+                    raise AssertionError(
+                        "scrapyd did not start: " + (home / "scrapyd.log").read_text()[-2000:]
+                    ) from None
                 time.sleep(0.2)
         yield {"url": base, "home": home}
     finally:
@@ -92,10 +99,14 @@ def deployed(scrapyd, tmp_path_factory):
         shutil.copy(ROOT / name, source / name)
     cfg = (ROOT / "scrapy.cfg").read_text()
     assert f"project = {PROJECT}" in cfg
-    (source / "scrapy.cfg").write_text(cfg.replace("[deploy]",
-                                                   f"[deploy]\nurl = {scrapyd['url']}"))
-    result = subprocess.run([sys.executable, "-m", "scrapyd_client.deploy"], cwd=source,
-                            capture_output=True, text=True, timeout=300)
+    (source / "scrapy.cfg").write_text(cfg.replace("[deploy]", f"[deploy]\nurl = {scrapyd['url']}"))
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapyd_client.deploy"],
+        cwd=source,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     answer = json.loads(result.stdout.strip().splitlines()[-1])
     assert answer["status"] == "ok", answer  # scrapyd refused the egg before the entry point
@@ -109,9 +120,16 @@ def deployed(scrapyd, tmp_path_factory):
 def test_urls_spider_runs_under_scrapyd_and_archives_the_page(deployed, site, tmp_path):
     url = site.url(site.article_paths()[0])
     store = tmp_path / "store"
-    job = _api(deployed["url"], "schedule.json", {
-        "project": PROJECT, "spider": "urls", "urls": url,
-        "setting": [f"STORE_URI={store}", "EXTRACT_WORKERS=1"]})
+    job = _api(
+        deployed["url"],
+        "schedule.json",
+        {
+            "project": PROJECT,
+            "spider": "urls",
+            "urls": url,
+            "setting": [f"STORE_URI={store}", "EXTRACT_WORKERS=1"],
+        },
+    )
     assert job["status"] == "ok", job
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
@@ -128,8 +146,11 @@ def test_urls_spider_runs_under_scrapyd_and_archives_the_page(deployed, site, tm
     assert "'finish_reason': 'finished'" in text, text[-3000:]
     (response,) = responses_for(store, url)
     assert b"<html" in response["payload"].lower()
-    records = [json.loads(line) for p in (store / "articles").rglob("*.jsonl.gz")
-               for line in gzip.open(p, "rt", encoding="utf-8")]
+    records = [
+        json.loads(line)
+        for p in (store / "articles").rglob("*.jsonl.gz")
+        for line in gzip.open(p, "rt", encoding="utf-8")
+    ]
     assert [r["url"] for r in records] == [url]
 
 
@@ -142,9 +163,15 @@ def test_shipped_site_files_are_found_inside_the_egg(deployed):
         "import settings\n"
         "from crawler.sites.config import find_site\n"
         "config = find_site('globalresearch', settings.SITES_DIRS)\n"
-        "print(settings.__file__); print(config.name, config.domains)\n")
-    result = subprocess.run([sys.executable, "-c", script, str(deployed["egg"])],
-                            capture_output=True, text=True, timeout=120, cwd=Path("/"))
+        "print(settings.__file__); print(config.name, config.domains)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(deployed["egg"])],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path("/"),
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     where, found = result.stdout.splitlines()[-2:]
     assert where.startswith(str(deployed["egg"]))  # the egg's own settings module

@@ -36,7 +36,8 @@ BASIC_VALUE = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode(
 def _auth_url(site, password: str, query: str = "") -> str:
     # the password percent-encoded, as RFC 3986 wants its ':' '@' and space
     return site.url("/auth/basic.html" + query).replace(
-        "http://", f"http://{USER}:{quote(password, safe='')}@", 1)
+        "http://", f"http://{USER}:{quote(password, safe='')}@", 1
+    )
 
 
 def _store_text(store: Path, *, warcs: bool = True) -> bytes:
@@ -53,8 +54,13 @@ def _store_text(store: Path, *, warcs: bool = True) -> bytes:
 
 
 def _secrets() -> list[bytes]:
-    return [PASSWORD.encode(), quote(PASSWORD, safe="").encode(), BASIC_VALUE.encode(),
-            BASIC_VALUE.split()[1].encode(), b"wrong-pass"]
+    return [
+        PASSWORD.encode(),
+        quote(PASSWORD, safe="").encode(),
+        BASIC_VALUE.encode(),
+        BASIC_VALUE.split()[1].encode(),
+        b"wrong-pass",
+    ]
 
 
 def _request_for(store: Path, url: str) -> dict:
@@ -65,8 +71,13 @@ def _request_for(store: Path, url: str) -> dict:
 @pytest.fixture(scope="module")
 def archived(site, tmp_path_factory):
     store = tmp_path_factory.mktemp("store")
-    result = run_cli("archive", _auth_url(site, PASSWORD),
-                     _auth_url(site, "wrong-pass", "?try=2"), "--store", str(store))
+    result = run_cli(
+        "archive",
+        _auth_url(site, PASSWORD),
+        _auth_url(site, "wrong-pass", "?try=2"),
+        "--store",
+        str(store),
+    )
     return store, result
 
 
@@ -96,8 +107,9 @@ def test_authorization_redacted_in_request_record(archived, site):
 
 
 def test_empty_redact_setting_keeps_authorization_in_warc_only(site, tmp_path):
-    result = run_cli("archive", _auth_url(site, PASSWORD), "--store", str(tmp_path),
-                     "-s", "WARC_REDACT_HEADERS=")
+    result = run_cli(
+        "archive", _auth_url(site, PASSWORD), "--store", str(tmp_path), "-s", "WARC_REDACT_HEADERS="
+    )
     assert result.returncode == 0, result.stdout + result.stderr[-2000:]
     request = _request_for(tmp_path, site.url("/auth/basic.html"))
     assert request["http"].get_header("Authorization") == BASIC_VALUE
@@ -109,27 +121,42 @@ def test_empty_redact_setting_keeps_authorization_in_warc_only(site, tmp_path):
 
 def test_cookie_and_authorization_redacted_record_still_valid(tmp_path):
     exchange = HttpExchange(
-        url="http://127.0.0.1:9/page.html", status=200,
-        response_headers=[("Content-Type", "text/html")], body=b"<html>hi</html>",
-        request_method="GET", request_target="/page.html",
-        request_headers=[("Host", "127.0.0.1:9"), ("Cookie", "session=abc123"),
-                         ("authorization", "Bearer tok-xyz"), ("Cookie", "b=2"),
-                         ("Accept", "text/html")],
-        fetched_at=datetime(2026, 1, 2, tzinfo=UTC))
+        url="http://127.0.0.1:9/page.html",
+        status=200,
+        response_headers=[("Content-Type", "text/html")],
+        body=b"<html>hi</html>",
+        request_method="GET",
+        request_target="/page.html",
+        request_headers=[
+            ("Host", "127.0.0.1:9"),
+            ("Cookie", "session=abc123"),
+            ("authorization", "Bearer tok-xyz"),
+            ("Cookie", "b=2"),
+            ("Accept", "text/html"),
+        ],
+        fetched_at=datetime(2026, 1, 2, tzinfo=UTC),
+    )
     redact_request_headers(exchange, redact_header_names(Settings()))
     writer = WarcFileWriter(LocalStore(tmp_path / "store"), prefix="x")
     writer.write_exchange(exchange)
     writer.close()
     request = _request_for(tmp_path / "store", "http://127.0.0.1:9/page.html")
     assert request["http"].headers == [
-        ("Host", "127.0.0.1:9"), ("Cookie", REDACTED), ("authorization", REDACTED),
-        ("Cookie", REDACTED), ("Accept", "text/html")]
+        ("Host", "127.0.0.1:9"),
+        ("Cookie", REDACTED),
+        ("authorization", REDACTED),
+        ("Cookie", REDACTED),
+        ("Accept", "text/html"),
+    ]
     assert request["rec_headers"].get_header(REDACTED_NOTE) == "Cookie, authorization"
     raw = gzip.decompress(warc_files(tmp_path / "store")[0].read_bytes())
     assert b"abc123" not in raw and b"tok-xyz" not in raw
-    check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", "-v",
-                            str(warc_files(tmp_path / "store")[0])],
-                           capture_output=True, text=True, timeout=60)
+    check = subprocess.run(
+        [sys.executable, "-m", "warcio.cli", "check", "-v", str(warc_files(tmp_path / "store")[0])],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert check.returncode == 0 and "digest pass" in check.stdout, check.stdout
 
 
@@ -137,7 +164,9 @@ def test_redact_setting_values():
     assert redact_header_names(Settings()) == {"authorization", "proxy-authorization", "cookie"}
     assert redact_header_names(Settings({"WARC_REDACT_HEADERS": ""})) == frozenset()
     assert redact_header_names(Settings({"WARC_REDACT_HEADERS": "Cookie, X-Api-Key"})) == {
-        "cookie", "x-api-key"}
+        "cookie",
+        "x-api-key",
+    }
 
 
 def test_split_and_redact_userinfo():

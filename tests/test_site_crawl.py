@@ -27,8 +27,9 @@ WINDOW = timedelta(days=7)
 
 def site_toml(site: NewsroomSite, folder: Path, **extra: str) -> Path:
     base = site.base_url
-    politeness = extra.pop("politeness", 'download_delay = 0\nconcurrency = 4\n'
-                                         'autothrottle = false')
+    politeness = extra.pop(
+        "politeness", "download_delay = 0\nconcurrency = 4\nautothrottle = false"
+    )
     schedule = extra.pop("schedule", "*/30 * * * *")
     text = f"""
 [site]
@@ -71,8 +72,14 @@ def warc_records(store: Path) -> list[tuple[str, str, str | None, str | None]]:
         with open(path, "rb") as fh:
             for record in ArchiveIterator(fh):
                 status = record.http_headers.get_statuscode() if record.http_headers else None
-                found.append((record.rec_type, record.rec_headers.get_header("WARC-Target-URI"),
-                              status, record.rec_headers.get_header("WARC-Profile")))
+                found.append(
+                    (
+                        record.rec_type,
+                        record.rec_headers.get_header("WARC-Target-URI"),
+                        status,
+                        record.rec_headers.get_header("WARC-Profile"),
+                    )
+                )
     return found
 
 
@@ -104,14 +111,17 @@ def test_first_run_archives_the_window_then_second_run_fetches_only_new(newsroom
     assert any(r.startswith("depth:") for p, r in reasons.items() if "/calendar/" in p)
     # the rate-limited article: 429 archived as received, then the retry's 200
     limited = next(p for p in expected if p.startswith("/limited/"))
-    statuses = [s for t, u, s, _ in warc_records(store)
-                if t == "response" and u == newsroom.url(limited)]
+    statuses = [
+        s for t, u, s, _ in warc_records(store) if t == "response" and u == newsroom.url(limited)
+    ]
     assert statuses == ["429", "200"]
     assert "site crawl:" in first.stdout and "robots 1" in first.stdout
 
     # Two new articles; everything else unchanged.
-    new = [newsroom.add_article("fresh-report-one"), newsroom.add_article("fresh-report-two",
-                                                                          "politics")]
+    new = [
+        newsroom.add_article("fresh-report-one"),
+        newsroom.add_article("fresh-report-two", "politics"),
+    ]
     mark = len(newsroom.requests)
     second = run_cli("crawl", str(config), "--store", str(store))
     assert second.returncode == 0, second.stdout + second.stderr
@@ -120,12 +130,16 @@ def test_first_run_archives_the_window_then_second_run_fetches_only_new(newsroom
     assert article_gets == {a.path for a in new}
     for hub in ("/", "/feed.xml", "/sitemap_index.xml", "/world/", "/politics/"):
         assert hub in fetched
-    assert paths_of(newsroom, [r["url"] for r in article_records(store)]) == \
-        expected | {a.path for a in new}
+    assert paths_of(newsroom, [r["url"] for r in article_records(store)]) == expected | {
+        a.path for a in new
+    }
     # unchanged hubs answered 304 to our conditional GETs: revisit records, no bodies
     revisits = [(u, s, prof) for t, u, s, prof in warc_records(store) if t == "revisit"]
-    assert (newsroom.url("/calendar/" + newsroom.newest(1)[0].published.strftime("%Y-%m") + "/"),
-            "304", "http://netpreserve.org/warc/1.1/revisit/server-not-modified") in revisits
+    assert (
+        newsroom.url("/calendar/" + newsroom.newest(1)[0].published.strftime("%Y-%m") + "/"),
+        "304",
+        "http://netpreserve.org/warc/1.1/revisit/server-not-modified",
+    ) in revisits
     assert manifest(store)["counts"]["already_archived"] == len(expected)
     check = warcio_check((store / "warc").rglob("*.warc.gz"))
     assert check.returncode == 0, check.stdout + check.stderr
@@ -146,8 +160,11 @@ def test_recrawl_always_writes_identical_payload_revisits(newsroom, tmp_path):
     db.close()
     result = run_cli("crawl", str(config), "--store", str(store))
     assert result.returncode == 0, result.stdout + result.stderr
-    identical = [u for t, u, s, prof in warc_records(store)
-                 if t == "revisit" and prof and prof.endswith("identical-payload-digest")]
+    identical = [
+        u
+        for t, u, s, prof in warc_records(store)
+        if t == "revisit" and prof and prof.endswith("identical-payload-digest")
+    ]
     assert len(identical) >= before  # every refetched article (and unchanged hub)
     assert len(article_records(store)) == before  # unchanged: no second copy of any article
     assert manifest(store)["counts"]["unchanged"] == before
@@ -155,13 +172,18 @@ def test_recrawl_always_writes_identical_payload_revisits(newsroom, tmp_path):
 
 def test_killed_run_resumes_without_refetching(newsroom, tmp_path):
     store = tmp_path / "data"
-    config = site_toml(newsroom, tmp_path,
-                       politeness="download_delay = 0.4\nconcurrency = 1\nautothrottle = false")
+    config = site_toml(
+        newsroom, tmp_path, politeness="download_delay = 0.4\nconcurrency = 1\nautothrottle = false"
+    )
     expected = newsroom.expected_in_window(WINDOW)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", "crawl", str(config),
-                             "--store", str(store)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", "crawl", str(config), "--store", str(store)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         archived = 0
@@ -196,8 +218,10 @@ def test_killed_run_resumes_without_refetching(newsroom, tmp_path):
     # what was archived before the kill (article record written) was not fetched again
     db = sqlite3.connect(store / "catalog.sqlite")
     first_run = db.execute("SELECT crawl_id FROM runs ORDER BY started_at LIMIT 1").fetchone()[0]
-    done = {u.replace(newsroom.base_url, "") for (u,) in
-            db.execute("SELECT url FROM articles WHERE crawl_id=?", (first_run,))}
+    done = {
+        u.replace(newsroom.base_url, "")
+        for (u,) in db.execute("SELECT url FROM articles WHERE crawl_id=?", (first_run,))
+    }
     db.close()
     assert done and not (refetched & done)
     assert catalogued >= done
@@ -209,21 +233,27 @@ def test_killed_run_resumes_without_refetching(newsroom, tmp_path):
 def test_robots_5xx_means_disallow(tmp_path):
     with NewsroomSite(robots_status=503) as site:
         store = tmp_path / "data"
-        result = run_cli("crawl", str(site_toml(site, tmp_path)), "--store", str(store),
-                         "-s", "RETRY_TIMES=0")
+        result = run_cli(
+            "crawl", str(site_toml(site, tmp_path)), "--store", str(store), "-s", "RETRY_TIMES=0"
+        )
         fetched = [p for p, _ in site.requests]
     assert fetched == ["/robots.txt"]
     report = manifest(store)
     assert report["skipped"] and all(
-        s["reason"].startswith("robots:") and "503" in s["reason"] for s in report["skipped"])
+        s["reason"].startswith("robots:") and "503" in s["reason"] for s in report["skipped"]
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_site_that_keeps_refusing_is_stopped(tmp_path):
     with NewsroomSite(refuse_articles=True) as site:
         store = tmp_path / "data"
-        config = site_toml(site, tmp_path, politeness="download_delay = 0\nconcurrency = 2\n"
-                                                      "autothrottle = false\nmax_refusals = 3")
+        config = site_toml(
+            site,
+            tmp_path,
+            politeness="download_delay = 0\nconcurrency = 2\n"
+            "autothrottle = false\nmax_refusals = 3",
+        )
         result = run_cli("crawl", str(config), "--store", str(store), "-s", "RETRY_TIMES=0")
     assert result.returncode == 1
     assert "blocked: 127.0.0.1 keeps refusing requests (" in result.stderr
@@ -236,27 +266,46 @@ def test_site_that_keeps_refusing_is_stopped(tmp_path):
     # (out of window, robots, or "not fetched: run ended (blocked: ...)" if still queued)
     skipped = [s for s in report["skipped"] if s["kind"] == "article"]
     assert len(failed) + len(skipped) == report["counts"]["discovered"]
-    assert all(s["reason"].startswith(("out of window", "robots:", "not fetched: run ended "
-                                       "(blocked:")) for s in skipped)
+    assert all(
+        s["reason"].startswith(("out of window", "robots:", "not fetched: run ended (blocked:"))
+        for s in skipped
+    )
 
 
 def test_scrapy_crawl_site_through_scrapy_cfg(newsroom, tmp_path):
     store = tmp_path / "data"
     config = site_toml(newsroom, tmp_path)
     result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "site", "-a", f"site={config}",
-         "-s", f"STORE_URI={store}", "-s", "LOG_LEVEL=WARNING"],
-        cwd=ROOT, capture_output=True, text=True, timeout=180)
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "site",
+            "-a",
+            f"site={config}",
+            "-s",
+            f"STORE_URI={store}",
+            "-s",
+            "LOG_LEVEL=WARNING",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stderr
-    assert paths_of(newsroom, [r["url"] for r in article_records(store)]) == \
-        newsroom.expected_in_window(WINDOW)
+    assert paths_of(
+        newsroom, [r["url"] for r in article_records(store)]
+    ) == newsroom.expected_in_window(WINDOW)
 
 
 def test_crawl_delay_from_robots_is_honoured(tmp_path):
     with NewsroomSite(crawl_delay=0.4) as site:
         store = tmp_path / "data"
-        result = run_cli("crawl", str(site_toml(site, tmp_path)), "--store", str(store),
-                         "--max-articles", "3")
+        result = run_cli(
+            "crawl", str(site_toml(site, tmp_path)), "--store", str(store), "--max-articles", "3"
+        )
         times = list(site.request_times)
     assert result.returncode == 0, result.stderr[-3000:]
     gaps = [b - a for a, b in zip(times[1:], times[2:], strict=False)]  # after robots.txt

@@ -13,19 +13,24 @@ def _story(i: int) -> bytes:
     paragraphs = "".join(
         f"<p>Part {j} of story {i}: the ferry company said the new timetable would add "
         f"{j + i} crossings a day, and harbour staff expect {20 + j} more cars each week.</p>"
-        for j in range(8))
-    return (f"<!DOCTYPE html><html lang='en'><head><title>Ferry story {i}</title>"
-            f"<meta name='author' content='Ana Lopes'>"
-            f"<meta property='article:published_time' content='2026-11-0{i + 1}T08:00:00Z'>"
-            f"</head><body><article><h1>Ferry story {i}</h1>{paragraphs}</article>"
-            "</body></html>").encode()
+        for j in range(8)
+    )
+    return (
+        f"<!DOCTYPE html><html lang='en'><head><title>Ferry story {i}</title>"
+        f"<meta name='author' content='Ana Lopes'>"
+        f"<meta property='article:published_time' content='2026-11-0{i + 1}T08:00:00Z'>"
+        f"</head><body><article><h1>Ferry story {i}</h1>{paragraphs}</article>"
+        "</body></html>"
+    ).encode()
 
 
 def _paywall(i: int) -> bytes:
-    return (f"<!DOCTYPE html><html lang='en'><head><title>Ferry story {i}</title></head>"
-            "<body><article><h1>Subscribers only</h1><p>This story is for subscribers. Log "
-            "in or pick a plan to keep reading the harbour news.</p></article>"
-            "</body></html>").encode()
+    return (
+        f"<!DOCTYPE html><html lang='en'><head><title>Ferry story {i}</title></head>"
+        "<body><article><h1>Subscribers only</h1><p>This story is for subscribers. Log "
+        "in or pick a plan to keep reading the harbour news.</p></article>"
+        "</body></html>"
+    ).encode()
 
 
 def _report(store) -> list[dict]:
@@ -63,8 +68,7 @@ def test_second_crawl_behind_a_paywall_is_flagged(tmp_path):
 def test_jumps_need_a_baseline_and_enough_articles():
     steady = site_figures([(400, True, True, True, 2400, 100)] * 5)
     assert steady["removed_share"] == round(100 / 2500, 3)
-    before = baseline([{**steady, "articles": 5}, {**steady, "articles": 1,
-                                                    "median_words": 10.0}])
+    before = baseline([{**steady, "articles": 5}, {**steady, "articles": 1, "median_words": 10.0}])
     assert before["runs"] == 1 and before["median_words"] == 400.0  # the 1-article run ignored
     assert jumps(steady, before) == []
     assert jumps(steady, None) == []

@@ -51,8 +51,9 @@ def test_learn_site_cleans_the_requested_page_with_its_siblings(probe_site, tmp_
     assert requested["context_for"] is None
     latest = {r["url"]: r for r in _latest(store).values()}
     assert latest[url]["text"].split("\n") == own[paths[0]]  # the appeals are gone
-    assert [r["text"] for r in latest[url]["boilerplate_removed"]
-            if r["layer"] == "learned"] == APPEALS
+    assert [
+        r["text"] for r in latest[url]["boilerplate_removed"] if r["layer"] == "learned"
+    ] == APPEALS
     assert requested["word_count"] == latest[url]["word_count"]
     assert "site probe: 2 other articles archived as context" in result.stdout
     assert result.stdout.count("archived  200") == 1  # the summary lists what was asked
@@ -70,14 +71,23 @@ def test_without_the_probe_a_lone_page_keeps_the_appeals(probe_site, tmp_path):
 
 def test_sibling_links_pick_articles_of_the_same_site():
     page = "http://127.0.0.1:8000/news/2024/story-a.html"
-    hrefs = ["/", "/about", "story-b.html", "/news/2024/story-a.html#comments",
-             "http://127.0.0.1:8000/news/2024/story-c.html?ref=nav", "/img/x.jpg",
-             "http://localhost:8000/news/2024/other-host.html", "/news/archive.html",
-             "mailto:desk@example.org", "/news/2024/story-b.html"]
+    hrefs = [
+        "/",
+        "/about",
+        "story-b.html",
+        "/news/2024/story-a.html#comments",
+        "http://127.0.0.1:8000/news/2024/story-c.html?ref=nav",
+        "/img/x.jpg",
+        "http://localhost:8000/news/2024/other-host.html",
+        "/news/archive.html",
+        "mailto:desk@example.org",
+        "/news/2024/story-b.html",
+    ]
     assert sibling_links(page, hrefs, 5) == [
         "http://127.0.0.1:8000/news/2024/story-b.html",
         "http://127.0.0.1:8000/news/2024/story-c.html?ref=nav",
-        "http://127.0.0.1:8000/news/archive.html"]  # shallower: after the same-shape ones
+        "http://127.0.0.1:8000/news/archive.html",
+    ]  # shallower: after the same-shape ones
     assert sibling_links(page, hrefs, 1) == ["http://127.0.0.1:8000/news/2024/story-b.html"]
     many = [f"/news/2024/s{i}.html" for i in range(50)]
     assert len(sibling_links(page, many, 100)) == MAX_SIBLINGS

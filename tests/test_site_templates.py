@@ -28,24 +28,32 @@ TOPICS = ["orchard", "quarry", "ferry", "dairy", "sawmill"]
 
 
 def _article(i: int, topic: str, quote: str = "") -> tuple[bytes, list[str]]:
-    own = [f"The {topic} at the edge of town {i} will close in {3 + i} weeks, the owners "
-           f"told {10 + i} workers on a short call on a grey Monday morning."]
-    own += [f"Workers at the {topic} said part {j} of the plan for site {i} had surprised "
-            f"them, since orders had risen by {5 * j + i} percent this year alone."
-            for j in range(1, 5)]
+    own = [
+        f"The {topic} at the edge of town {i} will close in {3 + i} weeks, the owners "
+        f"told {10 + i} workers on a short call on a grey Monday morning."
+    ]
+    own += [
+        f"Workers at the {topic} said part {j} of the plan for site {i} had surprised "
+        f"them, since orders had risen by {5 * j + i} percent this year alone."
+        for j in range(1, 5)
+    ]
     if quote:
         own.insert(2 + i % 2, quote)
     body = "".join(f"<p>{p}</p>" for p in own)
     appeals = "".join(f"<p>{a}</p>" for a in APPEALS)
     title = f"The {topic} closes"
-    page = (f"<!DOCTYPE html><html lang='en'><head><title>{title}</title></head><body>"
-            f"<main><article><h1>{title}</h1><div class='story'>{body}</div>"
-            f"<div class='support-box'>{appeals}</div></article></main></body></html>")
+    page = (
+        f"<!DOCTYPE html><html lang='en'><head><title>{title}</title></head><body>"
+        f"<main><article><h1>{title}</h1><div class='story'>{body}</div>"
+        f"<div class='support-box'>{appeals}</div></article></main></body></html>"
+    )
     return page.encode(), [title, *own]
 
 
-QUOTE = ("\u201cWe will not let this valley become a museum of closed gates,\u201d the mayor "
-         "said, a line she has repeated at every meeting since spring.")
+QUOTE = (
+    "\u201cWe will not let this valley become a museum of closed gates,\u201d the mayor "
+    "said, a line she has repeated at every meeting since spring."
+)
 
 
 def _latest(store) -> dict[str, dict]:
@@ -80,8 +88,9 @@ def hills_site():
 def test_five_article_crawl_ends_with_five_clean_records(hills_site, tmp_path):
     site, own = hills_site
     store = tmp_path / "store"
-    crawl = run_cli("archive", "--store", str(store), "--concurrency", "1",
-                    *[site.url(p) for p in own])
+    crawl = run_cli(
+        "archive", "--store", str(store), "--concurrency", "1", *[site.url(p) for p in own]
+    )
     assert crawl.returncode == 0, crawl.stdout[-2000:] + crawl.stderr[-2000:]
     latest = {r["url"]: r for r in _latest(store).values()}
     assert len(latest) == 5
@@ -95,8 +104,11 @@ def test_five_article_crawl_ends_with_five_clean_records(hills_site, tmp_path):
     recleaned = [r for r in latest.values() if r["version"] == 2]
     assert recleaned
     for record in recleaned:
-        assert all("re-cleaned at the end of the run" in r["reason"]
-                   for r in record["boilerplate_removed"] if r["layer"] == "learned")
+        assert all(
+            "re-cleaned at the end of the run" in r["reason"]
+            for r in record["boilerplate_removed"]
+            if r["layer"] == "learned"
+        )
     manifest = json.loads(next((store / "runs").glob("*.json")).read_text())
     assert manifest["counts"]["articles_recleaned"] == len(recleaned)
     # the outcome shows the clean length
@@ -154,8 +166,10 @@ def test_two_urls_of_one_story_are_not_a_template(tmp_path):
     page, own = _article(3, "dairy")
     first = _extract(page, "http://127.0.0.1/hills/dairy.html")
     repeats.apply_to_extraction(first, "127.0.0.1", "article-a")
-    again = _extract(page.replace(b"<h1>The dairy closes", b"<h1>Print: the dairy closes"),
-                     "http://127.0.0.1/print/dairy.html")
+    again = _extract(
+        page.replace(b"<h1>The dairy closes", b"<h1>Print: the dairy closes"),
+        "http://127.0.0.1/print/dairy.html",
+    )
     repeats.apply_to_extraction(again, "127.0.0.1", "article-b")
     # every line repeats in place, which is most of the text: a copy, not a template
     assert again["text"].split("\n") == ["Print: the dairy closes", *own[1:], *APPEALS]

@@ -35,12 +35,24 @@ def test_durations_and_ages_read_the_same_everywhere():
     assert parse_time_bound("2d", now=NOW) == NOW - parse_duration("2d")
     assert parse_time_bound("2026-11-20") == datetime(2026, 11, 20, tzinfo=UTC)
     assert parse_time_bound("2026-11-20T08:00:00") == datetime(2026, 11, 20, 8, tzinfo=UTC)
-    assert parse_time_bound("2026-11-20T08:00:00+01:00") == datetime(2026, 11, 20, 7,
-                                                                      tzinfo=UTC)
+    assert parse_time_bound("2026-11-20T08:00:00+01:00") == datetime(2026, 11, 20, 7, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("bad", ["", "12", "12 hours", "two days", "2d ago", "1M3", "-2d",
-                                 "2026-13-01", "yesterday", "Nov 20 2026"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "12",
+        "12 hours",
+        "two days",
+        "2d ago",
+        "1M3",
+        "-2d",
+        "2026-13-01",
+        "yesterday",
+        "Nov 20 2026",
+    ],
+)
 def test_bad_time_bounds_name_the_flag_and_the_forms(bad):
     with pytest.raises(TimeBoundError) as caught:
         parse_time_bound(bad, flag="--until")
@@ -57,8 +69,10 @@ def test_bad_durations_name_the_key_and_the_forms():
 
 def test_site_window_and_recrawl_after_use_the_same_durations(tmp_path):
     path = tmp_path / "s.toml"
-    path.write_text(GOOD.replace("[discovery]", '[discovery]\nwindow = "2d"')
-                    + '[recrawl]\npolicy = "after"\nafter = "12h"\n')
+    path.write_text(
+        GOOD.replace("[discovery]", '[discovery]\nwindow = "2d"')
+        + '[recrawl]\npolicy = "after"\nafter = "12h"\n'
+    )
     config = load_site_config(path)
     assert config.window == parse_duration("2d") == timedelta(days=2)
     assert config.recrawl_after == timedelta(hours=12)
@@ -66,6 +80,7 @@ def test_site_window_and_recrawl_after_use_the_same_durations(tmp_path):
 
 
 # -- the commands ---------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
@@ -103,8 +118,7 @@ def _reextract_count(store, since: str) -> int:
 
 
 def _exported_urls(store, dest, since: str) -> list[str]:
-    result = run_cli("export", "--store", str(store["root"]), "--to", str(dest),
-                     "--since", since)
+    result = run_cli("export", "--store", str(store["root"]), "--to", str(dest), "--since", since)
     assert result.returncode == 0, result.stdout + result.stderr
     urls = []
     for part in sorted(dest.glob("*/part-*.jsonl.gz")):
@@ -118,8 +132,9 @@ def test_reextract_and_export_read_12h_as_the_same_instant(store, tmp_path):
     assert _exported_urls(store, tmp_path / "e12", "12h") == [store["recent"]]
     assert _reextract_count(store, "12h") == 1
     # 2d ago lies before both: both commands accept it and keep both
-    assert sorted(_exported_urls(store, tmp_path / "e2d", "2d")) == \
-        sorted([store["recent"], store["old"]])
+    assert sorted(_exported_urls(store, tmp_path / "e2d", "2d")) == sorted(
+        [store["recent"], store["old"]]
+    )
     assert _reextract_count(store, "2d") == 2
 
 
@@ -136,7 +151,15 @@ def test_crawl_since_refuses_what_is_no_duration(tmp_path):
     sites = tmp_path / "sites"
     sites.mkdir()
     (sites / "ok.toml").write_text(GOOD)
-    result = run_cli("crawl", "ok", "--sites-dir", str(sites), "--store", str(tmp_path / "s"),
-                     "--since", "a week")
+    result = run_cli(
+        "crawl",
+        "ok",
+        "--sites-dir",
+        str(sites),
+        "--store",
+        str(tmp_path / "s"),
+        "--since",
+        "a week",
+    )
     assert result.returncode == 2, result.stdout + result.stderr
     assert "--since 'a week' is not a duration: use a number and a unit" in result.stderr

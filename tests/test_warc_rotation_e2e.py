@@ -13,8 +13,9 @@ from tests.conftest import run_cli
 def test_rotation_mid_run_records_every_file(site, tmp_path):
     store = tmp_path / "store"
     urls = [site.url(p) for p in site.article_paths()]
-    result = run_cli("archive", *urls, "--store", str(store), "-s", "WARC_MAX_SIZE=2000",
-                     "--ignore-robots")
+    result = run_cli(
+        "archive", *urls, "--store", str(store), "-s", "WARC_MAX_SIZE=2000", "--ignore-robots"
+    )
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
     assert "WARC write errors" not in result.stdout
     warcs = sorted(p.relative_to(store).as_posix() for p in store.rglob("*.warc.gz"))
@@ -28,6 +29,7 @@ def test_rotation_mid_run_records_every_file(site, tmp_path):
     assert recorded == warcs
     assert captured <= set(warcs)
     [manifest] = list((store / "runs").glob("*.json"))
-    listed = sorted(f["key"] for f in json.loads(manifest.read_text())["files"]
-                    if f["kind"] == "warc")
+    listed = sorted(
+        f["key"] for f in json.loads(manifest.read_text())["files"] if f["kind"] == "warc"
+    )
     assert listed == warcs

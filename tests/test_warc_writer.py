@@ -21,10 +21,13 @@ def exchange(n: int = 0, body: bytes = b"<html><p>hello</p></html>", **kw) -> Ht
     fields = dict(
         url=f"http://127.0.0.1:8000/page/{n}?q=1",
         status=200,
-        response_headers=[("Content-Type", "text/html; charset=utf-8"),
-                          ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"),
-                          # a latin-1 octet must come back as the same octet, not %-encoded
-                          ("X-Name", "M\xfcller")],
+        response_headers=[
+            ("Content-Type", "text/html; charset=utf-8"),
+            ("Set-Cookie", "a=1"),
+            ("Set-Cookie", "b=2"),
+            # a latin-1 octet must come back as the same octet, not %-encoded
+            ("X-Name", "M\xfcller"),
+        ],
         body=body,
         request_method="GET",
         request_target=f"/page/{n}?q=1",
@@ -45,14 +48,15 @@ def test_response_then_request_with_exact_bytes(tmp_path):
     writer = WarcFileWriter(store, prefix="t", warcinfo={"software": "test"})
     ptr = writer.write_exchange(exchange())
     # while open: only a .open file exists
-    assert [p.name.endswith(".warc.gz.open") for p in (tmp_path / "warc").rglob("*")
-            if p.is_file()] == [True]
+    assert [
+        p.name.endswith(".warc.gz.open") for p in (tmp_path / "warc").rglob("*") if p.is_file()
+    ] == [True]
     writer.close()
     (path,) = (tmp_path / "warc").rglob("*.warc.gz")
     assert check([path]).returncode == 0
     recs = records(tmp_path)
     assert [r["type"] for r in recs] == ["warcinfo", "response", "request"]
-    member = path.read_bytes()[ptr.offset:ptr.offset + ptr.length]
+    member = path.read_bytes()[ptr.offset : ptr.offset + ptr.length]
     raw = gzip.decompress(member)  # exactly one gzip member
     assert b"\r\nX-Name: M\xfcller\r\n" in raw
     assert b"HTTP/1.1 200 OK\r\n" in raw
@@ -74,8 +78,9 @@ def test_h2_and_unknown_status(tmp_path):
 
 def test_rotation_by_size(tmp_path):
     closed = []
-    writer = WarcFileWriter(LocalStore(tmp_path), prefix="t", max_size=3000,
-                            gzip_level=0, on_close=closed.append)
+    writer = WarcFileWriter(
+        LocalStore(tmp_path), prefix="t", max_size=3000, gzip_level=0, on_close=closed.append
+    )
     for n in range(10):
         writer.write_exchange(exchange(n, body=os.urandom(1000)))
     writer.close()
@@ -127,14 +132,16 @@ def test_payload_digest_independent_of_compression(tmp_path, level):
     # sha1 of 5000 'x' bytes, base32
     import base64
     import hashlib
+
     expected = "sha1:" + base64.b32encode(hashlib.sha1(b"x" * 5000).digest()).decode()
     assert ptr.payload_digest == expected
     # whichever compressor wrote the member, standard gzip readers read it back
     from warcio.archiveiterator import ArchiveIterator
 
     with open(tmp_path / str(level) / ptr.filename, "rb") as fh:
-        bodies = [r.content_stream().read() for r in ArchiveIterator(fh)
-                  if r.rec_type == "response"]
+        bodies = [
+            r.content_stream().read() for r in ArchiveIterator(fh) if r.rec_type == "response"
+        ]
     assert bodies == [b"x" * 5000]
 
 
@@ -146,10 +153,10 @@ def test_warcio_check_runs_without_path_and_catches_a_changed_body(tmp_path, mon
     monkeypatch.setenv("PATH", str(tmp_path / "no-such-bin"))  # no `warcio` to be found
     assert warcio_check([path]).returncode == 0
     data = path.read_bytes()
-    member = gzip.decompress(data[ptr.offset:ptr.offset + ptr.length])
+    member = gzip.decompress(data[ptr.offset : ptr.offset + ptr.length])
     assert b"<p>hello</p>" in member
     tampered = gzip.compress(member.replace(b"<p>hello</p>", b"<p>jello</p>"))
     bad = tmp_path / "bad.warc.gz"
-    bad.write_bytes(data[:ptr.offset] + tampered + data[ptr.offset + ptr.length:])
+    bad.write_bytes(data[: ptr.offset] + tampered + data[ptr.offset + ptr.length :])
     result = warcio_check([bad], verbose=True)
     assert result.returncode == 1 and "digest failed" in result.stdout, result.stdout

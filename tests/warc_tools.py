@@ -9,14 +9,25 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 
 
-def warcio_check(paths, *, verbose: bool = False, timeout: float = 120
-                 ) -> subprocess.CompletedProcess:
+def warcio_check(
+    paths, *, verbose: bool = False, timeout: float = 120
+) -> subprocess.CompletedProcess:
     """`warcio check [-v] PATH...`: digests and framing of every record. Run as a module
     of this interpreter (warcio has no __main__; its cli module runs main()), so a test
     does not depend on which `warcio`, if any, is first on PATH."""
-    return subprocess.run([sys.executable, "-m", "warcio.cli", "check",
-                           *(["-v"] if verbose else []), *map(str, paths)],
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "warcio.cli",
+            "check",
+            *(["-v"] if verbose else []),
+            *map(str, paths),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def warc_files(store: Path) -> list[Path]:
@@ -53,6 +64,13 @@ def responses_for(store: Path, url: str) -> list[dict]:
 def capture_pointers(store: Path) -> set[tuple[str, str, int, int]]:
     """(record id, store key, offset, length) of every response and revisit record: what
     the catalog's `captures` table must list."""
-    return {(r["warc_headers"]["WARC-Record-ID"], r["file"].relative_to(store).as_posix(),
-             r["offset"], r["length"])
-            for r in records(store) if r["type"] in ("response", "revisit")}
+    return {
+        (
+            r["warc_headers"]["WARC-Record-ID"],
+            r["file"].relative_to(store).as_posix(),
+            r["offset"],
+            r["length"],
+        )
+        for r in records(store)
+        if r["type"] in ("response", "revisit")
+    }

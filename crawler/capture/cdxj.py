@@ -61,5 +61,6 @@ def index_warc(store: LocalStore, warc_key: str) -> IndexFile:
     data = cdxj_lines(store.path(warc_key))
     key = cdxj_key(warc_key)
     store.write_atomic(key, data)
-    return IndexFile(key=key, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-                     lines=data.count(b"\n"))
+    return IndexFile(
+        key=key, size=len(data), sha256=hashlib.sha256(data).hexdigest(), lines=data.count(b"\n")
+    )

@@ -52,8 +52,11 @@ def _headers(scrapy_headers, *, drop_chunked: bool = False) -> list[tuple[str, s
             value_s = value.decode("latin-1")
             # Scrapy hands us the de-chunked body; keeping the header would make replay
             # tools try to de-chunk it again (DESIGN.md, WARC conventions).
-            if drop_chunked and name_s.lower() == "transfer-encoding" and \
-                    "chunked" in value_s.lower():
+            if (
+                drop_chunked
+                and name_s.lower() == "transfer-encoding"
+                and "chunked" in value_s.lower()
+            ):
                 continue
             pairs.append((name_s, value_s))
     return pairs
@@ -110,11 +113,11 @@ class WarcCaptureMiddleware:
 
         return {
             "software": f"{crawler_pkg.SOFTWARE}/{crawler_pkg.__version__} "
-                        f"(Scrapy/{scrapy.__version__}; warcio)",
+            f"(Scrapy/{scrapy.__version__}; warcio)",
             "hostname": socket.gethostname(),
             "format": "WARC File Format 1.1",
             "conformsTo": "https://iipc.github.io/warc-specifications/specifications/"
-                          "warc-format/warc-1.1/",
+            "warc-format/warc-1.1/",
             "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
             "http-header-user-agent": settings.get("USER_AGENT"),
             "operator": settings.get("WARC_OPERATOR") or "",
@@ -131,8 +134,12 @@ class WarcCaptureMiddleware:
         if previous and response.url == previous["url"]:
             exchange.previous = PreviousCapture(**previous)
         try:
-            pointer, closed = await self.writer.write(exchange, lambda written: (
-                self.run.record_capture(capture_row(self.run.crawl_id, exchange, written))))
+            pointer, closed = await self.writer.write(
+                exchange,
+                lambda written: self.run.record_capture(
+                    capture_row(self.run.crawl_id, exchange, written)
+                ),
+            )
         except Exception as exc:
             self.stats.inc_value("warc/write_errors")
             logger.error("WARC write failed for %s: %s", response.url, exc)
@@ -159,15 +166,21 @@ class WarcCaptureMiddleware:
             # spawn, not the forkserver: that one belongs to the extraction pool, which
             # sets what it preloads before starting it.
             self._indexer = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                initializer=exit_with, initargs=(os.getpid(),))  # dies with the crawler
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=exit_with,
+                initargs=(os.getpid(),),
+            )  # dies with the crawler
         try:
             future = self._indexer.submit(index_warc_in, str(self.run.store.root), closed.key)
         except RuntimeError as exc:  # a broken pool: the WARC still counts, unindexed
             future = Future()
             future.set_exception(exc)
-        future.add_done_callback(lambda done: self.run.warc_indexed(
-            closed.key, closed.size, closed.sha256, closed.records, done.result))
+        future.add_done_callback(
+            lambda done: self.run.warc_indexed(
+                closed.key, closed.size, closed.sha256, closed.records, done.result
+            )
+        )
 
     def close(self) -> None:
         for done in self.writer.close():

@@ -21,14 +21,20 @@ from crawler.capture.warc_writer import WarcPointer
 def capture_row(crawl_id: str, exchange: HttpExchange, pointer: WarcPointer) -> dict:
     """The row of one written `response` (or `revisit`) record."""
     return {
-        "record_id": pointer.record_id, "crawl_id": crawl_id, "url": exchange.url,
-        "fetched_at": exchange.fetched_at.isoformat(), "status": exchange.status,
+        "record_id": pointer.record_id,
+        "crawl_id": crawl_id,
+        "url": exchange.url,
+        "fetched_at": exchange.fetched_at.isoformat(),
+        "status": exchange.status,
         "content_type": exchange.header("Content-Type"),
-        "payload_digest": pointer.payload_digest, "warc_file": pointer.filename,
-        "warc_offset": pointer.offset, "warc_length": pointer.length,
+        "payload_digest": pointer.payload_digest,
+        "warc_file": pointer.filename,
+        "warc_offset": pointer.offset,
+        "warc_length": pointer.length,
         "record_type": pointer.record_type,
         "refers_to": exchange.previous.record_id if pointer.record_type == "revisit" else None,
-        "etag": exchange.header("ETag"), "last_modified": exchange.header("Last-Modified"),
+        "etag": exchange.header("ETag"),
+        "last_modified": exchange.header("Last-Modified"),
     }
 
 
@@ -48,14 +54,17 @@ def capture_rows_in(path: str | Path, key: str) -> Iterator[dict]:
             http = record.http_headers
             status = http.get_statuscode()
             yield {
-                "record_id": headers.get_header("WARC-Record-ID"), "crawl_id": crawl_id,
+                "record_id": headers.get_header("WARC-Record-ID"),
+                "crawl_id": crawl_id,
                 "url": headers.get_header("WARC-Target-URI"),
                 "fetched_at": _iso(headers.get_header("WARC-Date")),
                 "status": int(status) if status and status.isdigit() else 0,
                 "content_type": http.get_header("Content-Type") or None,
                 "payload_digest": headers.get_header("WARC-Payload-Digest"),
-                "warc_file": key, "warc_offset": records.get_record_offset(),
-                "warc_length": records.get_record_length(), "record_type": record.rec_type,
+                "warc_file": key,
+                "warc_offset": records.get_record_offset(),
+                "warc_length": records.get_record_length(),
+                "record_type": record.rec_type,
                 "refers_to": headers.get_header("WARC-Refers-To"),
                 "etag": http.get_header("ETag") or None,
                 "last_modified": http.get_header("Last-Modified") or None,

@@ -187,8 +187,9 @@ class WarcFileWriter:
         # Publish (rename) while still holding the flock so repair never races us.
         self.store.publish(key)
         fh.close()
-        closed = ClosedFile(key=key, size=size, sha256=self._sha256.hexdigest(),
-                            records=self._records)
+        closed = ClosedFile(
+            key=key, size=size, sha256=self._sha256.hexdigest(), records=self._records
+        )
         self._fh = None
         self._key = None
         if self.on_close:
@@ -203,19 +204,20 @@ def _response_record(builder: RecordBuilder, exchange: HttpExchange, date: str):
         headers["WARC-IP-Address"] = exchange.ip_address
     if exchange.protocol and exchange.protocol.lower() not in ("http/1.1", "http/1.0"):
         headers["WARC-Protocol"] = exchange.protocol.lower()
-    http_headers = _RawHeaders(exchange.status_line, exchange.response_headers,
-                               protocol="HTTP/1.1")
+    http_headers = _RawHeaders(exchange.status_line, exchange.response_headers, protocol="HTTP/1.1")
     body_digest = payload_digest(exchange.body)
     profile = _revisit_profile(exchange, body_digest)
     if profile:
         # Headers only, no body: replay tools take the body from the referred record.
         previous = exchange.previous
-        headers.update({
-            "WARC-Profile": profile,
-            "WARC-Refers-To": previous.record_id,
-            "WARC-Refers-To-Target-URI": previous.url,
-            "WARC-Refers-To-Date": warc_date(previous.fetched_at),
-        })
+        headers.update(
+            {
+                "WARC-Profile": profile,
+                "WARC-Refers-To": previous.record_id,
+                "WARC-Refers-To-Target-URI": previous.url,
+                "WARC-Refers-To-Date": warc_date(previous.fetched_at),
+            }
+        )
         if profile == PROFILE_IDENTICAL:
             headers["WARC-Payload-Digest"] = body_digest
         record_type, body = "revisit", b""
@@ -229,16 +231,22 @@ def _response_record(builder: RecordBuilder, exchange: HttpExchange, date: str):
         headers["WARC-Block-Digest"] = _b32(block)
         record_type, body = "response", exchange.body
     return builder.create_warc_record(
-        exchange.url, record_type, payload=io.BytesIO(body), length=len(body),
-        warc_headers_dict=headers, http_headers=http_headers,
+        exchange.url,
+        record_type,
+        payload=io.BytesIO(body),
+        length=len(body),
+        warc_headers_dict=headers,
+        http_headers=http_headers,
     )
 
 
-def _request_record(builder: RecordBuilder, exchange: HttpExchange, date: str,
-                    response_id: str):
+def _request_record(builder: RecordBuilder, exchange: HttpExchange, date: str, response_id: str):
     """The `request` record, concurrent to the response record `response_id`."""
-    headers = {"WARC-Date": date, "WARC-Concurrent-To": response_id,
-               **exchange.request_warc_headers}
+    headers = {
+        "WARC-Date": date,
+        "WARC-Concurrent-To": response_id,
+        **exchange.request_warc_headers,
+    }
     if exchange.ip_address:
         headers["WARC-IP-Address"] = exchange.ip_address
     return builder.create_warc_record(

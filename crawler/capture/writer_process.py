@@ -73,6 +73,7 @@ def _settle(waiting: tuple[asyncio.Future, Callable | None], status: str, detail
 
 # -- the child --------------------------------------------------------------------------
 
+
 def child_main() -> int:
     """`python -m crawler.capture.writer_process`: messages in on stdin, replies on stdout."""
     from crawler.capture.warc_writer import WarcFileWriter
@@ -126,6 +127,7 @@ def child_main() -> int:
 
 # -- the crawler's side -------------------------------------------------------------------
 
+
 class WarcWriterProcess:
     """`WarcFileWriter(LocalStore(root), **options)` living in one child process.
 
@@ -139,8 +141,11 @@ class WarcWriterProcess:
         path = os.pathsep.join(filter(None, [package_parent, os.environ.get("PYTHONPATH")]))
         proc = subprocess.Popen(
             [sys.executable, "-m", "crawler.capture.writer_process"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0,
-            env={**os.environ, "PYTHONPATH": path})
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            bufsize=0,
+            env={**os.environ, "PYTHONPATH": path},
+        )
         self._proc = proc
         for fd in (proc.stdin.fileno(), proc.stdout.fileno()):
             _grow_pipe(fd)
@@ -163,8 +168,9 @@ class WarcWriterProcess:
 
     # -- asynchronous writes (reactor thread) -------------------------------------------
 
-    def write(self, exchange: HttpExchange,
-              on_written: Callable[[WarcPointer], None] | None = None) -> asyncio.Future:
+    def write(
+        self, exchange: HttpExchange, on_written: Callable[[WarcPointer], None] | None = None
+    ) -> asyncio.Future:
         """A future of (pointer, files closed by this write); `on_written(pointer)` is
         called as soon as the reply is read."""
         loop = self._attach()
@@ -231,8 +237,7 @@ class WarcWriterProcess:
             return self._replies.recv()
         except EOFError:
             code = self._proc.wait(_START_TIMEOUT)
-            raise WriterProcessError(f"the WARC writer process exited (status {code})") \
-                from None
+            raise WriterProcessError(f"the WARC writer process exited (status {code})") from None
 
     def _stop(self) -> None:
         self._requests.close()  # end-of-file for the child

@@ -12,16 +12,24 @@ from crawler.usage_error import EXIT_FAILED, EXIT_OK, UsageError
 
 
 def add_parser(subparsers) -> None:
-    p = subparsers.add_parser("archive",
-                              help="fetch exactly these URLs into WARC + article records")
+    p = subparsers.add_parser(
+        "archive", help="fetch exactly these URLs into WARC + article records"
+    )
     p.add_argument("urls", nargs="*", metavar="URL")
     p.add_argument("--input", "-i", metavar="FILE", help="file of URLs, one a line; '-' = stdin")
-    p.add_argument("--wacz", metavar="OUT.wacz",
-                   help="also package this run's WARC files and pages as a WACZ file")
-    p.add_argument("--learn-site", type=int, metavar="N",
-                   help="for a site the catalog barely knows: also archive up to N other "
-                        "articles linked from each page, as context, to learn and remove "
-                        "the site's repeated blocks (LEARN_SITE_PAGES)")
+    p.add_argument(
+        "--wacz",
+        metavar="OUT.wacz",
+        help="also package this run's WARC files and pages as a WACZ file",
+    )
+    p.add_argument(
+        "--learn-site",
+        type=int,
+        metavar="N",
+        help="for a site the catalog barely knows: also archive up to N other "
+        "articles linked from each page, as context, to learn and remove "
+        "the site's repeated blocks (LEARN_SITE_PAGES)",
+    )
     add_fetch_options(p)
     p.set_defaults(run=run)
 

@@ -17,13 +17,13 @@ from crawler.usage_error import EXIT_FAILED, EXIT_OK, UsageError
 
 
 def add_parser(subparsers) -> None:
-    p = subparsers.add_parser("crawl",
-                              help="one crawl of a configured site (name or .toml file)")
+    p = subparsers.add_parser("crawl", help="one crawl of a configured site (name or .toml file)")
     p.add_argument("site", help="site name (settings/sites/<name>.toml) or a .toml path")
     add_sites_dir_option(p)
     p.add_argument("--max-articles", type=int, help="fetch at most this many articles")
-    p.add_argument("--since", help="only articles published within, e.g. 2d, 12h "
-                                   "(overrides the site's window)")
+    p.add_argument(
+        "--since", help="only articles published within, e.g. 2d, 12h (overrides the site's window)"
+    )
     add_fetch_options(p)
     p.set_defaults(run=run)
 
@@ -49,15 +49,27 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--max-articles must be at least 1")
     lock = SiteLock(store_root(settings) / "locks", config.name)
     if not lock.acquire():
-        print(f"crawler crawl: site {config.name} is already being crawled (pid "
-              f"{lock.holder()}); not starting a second run", file=sys.stderr)
+        print(
+            f"crawler crawl: site {config.name} is already being crawled (pid "
+            f"{lock.holder()}); not starting a second run",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     try:
         # the site spider applies the site's politeness settings (SiteSpider.from_crawler)
-        crawled = run_spider(settings, "site",
-                             {"site": config.name, "file": str(config.path),
-                              "max_articles": args.max_articles, "since": args.since},
-                             config=config, max_articles=args.max_articles, since=args.since)
+        crawled = run_spider(
+            settings,
+            "site",
+            {
+                "site": config.name,
+                "file": str(config.path),
+                "max_articles": args.max_articles,
+                "since": args.since,
+            },
+            config=config,
+            max_articles=args.max_articles,
+            since=args.since,
+        )
     finally:
         lock.release()
     if crawled is None:

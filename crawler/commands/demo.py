@@ -9,13 +9,11 @@ from crawler.usage_error import EXIT_FAILED, EXIT_OK
 from settings import CATALOG_FILENAME
 
 # the fixture site's fault endpoints the demo archives besides its articles
-FAULT_PATHS = ["/gzip/article.html", "/chunked/article.html", "/redirect/2",
-               "/non-html/report.pdf"]
+FAULT_PATHS = ["/gzip/article.html", "/chunked/article.html", "/redirect/2", "/non-html/report.pdf"]
 
 
 def add_parser(subparsers) -> None:
-    p = subparsers.add_parser("demo",
-                              help="serve a built-in news site on loopback and archive it")
+    p = subparsers.add_parser("demo", help="serve a built-in news site on loopback and archive it")
     add_fetch_options(p)
     p.set_defaults(run=run)
 

@@ -14,31 +14,50 @@ from settings import EXPORT_PART_RECORDS
 
 
 def add_parser(subparsers) -> None:
-    p = subparsers.add_parser("export",
-                              help="write article records as dataset shards + manifest")
+    p = subparsers.add_parser("export", help="write article records as dataset shards + manifest")
     add_store_options(p)
     add_set_option(p, "any other setting, e.g. -s STORE_S3_MAX_ATTEMPTS=3")
-    p.add_argument("--to", metavar="DIR",
-                   help="destination folder, file:///dir or s3://bucket/prefix (with the "
-                        "STORE_S3_* settings); each export is a sub-folder with part files "
-                        "and manifest.json")
+    p.add_argument(
+        "--to",
+        metavar="DIR",
+        help="destination folder, file:///dir or s3://bucket/prefix (with the "
+        "STORE_S3_* settings); each export is a sub-folder with part files "
+        "and manifest.json",
+    )
     p.add_argument("--since", help="fetched at or after: ISO date/time or age (2d, 12h)")
     p.add_argument("--until", help="fetched before: ISO date/time or age (2d, 12h)")
     p.add_argument("--site", help="only this host (and its subdomains)")
-    p.add_argument("--format", choices=["jsonl", "parquet"], default="jsonl",
-                   help="gzip JSON Lines (default) or Parquet (needs the [parquet] extra)")
-    p.add_argument("--incremental", action="store_true",
-                   help="only what is new or changed since the last --incremental export "
-                        "to the same destination")
-    p.add_argument("--all-versions", action="store_true",
-                   help="every version of each article, not only the newest")
-    p.add_argument("--wet", action="store_true",
-                   help="also write the text as WARC conversion records (text-00000.warc.wet.gz)"
-                        " referring to the response records")
-    p.add_argument("--part-records", type=int,
-                   help=f"records per part file (default {EXPORT_PART_RECORDS})")
-    p.add_argument("--wacz", metavar="OUT.wacz",
-                   help="also package the WARC files holding these articles as a WACZ file")
+    p.add_argument(
+        "--format",
+        choices=["jsonl", "parquet"],
+        default="jsonl",
+        help="gzip JSON Lines (default) or Parquet (needs the [parquet] extra)",
+    )
+    p.add_argument(
+        "--incremental",
+        action="store_true",
+        help="only what is new or changed since the last --incremental export "
+        "to the same destination",
+    )
+    p.add_argument(
+        "--all-versions",
+        action="store_true",
+        help="every version of each article, not only the newest",
+    )
+    p.add_argument(
+        "--wet",
+        action="store_true",
+        help="also write the text as WARC conversion records (text-00000.warc.wet.gz)"
+        " referring to the response records",
+    )
+    p.add_argument(
+        "--part-records", type=int, help=f"records per part file (default {EXPORT_PART_RECORDS})"
+    )
+    p.add_argument(
+        "--wacz",
+        metavar="OUT.wacz",
+        help="also package the WARC files holding these articles as a WACZ file",
+    )
     p.set_defaults(run=run)
 
 
@@ -71,8 +90,10 @@ def _check_flags(args: argparse.Namespace) -> str | None:
     if args.incremental and not args.to:
         raise UsageError("--incremental needs --to: the watermark lives in the destination")
     if args.incremental and args.until:
-        raise UsageError("--until cannot be combined with --incremental: records after it "
-                         "would be passed by the watermark and never exported")
+        raise UsageError(
+            "--until cannot be combined with --incremental: records after it "
+            "would be passed by the watermark and never exported"
+        )
     return wacz
 
 
@@ -91,7 +112,8 @@ def _open(args: argparse.Namespace, settings):
             since=parse_time_bound(args.since, flag="--since") if args.since else None,
             until=parse_time_bound(args.until, flag="--until") if args.until else None,
             site=args.site.lower().strip(".") if args.site else None,
-            all_versions=args.all_versions)
+            all_versions=args.all_versions,
+        )
         publisher = open_destination(args.to, settings) if args.to else None
         if args.format == "parquet":
             arrow_schema()  # fails early, before any work, when pyarrow is missing
@@ -104,8 +126,9 @@ def _open(args: argparse.Namespace, settings):
     return store, selection, publisher
 
 
-def _publish(args: argparse.Namespace, settings, store, selection,
-             publisher) -> tuple[int, list[dict]]:
+def _publish(
+    args: argparse.Namespace, settings, store, selection, publisher
+) -> tuple[int, list[dict]]:
     """Export to --to and say what was published; (exit status, the exported rows)."""
     from boto3.exceptions import Boto3Error  # S3UploadFailedError from upload_file
     from botocore.exceptions import BotoCoreError, ClientError
@@ -115,31 +138,42 @@ def _publish(args: argparse.Namespace, settings, store, selection,
     from crawler.store.s3 import UploadConflict, UploadVerifyError
 
     try:
-        result = export(store, publisher, selection, fmt=args.format,
-                        incremental=args.incremental,
-                        part_records=settings.getint("EXPORT_PART_RECORDS"), wet=args.wet)
+        result = export(
+            store,
+            publisher,
+            selection,
+            fmt=args.format,
+            incremental=args.incremental,
+            part_records=settings.getint("EXPORT_PART_RECORDS"),
+            wet=args.wet,
+        )
     except DestinationError as exc:
         raise UsageError(str(exc)) from exc
     except ExportError as exc:
         print(f"crawler export: failed, nothing published: {exc}", file=sys.stderr)
         return EXIT_FAILED, []
     except (Boto3Error, BotoCoreError, ClientError, UploadConflict, UploadVerifyError) as exc:
-        print(f"crawler export: cannot write to {args.to}: {exc} (an export folder "
-              "without manifest.json is incomplete and is ignored)", file=sys.stderr)
+        print(
+            f"crawler export: cannot write to {args.to}: {exc} (an export folder "
+            "without manifest.json is incomplete and is ignored)",
+            file=sys.stderr,
+        )
         return EXIT_FAILED, []
-    waiting = (f"; {result.pending} record(s) wait in shards still being written"
-               if result.pending else "")
+    waiting = (
+        f"; {result.pending} record(s) wait in shards still being written" if result.pending else ""
+    )
     if result.manifest is None:
         what = "nothing new since the last export" if args.incremental else "no records match"
-        print(f"export: {what} (catalog seq {result.after_seq}..{result.through_seq})"
-              f"{waiting}")
+        print(f"export: {what} (catalog seq {result.after_seq}..{result.through_seq}){waiting}")
     else:
         m = result.manifest
         parts = [f for f in m["files"] if f["kind"] == "records"]
-        print(f"export {m['export_id']}: {m['record_count']} records in "
-              f"{len(parts)} {args.format} file(s)"
-              f"{' + WET text' if args.wet else ''} -> {result.location}"
-              f" (catalog seq {result.after_seq}..{result.through_seq}){waiting}")
+        print(
+            f"export {m['export_id']}: {m['record_count']} records in "
+            f"{len(parts)} {args.format} file(s)"
+            f"{' + WET text' if args.wet else ''} -> {result.location}"
+            f" (catalog seq {result.after_seq}..{result.through_seq}){waiting}"
+        )
     return EXIT_OK, result.rows
 
 

@@ -12,18 +12,21 @@ from crawler.usage_error import EXIT_FAILED, EXIT_OK, UsageError
 
 
 def add_parser(subparsers) -> None:
-    p = subparsers.add_parser("extract",
-                              help="extract articles from HTML or WARC files (no network)")
+    p = subparsers.add_parser(
+        "extract", help="extract articles from HTML or WARC files (no network)"
+    )
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--url", help="the URL the HTML files were served from")
     p.add_argument("--workers", type=int, help="worker processes (default: cores)")
-    p.add_argument("--extract-timeout", type=float,
-                   help="seconds per document")  # EXTRACT_TIMEOUT
-    p.add_argument("--max-bytes", type=int,
-                   help="skip documents larger than this")  # EXTRACT_MAX_BYTES
-    p.add_argument("--sites-dir", action="append",
-                   help="folder of site configs with per-site boilerplate rules "
-                        "(default: SITES_DIRS)")
+    p.add_argument("--extract-timeout", type=float, help="seconds per document")  # EXTRACT_TIMEOUT
+    p.add_argument(
+        "--max-bytes", type=int, help="skip documents larger than this"
+    )  # EXTRACT_MAX_BYTES
+    p.add_argument(
+        "--sites-dir",
+        action="append",
+        help="folder of site configs with per-site boilerplate rules (default: SITES_DIRS)",
+    )
     p.set_defaults(run=run)
 
 
@@ -37,9 +40,14 @@ def run(args: argparse.Namespace) -> int:
         if not os.path.isfile(path):
             raise UsageError(f"no such file: {path}")
     settings = project_settings()
-    set_given(settings, {"EXTRACT_WORKERS": args.workers,
-                         "EXTRACT_TIMEOUT": args.extract_timeout,
-                         "EXTRACT_MAX_BYTES": args.max_bytes})
+    set_given(
+        settings,
+        {
+            "EXTRACT_WORKERS": args.workers,
+            "EXTRACT_TIMEOUT": args.extract_timeout,
+            "EXTRACT_MAX_BYTES": args.max_bytes,
+        },
+    )
     try:
         site_rules = load_all(args.sites_dir or settings.getlist("SITES_DIRS"))
     except SiteConfigError as exc:
@@ -47,8 +55,13 @@ def run(args: argparse.Namespace) -> int:
     pool = ExtractionPool.from_settings(settings)
     try:
         failures = extract_files(
-            args.paths, args.url, sys.stdout, pool=pool, site_rules=site_rules,
-            on_failed=lambda where, error: print(f"{where}: {error}", file=sys.stderr))
+            args.paths,
+            args.url,
+            sys.stdout,
+            pool=pool,
+            site_rules=site_rules,
+            on_failed=lambda where, error: print(f"{where}: {error}", file=sys.stderr),
+        )
     finally:
         pool.shutdown()
     return EXIT_FAILED if failures else EXIT_OK

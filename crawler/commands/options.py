@@ -16,15 +16,24 @@ from settings import COMMAND_LOG_LEVEL, STORE_URI
 
 def add_store_options(p: argparse.ArgumentParser) -> None:
     """The storage flags, shared by every command that reads or writes a store."""
-    p.add_argument("--store", default=None,
-                   help="where to store everything: DIR, file:///abs/dir or "
-                        f"s3://bucket/prefix (STORE_URI; default {STORE_URI})")
-    p.add_argument("--s3-endpoint-url", metavar="URL",
-                   help="S3-compatible endpoint, e.g. http://127.0.0.1:9000 "
-                        "(STORE_S3_ENDPOINT_URL; default AWS)")
-    p.add_argument("--spool-dir", metavar="DIR",
-                   help="local spool for an s3:// store: files wait here until uploaded "
-                        "(STORE_SPOOL_DIR; default ~/.local/state/crawler/spool/BUCKET/PREFIX)")
+    p.add_argument(
+        "--store",
+        default=None,
+        help="where to store everything: DIR, file:///abs/dir or "
+        f"s3://bucket/prefix (STORE_URI; default {STORE_URI})",
+    )
+    p.add_argument(
+        "--s3-endpoint-url",
+        metavar="URL",
+        help="S3-compatible endpoint, e.g. http://127.0.0.1:9000 "
+        "(STORE_S3_ENDPOINT_URL; default AWS)",
+    )
+    p.add_argument(
+        "--spool-dir",
+        metavar="DIR",
+        help="local spool for an s3:// store: files wait here until uploaded "
+        "(STORE_SPOOL_DIR; default ~/.local/state/crawler/spool/BUCKET/PREFIX)",
+    )
 
 
 def add_set_option(p: argparse.ArgumentParser, help: str) -> None:
@@ -41,27 +50,34 @@ def add_fetch_options(p: argparse.ArgumentParser) -> None:
     add_store_options(p)
     p.add_argument("--concurrency", type=int, help="parallel requests (CONCURRENT_REQUESTS)")
     p.add_argument("--timeout", type=float, help="download timeout, seconds (DOWNLOAD_TIMEOUT)")
-    p.add_argument("--max-size", type=int,
-                   help="abort bodies larger than this many bytes (DOWNLOAD_MAXSIZE)")
-    p.add_argument("--ignore-robots", action="store_true",
-                   help="do not obey robots.txt (ROBOTSTXT_OBEY=False)")
+    p.add_argument(
+        "--max-size", type=int, help="abort bodies larger than this many bytes (DOWNLOAD_MAXSIZE)"
+    )
+    p.add_argument(
+        "--ignore-robots", action="store_true", help="do not obey robots.txt (ROBOTSTXT_OBEY=False)"
+    )
     p.add_argument("--workers", type=int, help="extraction processes (EXTRACT_WORKERS)")
-    p.add_argument("--extract-timeout", type=float,
-                   help="seconds per document (EXTRACT_TIMEOUT)")
+    p.add_argument("--extract-timeout", type=float, help="seconds per document (EXTRACT_TIMEOUT)")
     p.add_argument("--warc-max-size", type=int, help="rotate WARC files at (WARC_MAX_SIZE)")
     p.add_argument("--warc-prefix", help="WARC file name prefix (WARC_PREFIX)")
-    p.add_argument("--progress-interval", type=float,
-                   help="seconds between progress lines; 0 = none (REPORT_PROGRESS_INTERVAL)")
-    p.add_argument("--log-level",
-                   help=f"Scrapy log level (LOG_LEVEL; default {COMMAND_LOG_LEVEL} here)")
+    p.add_argument(
+        "--progress-interval",
+        type=float,
+        help="seconds between progress lines; 0 = none (REPORT_PROGRESS_INTERVAL)",
+    )
+    p.add_argument(
+        "--log-level", help=f"Scrapy log level (LOG_LEVEL; default {COMMAND_LOG_LEVEL} here)"
+    )
     add_set_option(p, "any other setting, e.g. -s WARC_GZIP_LEVEL=9")
 
 
 def store_overrides(args: argparse.Namespace) -> dict:
     """Settings from the flags of `add_store_options` (None = not given)."""
-    return {"STORE_URI": args.store,
-            "STORE_S3_ENDPOINT_URL": getattr(args, "s3_endpoint_url", None),
-            "STORE_SPOOL_DIR": getattr(args, "spool_dir", None)}
+    return {
+        "STORE_URI": args.store,
+        "STORE_S3_ENDPOINT_URL": getattr(args, "s3_endpoint_url", None),
+        "STORE_SPOOL_DIR": getattr(args, "spool_dir", None),
+    }
 
 
 def project_settings():

@@ -11,8 +11,9 @@ from crawler.usage_error import EXIT_FAILED, EXIT_OK, UsageError
 
 
 def add_parser(subparsers) -> None:
-    p = subparsers.add_parser("reextract",
-                              help="re-derive article records from the stored WARC records")
+    p = subparsers.add_parser(
+        "reextract", help="re-derive article records from the stored WARC records"
+    )
     add_store_options(p)
     p.add_argument("--site", help="only this host (and its subdomains)")
     p.add_argument("--since", help="fetched at or after: ISO date/time or age (2d, 12h)")
@@ -32,26 +33,34 @@ def run(args: argparse.Namespace) -> int:
     since = None
     if args.since:
         try:  # the catalog's fetched_at text: UTC, microseconds (crawler.run's clock)
-            since = parse_time_bound(args.since, flag="--since").isoformat(
-                timespec="microseconds")
+            since = parse_time_bound(args.since, flag="--since").isoformat(timespec="microseconds")
         except TimeBoundError as exc:
             raise UsageError(str(exc)) from exc
-    settings = plain_settings(args, {"EXTRACT_WORKERS": args.workers,
-                                     "EXTRACT_TIMEOUT": args.extract_timeout})
+    settings = plain_settings(
+        args, {"EXTRACT_WORKERS": args.workers, "EXTRACT_TIMEOUT": args.extract_timeout}
+    )
     store = open_store(settings.get("STORE_URI"), settings)
     if not catalog_exists(store):
-        raise UsageError(f"no catalog in {store.uri} (looked for {store.path(CATALOG_FILE)})"
-                         ": nothing has been archived there")
+        raise UsageError(
+            f"no catalog in {store.uri} (looked for {store.path(CATALOG_FILE)})"
+            ": nothing has been archived there"
+        )
     try:
-        result = reextract(store, settings, site=args.site, since=since,
-                           on_failed=lambda url, error: print(f"FAILED  {url}  {error}",
-                                                              file=sys.stderr))
+        result = reextract(
+            store,
+            settings,
+            site=args.site,
+            since=since,
+            on_failed=lambda url, error: print(f"FAILED  {url}  {error}", file=sys.stderr),
+        )
     except SiteConfigError as exc:
         raise UsageError(str(exc)) from exc
     counts = result.counts
-    print(f"reextract: {counts['captures']} captures, {counts['new_versions']} new article "
-          f"versions, {counts['unchanged']} unchanged, {counts['failed']} failed; "
-          f"run report runs/{result.crawl_id}.json")
+    print(
+        f"reextract: {counts['captures']} captures, {counts['new_versions']} new article "
+        f"versions, {counts['unchanged']} unchanged, {counts['failed']} failed; "
+        f"run report runs/{result.crawl_id}.json"
+    )
     if result.upload_problem:
         print(result.upload_problem)
     return EXIT_FAILED if counts["failed"] or result.upload_problem else EXIT_OK

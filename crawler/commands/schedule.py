@@ -19,10 +19,14 @@ from crawler.usage_error import UsageError
 
 
 def add_parser(subparsers) -> None:
-    p = subparsers.add_parser("schedule", help="run every site on its cron schedule, each run "
-                                               "in its own process")
-    p.add_argument("--once", action="store_true",
-                   help="run whatever is due now, wait for it, exit (for cron/systemd timers)")
+    p = subparsers.add_parser(
+        "schedule", help="run every site on its cron schedule, each run in its own process"
+    )
+    p.add_argument(
+        "--once",
+        action="store_true",
+        help="run whatever is due now, wait for it, exit (for cron/systemd timers)",
+    )
     add_sites_dir_option(p)
     add_store_options(p)
     p.add_argument("--max-runs", type=int, help=argparse.SUPPRESS)  # tests: stop after N
@@ -34,15 +38,20 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from crawler.scheduler import Scheduler
 
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(name)s %(levelname)s: %(message)s",
+    )
     settings = plain_settings(args)
     sites = _scheduled_sites(sites_dirs(args, settings))
-    scheduler = Scheduler(sites, store_root=store_root(settings),
-                          child_args=_child_args(args, settings))
+    scheduler = Scheduler(
+        sites, store_root=store_root(settings), child_args=_child_args(args, settings)
+    )
     for site in sites:
-        logging.getLogger("crawler.scheduler").info("site %s: schedule %r (%s)", site.name,
-                                                    site.cron, site.path)
+        logging.getLogger("crawler.scheduler").info(
+            "site %s: schedule %r (%s)", site.name, site.cron, site.path
+        )
     return scheduler.run(once=args.once, max_runs=args.max_runs)
 
 
@@ -62,8 +71,9 @@ def _scheduled_sites(dirs: list[str]) -> list:
         if config.schedule:
             sites.append(ScheduledSite(config.name, path, config.schedule))
     if problems:
-        raise UsageError("invalid site config(s), fix them first (`crawler sites`):\n  "
-                         + "\n  ".join(problems))
+        raise UsageError(
+            "invalid site config(s), fix them first (`crawler sites`):\n  " + "\n  ".join(problems)
+        )
     if not sites:
         raise UsageError(f"no site in {', '.join(dirs)} has a schedule")
     return sites
@@ -72,8 +82,10 @@ def _scheduled_sites(dirs: list[str]) -> list:
 def _child_args(args: argparse.Namespace, settings) -> list[str]:
     """The flags every `crawler crawl` child gets: the store, --sites-dir, -s, --log-level."""
     child_args = ["--store", settings.get("STORE_URI")]
-    for flag, name in (("--s3-endpoint-url", "STORE_S3_ENDPOINT_URL"),
-                       ("--spool-dir", "STORE_SPOOL_DIR")):
+    for flag, name in (
+        ("--s3-endpoint-url", "STORE_S3_ENDPOINT_URL"),
+        ("--spool-dir", "STORE_SPOOL_DIR"),
+    ):
         if settings.get(name):
             child_args += [flag, settings.get(name)]
     for d in args.sites_dir or []:

@@ -41,8 +41,10 @@ def run(args: argparse.Namespace) -> int:
             continue
         feeds = "discover" if config.feeds == DISCOVER else f"{len(config.feeds)} feed(s)"
         maps = "discover" if config.sitemaps == DISCOVER else f"{len(config.sitemaps)} sitemap(s)"
-        print(f"ok       {config.name:<20} {', '.join(config.domains):<30} "
-              f"schedule {config.schedule or '-':<16} feeds {feeds}, sitemaps {maps}, "
-              f"{len(config.sections)} section(s)  ({path})")
+        print(
+            f"ok       {config.name:<20} {', '.join(config.domains):<30} "
+            f"schedule {config.schedule or '-':<16} feeds {feeds}, sitemaps {maps}, "
+            f"{len(config.sections)} section(s)  ({path})"
+        )
     print(f"{len(files) - bad} valid, {bad} invalid site config(s) in {', '.join(dirs)}")
     return EXIT_FAILED if bad else EXIT_OK

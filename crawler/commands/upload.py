@@ -11,8 +11,7 @@ from crawler.usage_error import EXIT_FAILED, EXIT_OK, UsageError
 
 
 def add_parser(subparsers) -> None:
-    p = subparsers.add_parser("upload",
-                              help="upload files an s3:// store's spool holds as pending")
+    p = subparsers.add_parser("upload", help="upload files an s3:// store's spool holds as pending")
     add_store_options(p)
     add_set_option(p, "any other setting, e.g. -s STORE_S3_PART_SIZE=16777216")
     p.set_defaults(run=run)
@@ -27,11 +26,11 @@ def run(args: argparse.Namespace) -> int:
     settings = plain_settings(args)
     store = open_store(settings.get("STORE_URI"), settings)
     if not isinstance(store, S3Store):
-        raise UsageError(f"{store.uri} is a local store: nothing to upload; give "
-                         "--store s3://bucket/prefix")
+        raise UsageError(
+            f"{store.uri} is a local store: nothing to upload; give --store s3://bucket/prefix"
+        )
     if not ledger_exists(store):
-        print(f"upload: nothing pending for {store.uri} (no upload ledger in spool "
-              f"{store.root})")
+        print(f"upload: nothing pending for {store.uri} (no upload ledger in spool {store.root})")
         return EXIT_OK
     uploader = S3Uploader(store)
     try:
@@ -42,16 +41,25 @@ def run(args: argparse.Namespace) -> int:
     failed = [r for r in results if not r.ok]
     for r in results:
         if r.ok:
-            print(f"uploaded  {store.uri}/{r.key}" + ("  (already there, same sha256)"
-                                                      if r.already_there else ""))
+            print(
+                f"uploaded  {store.uri}/{r.key}"
+                + ("  (already there, same sha256)" if r.already_there else "")
+            )
         else:
             print(f"FAILED    {store.uri}/{r.key}  {r.error}", file=sys.stderr)
-    print(f"upload: {len(results) - len(failed)} uploaded and verified, {len(failed)} "
-          f"still pending in {store.root}")
+    print(
+        f"upload: {len(results) - len(failed)} uploaded and verified, {len(failed)} "
+        f"still pending in {store.root}"
+    )
     if failed:
-        reason = next((r.error for r in failed if r.s3_unavailable and
-                       not r.error.startswith("not tried")), failed[0].error)
-        print(f"{len(failed)} files not uploaded to {store.uri}: {reason}; run "
-              f"`{store.retry_hint()}` to retry", file=sys.stderr)
+        reason = next(
+            (r.error for r in failed if r.s3_unavailable and not r.error.startswith("not tried")),
+            failed[0].error,
+        )
+        print(
+            f"{len(failed)} files not uploaded to {store.uri}: {reason}; run "
+            f"`{store.retry_hint()}` to retry",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     return EXIT_OK

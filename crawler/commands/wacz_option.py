@@ -38,6 +38,5 @@ def write_wacz(store, keys: list[str], pages: list, out: str, title: str) -> int
     except (WaczError, OSError, BotoCoreError, ClientError) as exc:
         print(f"WACZ {out} not written: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    print(f"WACZ {out}: {info['pages']} pages, {info['warcs']} WARC file(s), "
-          f"{info['size']} bytes")
+    print(f"WACZ {out}: {info['pages']} pages, {info['warcs']} WARC file(s), {info['size']} bytes")
     return EXIT_OK

@@ -41,8 +41,11 @@ _LATIN1_ARTICLE = (
     + "".join(
         f"<p>Paragraph {i}: the caf\u00e9 run by Anna M\u00fcller in Z\u00fcrich has served "
         "espresso for thirty years, and her na\u00efve r\u00e9sum\u00e9 of the dispute is that "
-        "landlords want the whole street for offices.</p>" for i in range(8))
-    + "</article></body></html>").encode("latin-1")
+        "landlords want the whole street for offices.</p>"
+        for i in range(8)
+    )
+    + "</article></body></html>"
+).encode("latin-1")
 _CP1251_ARTICLE = (
     "<html><head><title>\u041d\u043e\u0432\u043e\u0441\u0442\u0438</title></head><body>"
     "<article><h1>\u0420\u0435\u043a\u0430 \u0432\u044b\u0448\u043b\u0430 \u0438\u0437 "
@@ -54,16 +57,29 @@ _CP1251_ARTICLE = (
         "\u0432\u043e\u0434\u0443 \u0438\u0437 \u043f\u043e\u0434\u0432\u0430\u043b\u043e\u0432, "
         "\u0430 \u0432\u043b\u0430\u0441\u0442\u0438 \u043e\u0431\u0435\u0449\u0430\u044e\u0442 "
         "\u043f\u043e\u0434\u043d\u044f\u0442\u044c \u0434\u0430\u043c\u0431\u0443 "
-        "\u0434\u043e \u043b\u0435\u0442\u0430.</p>" for i in range(8))
-    + "</article></body></html>").encode("cp1251")
-_BROKEN = (b"<html><head><title>Broken page</title><body><div><div class=story><h1>Broken markup"
-           b" still tells a story</h2><table><p>" + b"".join(
-               b"<p>Sentence group %d: the river flooded the lower town again this spring, and "
-               b"residents who had rebuilt twice said they would not do it a third time unless "
-               b"the dike was raised</div>" % i for i in range(8)) + b"</td></span>")
+        "\u0434\u043e \u043b\u0435\u0442\u0430.</p>"
+        for i in range(8)
+    )
+    + "</article></body></html>"
+).encode("cp1251")
+_BROKEN = (
+    b"<html><head><title>Broken page</title><body><div><div class=story><h1>Broken markup"
+    b" still tells a story</h2><table><p>"
+    + b"".join(
+        b"<p>Sentence group %d: the river flooded the lower town again this spring, and "
+        b"residents who had rebuilt twice said they would not do it a third time unless "
+        b"the dike was raised</div>" % i
+        for i in range(8)
+    )
+    + b"</td></span>"
+)
 # /<encoding>/article.html: the first article, encoded as a server would send it
-_ENCODERS = {"gzip": gzip.compress, "br": brotli.compress, "deflate": zlib.compress,
-             "zstd": zstd.compress}
+_ENCODERS = {
+    "gzip": gzip.compress,
+    "br": brotli.compress,
+    "deflate": zlib.compress,
+    "zstd": zstd.compress,
+}
 # /auth/basic.html wants these (user, password): a password with characters URLs must escape
 BASIC_AUTH = ("reader", "s3cret pw:@1")
 _PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -73,16 +89,20 @@ def _small_article(title: str) -> bytes:
     paras = "".join(
         f"<p>{title}, part {i}: reporters spoke with residents, officials and experts about "
         "what the change means for the neighbourhood over the next several years.</p>"
-        for i in range(6))
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
-            f"</head><body><article><h1>{title}</h1>{paras}</article></body></html>").encode()
+        for i in range(6)
+    )
+    return (
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
+        f"</head><body><article><h1>{title}</h1>{paras}</article></body></html>"
+    ).encode()
 
 
 class FixtureSite(LoopbackSite):
     handler_class = None  # set below, once _Handler exists
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0,
-                 extra_pages: dict[str, bytes] | None = None) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, extra_pages: dict[str, bytes] | None = None
+    ) -> None:
         super().__init__(host, port)
         self.pages = {path: (PAGES / name).read_bytes() for path, name in ARTICLES.items()}
         self.extra_pages = dict(extra_pages or {})
@@ -115,8 +135,13 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format, *args):  # silent: benchmarks serve thousands of pages
         pass
 
-    def _send(self, status: int, body: bytes, ctype: str = "text/html; charset=utf-8",
-              headers: list[tuple[str, str]] | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        ctype: str = "text/html; charset=utf-8",
+        headers: list[tuple[str, str]] | None = None,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -186,17 +211,26 @@ class _Handler(BaseHTTPRequestHandler):
             if path == "/broken.html":
                 return self._send(200, _BROKEN)
             if path == "/cookies.html":
-                return self._send(200, _small_article("Cookies"), headers=[
-                    ("Set-Cookie", "a=1; Path=/"), ("Set-Cookie", "b=2; Path=/"),
-                    ("X-Trace", "abc")])
+                return self._send(
+                    200,
+                    _small_article("Cookies"),
+                    headers=[
+                        ("Set-Cookie", "a=1; Path=/"),
+                        ("Set-Cookie", "b=2; Path=/"),
+                        ("X-Trace", "abc"),
+                    ],
+                )
             if path == "/query.html":
                 return self._send(200, _small_article("Query page"))
             if path == "/auth/basic.html":
                 expected = "Basic " + base64.b64encode(":".join(BASIC_AUTH).encode()).decode()
                 if self.headers.get("Authorization") == expected:
                     return self._send(200, _small_article("Members only"))
-                return self._send(401, b"<html><body>log in</body></html>",
-                                  headers=[("WWW-Authenticate", 'Basic realm="fixture"')])
+                return self._send(
+                    401,
+                    b"<html><body>log in</body></html>",
+                    headers=[("WWW-Authenticate", 'Basic realm="fixture"')],
+                )
             if path == "/empty.html":
                 return self._send(200, b"")
             return self._send(404, b"<html><body>not found</body></html>")
@@ -210,7 +244,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.fixture.sent[self.path] = body
         for start in range(0, len(body), 1000):
-            chunk = body[start:start + 1000]
+            chunk = body[start : start + 1000]
             self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
         self.wfile.write(b"0\r\n\r\n")
 

@@ -88,7 +88,11 @@ def _parse_json_feed(body: bytes, base_url: str) -> list[Entry] | None:
         link = item.get("url") or item.get("external_url")
         if isinstance(link, str) and link:
             date = item.get("date_published") or item.get("date_modified")
-            entries.append(Entry(urljoin(base_url, link),
-                                 parse_datetime(date if isinstance(date, str) else None),
-                                 "feed"))
+            entries.append(
+                Entry(
+                    urljoin(base_url, link),
+                    parse_datetime(date if isinstance(date, str) else None),
+                    "feed",
+                )
+            )
     return entries

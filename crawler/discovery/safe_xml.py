@@ -20,8 +20,14 @@ class XmlTooLarge(ValueError):
 
 
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True,
-                           huge_tree=False, recover=True, remove_comments=True)
+    return etree.XMLParser(
+        resolve_entities=False,
+        load_dtd=False,
+        no_network=True,
+        huge_tree=False,
+        recover=True,
+        remove_comments=True,
+    )
 
 
 def maybe_gunzip(body: bytes, max_bytes: int = MAX_XML_BYTES) -> bytes:

@@ -12,10 +12,42 @@ from crawler.urls import canonical_url
 
 MAX_SIBLINGS = 20  # however large N is: a probe, not a crawl
 # Links that are not articles: files and the site's furniture.
-_NOT_ARTICLES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".pdf", ".css", ".js",
-                 ".xml", ".rss", ".zip", ".mp3", ".mp4", ".json", ".ico")
-_FURNITURE = {"", "about", "contact", "login", "signin", "subscribe", "search", "tag",
-              "tags", "category", "author", "feed", "rss", "privacy", "terms", "imprint"}
+_NOT_ARTICLES = (
+    ".jpg",
+    ".jpeg",
+    ".png",
+    ".gif",
+    ".webp",
+    ".svg",
+    ".pdf",
+    ".css",
+    ".js",
+    ".xml",
+    ".rss",
+    ".zip",
+    ".mp3",
+    ".mp4",
+    ".json",
+    ".ico",
+)
+_FURNITURE = {
+    "",
+    "about",
+    "contact",
+    "login",
+    "signin",
+    "subscribe",
+    "search",
+    "tag",
+    "tags",
+    "category",
+    "author",
+    "feed",
+    "rss",
+    "privacy",
+    "terms",
+    "imprint",
+}
 
 
 def _segments(url: str) -> list[str]:
@@ -38,13 +70,16 @@ def sibling_links(page_url: str, hrefs: list[str], limit: int) -> list[str]:
         if parts.scheme not in ("http", "https") or parts.hostname != host:
             continue
         segments = _segments(url)
-        if not segments or segments[-1].lower() in _FURNITURE or \
-                segments[0].lower() in _FURNITURE or \
-                parts.path.lower().endswith(_NOT_ARTICLES):
+        if (
+            not segments
+            or segments[-1].lower() in _FURNITURE
+            or segments[0].lower() in _FURNITURE
+            or parts.path.lower().endswith(_NOT_ARTICLES)
+        ):
             continue
         key = canonical_url(url)
         if key not in seen:
             seen.add(key)
             candidates.append(key)
     candidates.sort(key=lambda u: len(_segments(u)) != depth)  # stable: page order kept
-    return candidates[:max(0, min(limit, MAX_SIBLINGS))]
+    return candidates[: max(0, min(limit, MAX_SIBLINGS))]

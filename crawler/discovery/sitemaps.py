@@ -53,8 +53,7 @@ def parse_sitemap(body: bytes, base_url: str) -> Sitemap | None:
                     published = parse_datetime(child.text)
                 elif name == "lastmod" and child.getparent() is node:
                     lastmod = parse_datetime(child.text)
-            result.entries.append(Entry(urljoin(base_url, loc), published or lastmod,
-                                        "sitemap"))
+            result.entries.append(Entry(urljoin(base_url, loc), published or lastmod, "sitemap"))
         return result
     return None
 

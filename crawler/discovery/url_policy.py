@@ -18,6 +18,5 @@ def trap_reason(url: str, *, max_length: int, max_repeated_segments: int) -> str
     for segment in segments:
         counts[segment] = counts.get(segment, 0) + 1
         if counts[segment] > max_repeated_segments:
-            return f"trap: path segment {segment!r} repeats more than " \
-                   f"{max_repeated_segments} times"
+            return f"trap: path segment {segment!r} repeats more than {max_repeated_segments} times"
     return None

@@ -60,14 +60,18 @@ def watermark(manifests: list[dict], store_uri: str, selection: Selection) -> in
         if m.get("store") != store_uri:
             raise DestinationError(
                 f"the destination holds incremental exports of another store "
-                f"({m.get('store')}); use a separate destination per store")
+                f"({m.get('store')}); use a separate destination per store"
+            )
         sel = m.get("selection", {})
-        if (sel.get("site"), bool(sel.get("all_versions"))) != (selection.site,
-                                                                 selection.all_versions):
+        if (sel.get("site"), bool(sel.get("all_versions"))) != (
+            selection.site,
+            selection.all_versions,
+        ):
             raise DestinationError(
                 f"the destination holds incremental exports with --site "
                 f"{sel.get('site')!r}, all versions={bool(sel.get('all_versions'))}; use "
-                "the same selection or another destination")
+                "the same selection or another destination"
+            )
     return max((m["watermark"]["through_seq"] for m in prior), default=0)
 
 
@@ -81,42 +85,70 @@ def iter_records(store: LocalStore, rows: list[dict]) -> Iterator[dict]:
         try:
             raw = store.open_read(shard)  # the file, or (S3 store) a streamed GET
         except FileNotFoundError:
-            raise ExportError(f"the catalog places {len(wanted)} record(s) in {shard}, "
-                              "which is not in the store") from None
+            raise ExportError(
+                f"the catalog places {len(wanted)} record(s) in {shard}, which is not in the store"
+            ) from None
         except (OSError, BotoCoreError, ClientError) as exc:
             raise ExportError(f"cannot read shard {shard}: {exc}") from exc
         try:
             with contextlib.closing(raw), gzip.open(raw, "rt", encoding="utf-8") as fh:
                 for line in fh:
                     record = json.loads(line)
-                    key = (record.get("id"), record.get("version"), record.get("fetched_at"),
-                           record.get("crawl_id"))
+                    key = (
+                        record.get("id"),
+                        record.get("version"),
+                        record.get("fetched_at"),
+                        record.get("crawl_id"),
+                    )
                     if key in wanted:
                         wanted.discard(key)
                         yield record
         except (OSError, EOFError, zlib.error, ValueError, BotoCoreError, ClientError) as exc:
             raise ExportError(f"cannot read shard {shard}: {exc}") from exc
         if wanted:
-            raise ExportError(f"{len(wanted)} record(s) the catalog places in {shard} "
-                              "are not in it")
+            raise ExportError(
+                f"{len(wanted)} record(s) the catalog places in {shard} are not in it"
+            )
 
 
-def export(store: LocalStore, publisher: LocalPublisher, selection: Selection, *,
-           fmt: str = "jsonl", incremental: bool = False, part_records: int = EXPORT_PART_RECORDS,
-           wet: bool = False, export_id: str | None = None) -> ExportResult:
+def export(
+    store: LocalStore,
+    publisher: LocalPublisher,
+    selection: Selection,
+    *,
+    fmt: str = "jsonl",
+    incremental: bool = False,
+    part_records: int = EXPORT_PART_RECORDS,
+    wet: bool = False,
+    export_id: str | None = None,
+) -> ExportResult:
     export_id = export_id or new_export_id()
     catalog = open_catalog(store)
     try:
         after = watermark(publisher.manifests(), store.uri, selection) if incremental else 0
         selected = select(catalog, selection, after)
         # WET records carry the capture time of the response they refer to
-        captured = {c["record_id"]: c["fetched_at"] for c in catalog.captures(
-            record_ids=[r["warc_record_id"] for r in selected.rows if r["warc_record_id"]])
-        } if wet else {}
+        captured = (
+            {
+                c["record_id"]: c["fetched_at"]
+                for c in catalog.captures(
+                    record_ids=[r["warc_record_id"] for r in selected.rows if r["warc_record_id"]]
+                )
+            }
+            if wet
+            else {}
+        )
     finally:
         catalog.close()
-    result = ExportResult(export_id, None, None, selected.rows, selected.after_seq,
-                          selected.through_seq, selected.pending)
+    result = ExportResult(
+        export_id,
+        None,
+        None,
+        selected.rows,
+        selected.after_seq,
+        selected.through_seq,
+        selected.pending,
+    )
     if not selected.rows:
         return result
     staging = publisher.staging_dir(export_id)
@@ -138,15 +170,21 @@ def export(store: LocalStore, publisher: LocalPublisher, selection: Selection, *
             "export_id": export_id,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "store": store.uri,
-            "schema": {"version": SCHEMA_VERSION, "name": SCHEMA_NAME,
-                       "id": load_schema().get("$id"),
-                       "package_resource": f"crawler/schema/{SCHEMA_NAME}"},
+            "schema": {
+                "version": SCHEMA_VERSION,
+                "name": SCHEMA_NAME,
+                "id": load_schema().get("$id"),
+                "package_resource": f"crawler/schema/{SCHEMA_NAME}",
+            },
             "record_format": fmt,
             "record_count": record_count,
             "incremental": incremental,
             "selection": selection.describe(),
-            "watermark": {"field": "catalog articles.seq", "after_seq": selected.after_seq,
-                          "through_seq": selected.through_seq},
+            "watermark": {
+                "field": "catalog articles.seq",
+                "after_seq": selected.after_seq,
+                "through_seq": selected.through_seq,
+            },
             "time_range": {"field": "fetched_at", "min": min(fetched), "max": max(fetched)},
             "records_waiting_in_open_shards": selected.pending,
             "files": files,

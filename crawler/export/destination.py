@@ -97,16 +97,18 @@ class S3Publisher:
         base = self._key() + "/" if self.prefix else ""
         found = []
         for page in self.client.get_paginator("list_objects_v2").paginate(
-                Bucket=self.bucket, Prefix=base):
+            Bucket=self.bucket, Prefix=base
+        ):
             for obj in page.get("Contents", []):
-                rest = obj["Key"][len(base):]
+                rest = obj["Key"][len(base) :]
                 if rest.count("/") == 1 and rest.endswith("/" + MANIFEST):
                     body = self.client.get_object(Bucket=self.bucket, Key=obj["Key"])["Body"]
                     try:
                         found.append(json.loads(body.read()))
                     except ValueError as exc:
-                        raise DestinationError(f"cannot read s3://{self.bucket}/"
-                                               f"{obj['Key']}: {exc}") from exc
+                        raise DestinationError(
+                            f"cannot read s3://{self.bucket}/{obj['Key']}: {exc}"
+                        ) from exc
         return sorted(found, key=lambda m: m.get("export_id", ""))
 
     def staging_dir(self, export_id: str) -> Path:
@@ -118,8 +120,15 @@ class S3Publisher:
         for name in [*names, MANIFEST]:
             path = staging / name
             # write-once and verified by size and sha256, as the store's own uploads
-            put_verified(self.client, self.options, self.bucket, self._key(export_id, name),
-                         path, path.stat().st_size, sha256_file(path))
+            put_verified(
+                self.client,
+                self.options,
+                self.bucket,
+                self._key(export_id, name),
+                path,
+                path.stat().st_size,
+                sha256_file(path),
+            )
         shutil.rmtree(staging, ignore_errors=True)
         return f"s3://{self.bucket}/{self._key(export_id)}/"
 

@@ -51,8 +51,9 @@ def arrow_schema(json_schema: dict | None = None):
     def to_arrow(prop: dict, where: str):
         prop = resolve(prop)
         if "const" in prop:  # schema_version
-            return {bool: pa.bool_(), int: pa.int64(), float: pa.float64(),
-                    str: pa.string()}[type(prop["const"])]
+            return {bool: pa.bool_(), int: pa.int64(), float: pa.float64(), str: pa.string()}[
+                type(prop["const"])
+            ]
         types = prop.get("type")
         types = [t for t in (types if isinstance(types, list) else [types]) if t != "null"]
         if len(types) != 1:
@@ -72,14 +73,26 @@ def arrow_schema(json_schema: dict | None = None):
             names = list(prop.get("properties", {}))
             # an open object (string -> string, like `extractor`): its required keys
             names += [n for n in prop.get("required", []) if n not in names]
-            return pa.struct([pa.field(n, to_arrow(prop.get("properties", {}).get(
-                n, prop.get("additionalProperties") or {"type": "string"}), f"{where}.{n}"))
-                for n in names])
+            return pa.struct(
+                [
+                    pa.field(
+                        n,
+                        to_arrow(
+                            prop.get("properties", {}).get(
+                                n, prop.get("additionalProperties") or {"type": "string"}
+                            ),
+                            f"{where}.{n}",
+                        ),
+                    )
+                    for n in names
+                ]
+            )
         raise TypeError(f"{where}: cannot map JSON type {kind!r} to Arrow")
 
-    return pa.schema([pa.field(name, to_arrow(prop, name))
-                      for name, prop in json_schema["properties"].items()],
-                     metadata={"schema": json_schema.get("$id", "")})
+    return pa.schema(
+        [pa.field(name, to_arrow(prop, name)) for name, prop in json_schema["properties"].items()],
+        metadata={"schema": json_schema.get("$id", "")},
+    )
 
 
 def _check_closed_objects(record: dict, schema) -> None:
@@ -88,8 +101,10 @@ def _check_closed_objects(record: dict, schema) -> None:
     extractor_fields = {f.name for f in schema.field("extractor").type}
     extra = set(record.get("extractor") or {}) - extractor_fields
     if extra:
-        raise ValueError(f"record {record.get('id')}: extractor keys {sorted(extra)} are "
-                         "not in the JSON Schema; add them there before exporting Parquet")
+        raise ValueError(
+            f"record {record.get('id')}: extractor keys {sorted(extra)} are "
+            "not in the JSON Schema; add them there before exporting Parquet"
+        )
 
 
 class PartWriter:
@@ -120,11 +135,14 @@ class PartWriter:
         path = self.folder / name
         if self.fmt == "jsonl":
             # mtime=0: the same records give the same bytes (and the same SHA-256)
-            with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb",
-                                                        mtime=0) as fh:
+            with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as fh:
                 for record in self._batch:
-                    fh.write(json.dumps(record, ensure_ascii=False,
-                                        separators=(",", ":")).encode("utf-8") + b"\n")
+                    fh.write(
+                        json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode(
+                            "utf-8"
+                        )
+                        + b"\n"
+                    )
         else:
             import pyarrow as pa
             import pyarrow.parquet as pq
@@ -134,6 +152,13 @@ class PartWriter:
         with open(path, "rb") as fh:
             os.fsync(fh.fileno())
             digest = hashlib.file_digest(fh, "sha256").hexdigest()
-        self.files.append({"name": name, "kind": "records", "records": len(self._batch),
-                           "size": path.stat().st_size, "sha256": digest})
+        self.files.append(
+            {
+                "name": name,
+                "kind": "records",
+                "records": len(self._batch),
+                "size": path.stat().st_size,
+                "sha256": digest,
+            }
+        )
         self._batch = []

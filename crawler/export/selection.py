@@ -30,9 +30,12 @@ class Selection:
     all_versions: bool = False
 
     def describe(self) -> dict:
-        return {"since": self.since.isoformat() if self.since else None,
-                "until": self.until.isoformat() if self.until else None,
-                "site": self.site, "all_versions": self.all_versions}
+        return {
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+            "site": self.site,
+            "all_versions": self.all_versions,
+        }
 
 
 @dataclass

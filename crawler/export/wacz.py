@@ -32,8 +32,9 @@ def require_wacz() -> None:
     try:
         import wacz.main  # noqa: F401
     except ImportError:
-        raise WaczError("--wacz needs the wacz package: "
-                        "pip install 'news-archive-crawler[wacz]'") from None
+        raise WaczError(
+            "--wacz needs the wacz package: pip install 'news-archive-crawler[wacz]'"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,9 @@ def _warc_date(value: str) -> str:
     return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def write_wacz(out: str | os.PathLike[str], warcs: list[Path], pages: list[Page],
-               title: str) -> dict:
+def write_wacz(
+    out: str | os.PathLike[str], warcs: list[Path], pages: list[Page], title: str
+) -> dict:
     """Write `out` (temp name, then rename). Returns {"pages": n, "warcs": n, "size": n}."""
     from wacz.main import main as wacz_main
 
@@ -76,14 +78,26 @@ def write_wacz(out: str | os.PathLike[str], warcs: list[Path], pages: list[Page]
     with tempfile.TemporaryDirectory(prefix="wacz-") as tmp:
         pages_file = Path(tmp) / "pages.jsonl"
         header = {"format": "json-pages-1.0", "id": "pages", "title": title}
-        pages_file.write_text("\n".join(json.dumps(p) for p in [header, *wanted.values()])
-                              + "\n", encoding="utf-8")
+        pages_file.write_text(
+            "\n".join(json.dumps(p) for p in [header, *wanted.values()]) + "\n", encoding="utf-8"
+        )
         log = io.StringIO()
         try:
             with contextlib.redirect_stdout(log):  # py-wacz reports progress with print()
-                code = wacz_main(["create", "-o", str(tmp_out), "-p", str(pages_file),
-                                  "--title", title, "--hash-type", "sha256",
-                                  *map(str, warcs)])
+                code = wacz_main(
+                    [
+                        "create",
+                        "-o",
+                        str(tmp_out),
+                        "-p",
+                        str(pages_file),
+                        "--title",
+                        title,
+                        "--hash-type",
+                        "sha256",
+                        *map(str, warcs),
+                    ]
+                )
         except Exception as exc:
             tmp_out.unlink(missing_ok=True)
             raise WaczError(f"py-wacz failed: {exc}\n{log.getvalue()}") from exc
@@ -91,8 +105,9 @@ def write_wacz(out: str | os.PathLike[str], warcs: list[Path], pages: list[Page]
             tmp_out.unlink(missing_ok=True)
             raise WaczError(f"py-wacz failed (exit {code}):\n{log.getvalue()}")
     with zipfile.ZipFile(tmp_out) as zf:
-        listed = [json.loads(line) for line in zf.read("pages/pages.jsonl").splitlines()
-                  if line.strip()]
+        listed = [
+            json.loads(line) for line in zf.read("pages/pages.jsonl").splitlines() if line.strip()
+        ]
     listed = [p for p in listed if "format" not in p]
     if len(listed) != len(wanted):
         missing = sorted({p["url"] for p in wanted.values()} - {p["url"] for p in listed})
@@ -120,8 +135,7 @@ def utc_title(prefix: str) -> str:
     return f"{prefix} {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
 
 
-def package_from_store(store, keys: list[str], pages: list[Page], out: str,
-                       title: str) -> dict:
+def package_from_store(store, keys: list[str], pages: list[Page], out: str, title: str) -> dict:
     """`write_wacz` of the store's WARC files `keys` (an S3 store's files no longer in
     the spool are downloaded into a temporary folder first). Raises WaczError, OSError
     and botocore's errors."""
@@ -152,8 +166,12 @@ def rows_contents(store, rows: list[dict]) -> tuple[list[str], list[Page]]:
     """The WARC files holding these article records' responses, and their pages."""
     catalog = open_catalog(store)
     try:
-        captures = {c["record_id"]: c for c in catalog.captures(
-            record_ids=[r["warc_record_id"] for r in rows if r["warc_record_id"]])}
+        captures = {
+            c["record_id"]: c
+            for c in catalog.captures(
+                record_ids=[r["warc_record_id"] for r in rows if r["warc_record_id"]]
+            )
+        }
     finally:
         catalog.close()
     pages, keys = [], []

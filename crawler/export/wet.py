@@ -26,10 +26,16 @@ class WetWriter:
         self.path = folder / name
         self._fh = open(self.path, "wb")
         self._writer = WARCWriter(self._fh, gzip=True, warc_version=WARC_VERSION)
-        self._writer.write_record(self._writer.create_warcinfo_record(name, {
-            "software": f"{crawler_pkg.SOFTWARE}/{crawler_pkg.__version__}",
-            "description": "clean article text extracted from the referred response records",
-            "format": "WARC File Format 1.1"}))
+        self._writer.write_record(
+            self._writer.create_warcinfo_record(
+                name,
+                {
+                    "software": f"{crawler_pkg.SOFTWARE}/{crawler_pkg.__version__}",
+                    "description": "clean article text extracted from the referred response records",
+                    "format": "WARC File Format 1.1",
+                },
+            )
+        )
         self.records = 0
 
     def add(self, record: dict, captured_at: str | None = None) -> None:
@@ -39,14 +45,17 @@ class WetWriter:
         if not warc or not when:
             return
         text = (record.get("text") or "").encode("utf-8")
-        headers = {"WARC-Date": warc_date(when),
-                   "WARC-Refers-To": warc["record_id"]}
+        headers = {"WARC-Date": warc_date(when), "WARC-Refers-To": warc["record_id"]}
         if record.get("language"):
             headers["WARC-Identified-Content-Language"] = record["language"]
         conversion = self._writer.create_warc_record(
-            record.get("final_url") or record["url"], "conversion", payload=io.BytesIO(text),
-            length=len(text), warc_content_type="text/plain; charset=utf-8",
-            warc_headers_dict=headers)
+            record.get("final_url") or record["url"],
+            "conversion",
+            payload=io.BytesIO(text),
+            length=len(text),
+            warc_content_type="text/plain; charset=utf-8",
+            warc_headers_dict=headers,
+        )
         self._writer.write_record(conversion)
         self.records += 1
 
@@ -55,5 +64,10 @@ class WetWriter:
         os.fsync(self._fh.fileno())
         self._fh.close()
         data = self.path.read_bytes()
-        return {"name": self.name, "kind": "wet", "records": self.records,
-                "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        return {
+            "name": self.name,
+            "kind": "wet",
+            "records": self.records,
+            "size": len(data),
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }

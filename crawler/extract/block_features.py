@@ -25,7 +25,8 @@ DIM = 1 << DIM_BITS
 _MASK = DIM - 1
 _WORD = re.compile(r"\w+")
 _PUBLISHER = re.compile(
-    r"\b(we|our|us|wir|unser\w*|uns|nous|notre|nos|nosotros|nuestr[oa]s?)\b", re.IGNORECASE)
+    r"\b(we|our|us|wir|unser\w*|uns|nous|notre|nos|nosotros|nuestr[oa]s?)\b", re.IGNORECASE
+)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 _URL = re.compile(r"https?://|www\.\w|\b\w+\.(com|org|net|de|fr|es|co\.uk)\b", re.IGNORECASE)
 _CHAR_SPAN = 80  # character n-grams of the block's opening only: the costly part
@@ -64,9 +65,9 @@ def _shape(text: str, words: list[str]) -> list[str]:
     ]
 
 
-def block_feature_names(blocks: list[PageBlock], rule_kinds: list[str | None],
-                        removed_by_rules: dict[int, str], i: int
-                        ) -> tuple[list[str], list[str]]:
+def block_feature_names(
+    blocks: list[PageBlock], rule_kinds: list[str | None], removed_by_rules: dict[int, str], i: int
+) -> tuple[list[str], list[str]]:
     """The feature strings of block `i` of the page's `blocks`: (layout, lexical)."""
     block, n = blocks[i], len(blocks)
     text = block.text
@@ -76,18 +77,28 @@ def block_feature_names(blocks: list[PageBlock], rule_kinds: list[str | None],
     from_end = min(n - 1 - i, 4)
     from_start = min(i, 4)
     link = _bucket(block.link_density, (0.01, 0.3, 0.6, 0.9))
-    names = ["bias", f"len={length}", f"from_end={from_end}", f"from_start={from_start}",
-             f"rel={int(10 * i / n)}", f"link={link}", f"len*end={length},{from_end}",
-             f"len*start={length},{from_start}", f"len*link={length},{link}",
-             f"rule={rule_kinds[i]}", f"rule_removed={removed_by_rules.get(i)}"]
+    names = [
+        "bias",
+        f"len={length}",
+        f"from_end={from_end}",
+        f"from_start={from_start}",
+        f"rel={int(10 * i / n)}",
+        f"link={link}",
+        f"len*end={length},{from_end}",
+        f"len*start={length},{from_start}",
+        f"len*link={length},{link}",
+        f"rule={rule_kinds[i]}",
+        f"rule_removed={removed_by_rules.get(i)}",
+    ]
     shape = _shape(text, words)
     names += shape
     names += [f"{s}*end={from_end}" for s in shape[-3:-1]]  # address, publisher by position
     lexical = [f"w={w}" for w in words]
-    lexical += [f"b={a} {b}" for a, b in zip(words[:_BIGRAM_WORDS], words[1:_BIGRAM_WORDS],
-                                             strict=False)]
+    lexical += [
+        f"b={a} {b}" for a, b in zip(words[:_BIGRAM_WORDS], words[1:_BIGRAM_WORDS], strict=False)
+    ]
     head = " ".join(words)[:_CHAR_SPAN]
-    lexical += [f"c={head[k:k + _CHAR_N]}" for k in range(max(1, len(head) - _CHAR_N + 1))]
+    lexical += [f"c={head[k : k + _CHAR_N]}" for k in range(max(1, len(head) - _CHAR_N + 1))]
     names += list(block.context)
     names += [f"{c}*len={length}" for c in block.context if c.startswith("tag0=")]
     # the neighbours' rule verdicts: appeals come in runs
@@ -119,8 +130,11 @@ def hashed(layout: list[str], lexical: list[str]) -> Vector:
     return indices, [values[k] for k in indices]
 
 
-def page_features(blocks: list[PageBlock], rule_kinds: list[str | None],
-                  removed_by_rules: dict[int, str]) -> list[Vector]:
+def page_features(
+    blocks: list[PageBlock], rule_kinds: list[str | None], removed_by_rules: dict[int, str]
+) -> list[Vector]:
     """The feature vector of every block of one page."""
-    return [hashed(*block_feature_names(blocks, rule_kinds, removed_by_rules, i))
-            for i in range(len(blocks))]
+    return [
+        hashed(*block_feature_names(blocks, rule_kinds, removed_by_rules, i))
+        for i in range(len(blocks))
+    ]

@@ -16,16 +16,77 @@ import re
 from dataclasses import dataclass
 
 # Elements that hold a block of text in a page (trafilatura's own unit of output).
-_BLOCK_TAGS = ("p", "div", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
-               "dd", "dt", "section", "article", "aside", "figcaption", "pre", "span", "font",
-               "center", "header", "footer", "strong", "b", "em", "i", "small", "caption",
-               "address", "label", "form", "ul", "ol", "table", "tr", "a", "cite", "q")
+_BLOCK_TAGS = (
+    "p",
+    "div",
+    "li",
+    "td",
+    "th",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "dd",
+    "dt",
+    "section",
+    "article",
+    "aside",
+    "figcaption",
+    "pre",
+    "span",
+    "font",
+    "center",
+    "header",
+    "footer",
+    "strong",
+    "b",
+    "em",
+    "i",
+    "small",
+    "caption",
+    "address",
+    "label",
+    "form",
+    "ul",
+    "ol",
+    "table",
+    "tr",
+    "a",
+    "cite",
+    "q",
+)
 # Elements a block of text never starts inside of: a container whose first child is one of
 # these and that has no text of its own starts where that child starts, and the child,
 # deeper, is the better match anyway (see `_index`), so the container is not looked at.
-_CONTAINERS = frozenset(("div", "section", "article", "aside", "header", "footer", "form",
-                         "ul", "ol", "table", "tr", "center", "p", "li", "td", "th",
-                         "blockquote", "figure", "main", "nav", "tbody", "dl"))
+_CONTAINERS = frozenset(
+    (
+        "div",
+        "section",
+        "article",
+        "aside",
+        "header",
+        "footer",
+        "form",
+        "ul",
+        "ol",
+        "table",
+        "tr",
+        "center",
+        "p",
+        "li",
+        "td",
+        "th",
+        "blockquote",
+        "figure",
+        "main",
+        "nav",
+        "tbody",
+        "dl",
+    )
+)
 _WORD = re.compile(r"\w+")
 _KEY_WORDS = 6  # a block is found by its first words
 _ANCESTORS = 3  # the element and this many ancestors give the context
@@ -61,8 +122,11 @@ def _index(tree) -> dict[str, object]:
     index: dict[str, object] = {}
     body = tree.find(".//body")
     for element in (body if body is not None else tree).iter(*_BLOCK_TAGS):
-        if (not element.text or element.text.isspace()) and len(element) \
-                and element[0].tag in _CONTAINERS:
+        if (
+            (not element.text or element.text.isspace())
+            and len(element)
+            and element[0].tag in _CONTAINERS
+        ):
             continue
         key = _first_words(element)
         if key:

@@ -57,7 +57,7 @@ def _lead_literals(pattern: str) -> list[str] | None:
     pattern does not open with literal text (or a group of literal alternatives)."""
     p = pattern.removeprefix("^").removeprefix("\\b")
     group = _PLAIN_ALTERNATIVES.match(p)
-    if group and p[group.end():group.end() + 1] not in ("?", "*", "{"):
+    if group and p[group.end() : group.end() + 1] not in ("?", "*", "{"):
         return [alt.lower() for alt in group.group(1).split("|")]
     literal, i = [], 0
     while i < len(p):
@@ -87,8 +87,11 @@ class _KindPhrases:
                 self.by_literal.setdefault(literal, []).append(compiled)
             if not lead:
                 self.unscreened.append(compiled)
-        self.prefilter = re.compile("|".join(map(re.escape, sorted(self.by_literal)))) \
-            if self.by_literal else None
+        self.prefilter = (
+            re.compile("|".join(map(re.escape, sorted(self.by_literal))))
+            if self.by_literal
+            else None
+        )
 
     def finditer(self, text: str, lowered: str, screen: bool) -> Iterator[re.Match]:
         """Matches of the phrases in `text`, not in text order; `screen`: whether
@@ -103,8 +106,9 @@ class _KindPhrases:
 
 
 _PHRASES = {kind: _KindPhrases(patterns) for kind, patterns in _KIND_PATTERNS.items()}
-_ANY_LITERAL = re.compile("|".join(
-    ph.prefilter.pattern for ph in _PHRASES.values() if ph.prefilter is not None))
+_ANY_LITERAL = re.compile(
+    "|".join(ph.prefilter.pattern for ph in _PHRASES.values() if ph.prefilter is not None)
+)
 
 # Kinds that are appeals to the reader: they must address the reader to count.
 _APPEAL_KINDS = {"donation", "newsletter", "share", "comment_prompt"}
@@ -123,7 +127,7 @@ _ADDRESS = re.compile(
     r"soutenez|abonnez|partagez|suivez|apoya|suscríbete|comparte|síguenos|déjanos)\b",
     re.IGNORECASE,
 )
-_QUOTES = "\"“”„«»‘’"
+_QUOTES = '"“”„«»‘’'
 _REPORTING = re.compile(
     r"\b(said|says|told|according to|wrote|added|explained|argued|sagte|sagt|erklärte|"
     r"a déclaré|a dit|selon|dijo|afirmó|explicó|según)\b",
@@ -154,8 +158,11 @@ class Block:
 def _inside_quotes(text: str, start: int) -> bool:
     before = text[:start]
     straight = before.count('"') % 2 == 1
-    curly = before.count("“") > before.count("”") or before.count("«") > before.count("»") \
+    curly = (
+        before.count("“") > before.count("”")
+        or before.count("«") > before.count("»")
         or before.count("„") > before.count("“")
+    )
     return straight or curly
 
 
@@ -200,13 +207,15 @@ def classify(text: str) -> str | None:
             return kind
     return None
 
+
 def is_label(text: str) -> bool:
     """A short line that is not a sentence: '*', 'Tags: a, b', 'Articles by: X'."""
     words = _WORD.findall(text)
     if not words:
         return True
-    return len(words) <= _LABEL_MAX_WORDS and not text.rstrip().endswith((".", "!", "?", '"',
-                                                                          "”", "»"))
+    return len(words) <= _LABEL_MAX_WORDS and not text.rstrip().endswith(
+        (".", "!", "?", '"', "”", "»")
+    )
 
 
 def credit_name(text: str) -> str | None:
@@ -254,8 +263,9 @@ def _head(blocks: list[Block], titles: list[str]) -> dict[int, str]:
             continue  # e.g. a republication credit opening the text
         if i == 0 and _norm(block.text) in title_forms:
             labels[i] = "title"
-        elif is_label(block.text) and (block.text.rstrip().endswith(":")
-                                       or credit_name(block.text)):
+        elif is_label(block.text) and (
+            block.text.rstrip().endswith(":") or credit_name(block.text)
+        ):
             labels[i] = "label"
         else:
             break
@@ -272,7 +282,10 @@ def _tail_start(blocks: list[Block]) -> int:
 
 
 def rule_removals(
-    paragraphs: list[str], titles: list[str], *, known_boilerplate: bool = False,
+    paragraphs: list[str],
+    titles: list[str],
+    *,
+    known_boilerplate: bool = False,
     kinds: list[str | None] | None = None,
 ) -> dict[int, str]:
     """index -> kind of the paragraphs the generic rules and the tail rule remove, before
@@ -290,7 +303,8 @@ def rule_removals(
     tail_kinds = {i: b.kind for i, b in enumerate(blocks) if i >= tail and b.kind}
     for i, kind in tail_kinds.items():
         if kind not in _NEEDS_COMPANY or any(
-                k not in _NEEDS_COMPANY for j, k in tail_kinds.items() if j != i):
+            k not in _NEEDS_COMPANY for j, k in tail_kinds.items() if j != i
+        ):
             removed[i] = kind
     # The body: the kinds that are boilerplate wherever they stand...
     for i, block in enumerate(blocks[:tail]):
@@ -311,7 +325,9 @@ def rule_removals(
 
 
 def apply_removals(
-    paragraphs: list[str], removed: dict[int, str], authors: list[str],
+    paragraphs: list[str],
+    removed: dict[int, str],
+    authors: list[str],
     layers: dict[int, str] | None = None,
 ) -> tuple[list[str], list[dict], list[str]]:
     """(kept paragraphs, removal records, authors) once `removed` (index -> kind) is
@@ -328,13 +344,18 @@ def apply_removals(
         if name and not new_authors:
             new_authors = [name]
     kept = [p for i, p in enumerate(paragraphs) if i not in removed]
-    removals = [{"kind": kind, "layer": layers.get(i, LAYER), "text": paragraphs[i]}
-                for i, kind in sorted(removed.items())]
+    removals = [
+        {"kind": kind, "layer": layers.get(i, LAYER), "text": paragraphs[i]}
+        for i, kind in sorted(removed.items())
+    ]
     return kept, removals, new_authors
 
 
 def apply_generic_rules(
-    paragraphs: list[str], titles: list[str], authors: list[str], *,
+    paragraphs: list[str],
+    titles: list[str],
+    authors: list[str],
+    *,
     known_boilerplate: bool = False,
 ) -> tuple[list[str], list[dict], list[str]]:
     """(kept paragraphs, removals, authors) after the generic rules and the tail rule.

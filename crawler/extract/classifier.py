@@ -67,11 +67,19 @@ def load_model(directory: Path | Traversable | None = None) -> BlockModel:
     arrays = np.load(io.BytesIO((directory / "blocks.npz").read_bytes()))
     weights = arrays["weights"].astype(np.float32)
     if weights.shape != (DIM,):
-        raise ValueError(f"{directory}: weights for {weights.shape} features, the code "
-                         f"hashes into {DIM}: retrain with bench/train_blocks.py")
+        raise ValueError(
+            f"{directory}: weights for {weights.shape} features, the code "
+            f"hashes into {DIM}: retrain with bench/train_blocks.py"
+        )
     kind_weights = arrays["kind_weights"].astype(np.float32)
-    return BlockModel(meta["version"], float(meta["threshold"]), weights, tuple(meta["kinds"]),
-                      kind_weights, kind_weights.shape[1] - 1)
+    return BlockModel(
+        meta["version"],
+        float(meta["threshold"]),
+        weights,
+        tuple(meta["kinds"]),
+        kind_weights,
+        kind_weights.shape[1] - 1,
+    )
 
 
 @lru_cache(maxsize=1)
@@ -91,16 +99,20 @@ def removes(probability: float, text: str, threshold: float) -> bool:
 
 
 def apply_block_model(
-    tree, paragraphs: list[str], titles: list[str], authors: list[str], *,
-    known_boilerplate: bool = False, model: BlockModel | None = None,
+    tree,
+    paragraphs: list[str],
+    titles: list[str],
+    authors: list[str],
+    *,
+    known_boilerplate: bool = False,
+    model: BlockModel | None = None,
 ) -> tuple[list[str], list[dict], list[str]]:
     """(kept paragraphs, removals, authors): the rules' removals plus the blocks the model
     removes (`removes`). `tree`: the parsed page (for the blocks' DOM
     context), the rest as `boilerplate.apply_generic_rules`."""
     model = model or default_model()
     kinds = [classify(p) for p in paragraphs]
-    removed = rule_removals(paragraphs, titles, known_boilerplate=known_boilerplate,
-                            kinds=kinds)
+    removed = rule_removals(paragraphs, titles, known_boilerplate=known_boilerplate, kinds=kinds)
     features = page_features(page_blocks(tree, paragraphs), kinds, removed)
     layers: dict[int, str] = {}
     for i, p in enumerate(model.probabilities(features)):

@@ -18,8 +18,26 @@ import re
 # Elements trafilatura turns into lines of text; only innermost ones are read (their text
 # is then their own, not their children's). Not <div>/<section>: on 200 ../shared/bench
 # pages they added 0.4 ms a page (1.4 -> 1.8) and a path to 16 of 6169 paragraphs.
-_BLOCKS = frozenset(("p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
-                     "td", "th", "dd", "dt", "figcaption", "caption"))
+_BLOCKS = frozenset(
+    (
+        "p",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "td",
+        "th",
+        "dd",
+        "dt",
+        "figcaption",
+        "caption",
+    )
+)
 _DEPTH = 6  # ancestors kept: enough to tell a promo box from the story body
 # Class tokens that name one article (post-1234, id_8f3a) would make every path unique.
 _VARYING = re.compile(r"\d")

@@ -16,13 +16,26 @@ from urllib.parse import urljoin, urlsplit
 from dateutil import parser as dateparser
 
 _PUBLISHED_META = (
-    "article:published_time", "og:article:published_time", "datePublished",
-    "date", "dc.date", "dc.date.issued", "dcterms.created", "pubdate", "publishdate",
-    "sailthru.date", "parsely-pub-date",
+    "article:published_time",
+    "og:article:published_time",
+    "datePublished",
+    "date",
+    "dc.date",
+    "dc.date.issued",
+    "dcterms.created",
+    "pubdate",
+    "publishdate",
+    "sailthru.date",
+    "parsely-pub-date",
 )
 _MODIFIED_META = (
-    "article:modified_time", "og:updated_time", "og:article:modified_time", "dateModified",
-    "dc.date.modified", "dcterms.modified", "last-modified",
+    "article:modified_time",
+    "og:updated_time",
+    "og:article:modified_time",
+    "dateModified",
+    "dc.date.modified",
+    "dcterms.modified",
+    "last-modified",
 )
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Zone abbreviations news pages and feeds print (RFC 822 dates in RSS, "10:00 CET" in
@@ -31,14 +44,37 @@ _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # left out: they stay naive and are taken as UTC.
 _HOUR = 3600
 TZ_ABBREVIATIONS = {
-    "UT": 0, "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "WEST": _HOUR, "BST": _HOUR,
-    "CET": _HOUR, "MEZ": _HOUR, "CEST": 2 * _HOUR, "MESZ": 2 * _HOUR,
-    "EET": 2 * _HOUR, "EEST": 3 * _HOUR, "MSK": 3 * _HOUR,
-    "EST": -5 * _HOUR, "EDT": -4 * _HOUR, "CST": -6 * _HOUR, "CDT": -5 * _HOUR,
-    "MST": -7 * _HOUR, "MDT": -6 * _HOUR, "PST": -8 * _HOUR, "PDT": -7 * _HOUR,
-    "AKST": -9 * _HOUR, "AKDT": -8 * _HOUR, "HST": -10 * _HOUR,
-    "JST": 9 * _HOUR, "KST": 9 * _HOUR, "AEST": 10 * _HOUR, "AEDT": 11 * _HOUR,
-    "NZST": 12 * _HOUR, "NZDT": 13 * _HOUR,
+    "UT": 0,
+    "UTC": 0,
+    "GMT": 0,
+    "Z": 0,
+    "WET": 0,
+    "WEST": _HOUR,
+    "BST": _HOUR,
+    "CET": _HOUR,
+    "MEZ": _HOUR,
+    "CEST": 2 * _HOUR,
+    "MESZ": 2 * _HOUR,
+    "EET": 2 * _HOUR,
+    "EEST": 3 * _HOUR,
+    "MSK": 3 * _HOUR,
+    "EST": -5 * _HOUR,
+    "EDT": -4 * _HOUR,
+    "CST": -6 * _HOUR,
+    "CDT": -5 * _HOUR,
+    "MST": -7 * _HOUR,
+    "MDT": -6 * _HOUR,
+    "PST": -8 * _HOUR,
+    "PDT": -7 * _HOUR,
+    "AKST": -9 * _HOUR,
+    "AKDT": -8 * _HOUR,
+    "HST": -10 * _HOUR,
+    "JST": 9 * _HOUR,
+    "KST": 9 * _HOUR,
+    "AEST": 10 * _HOUR,
+    "AEDT": 11 * _HOUR,
+    "NZST": 12 * _HOUR,
+    "NZDT": 13 * _HOUR,
 }
 
 
@@ -139,8 +175,13 @@ def page_date_evidence(tree) -> PageDates:
                 break
     published, published_source = found.get("published", (None, None))
     modified, modified_source = found.get("modified", (None, None))
-    meta_days = frozenset(day[:10] for day in map(normalise_datetime, (
-        v for v in meta.values() if v[:1].isdigit() and len(v) <= 40)) if day)
+    meta_days = frozenset(
+        day[:10]
+        for day in map(
+            normalise_datetime, (v for v in meta.values() if v[:1].isdigit() and len(v) <= 40)
+        )
+        if day
+    )
     return PageDates(published, published_source, modified, modified_source, meta_days)
 
 
@@ -151,7 +192,8 @@ def page_dates(tree) -> tuple[str | None, str | None]:
 
 
 _URL_DATE = re.compile(
-    r"(?<!\d)((?:19|20)\d\d)[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|[12]\d|3[01])(?!\d)")
+    r"(?<!\d)((?:19|20)\d\d)[/_-]?(0[1-9]|1[0-2])[/_-]?(0[1-9]|[12]\d|3[01])(?!\d)"
+)
 
 
 def source_of_found_date(date: str | None, url: str | None, dates: PageDates) -> str | None:

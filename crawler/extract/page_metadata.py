@@ -41,8 +41,11 @@ def searched_date(tree, url: str | None, dates: PageDates) -> tuple[str | None, 
         return dates.published, dates.published_source
     # set_date_params is made per call: it holds today's date as the latest date accepted
     found = find_date(tree, **set_date_params(True), url=url)
-    if found and found.endswith("-01-01") and \
-            find_date(tree, **set_date_params(False), url=url) != found:
+    if (
+        found
+        and found.endswith("-01-01")
+        and find_date(tree, **set_date_params(False), url=url) != found
+    ):
         found = None  # a year alone, e.g. "Copyright 2019": no evidence of the day
     published = normalise_datetime(found)
     return published, source_of_found_date(published, url, dates)
@@ -50,8 +53,9 @@ def searched_date(tree, url: str | None, dates: PageDates) -> tuple[str | None, 
 
 def author_in_place(tree) -> str | None:
     """trafilatura's `extract_author` without its deep copy of the tree."""
-    author = extract_metainfo(prune_unwanted_nodes(tree, AUTHOR_DISCARD_XPATHS),
-                              AUTHOR_XPATHS, len_limit=120)
+    author = extract_metainfo(
+        prune_unwanted_nodes(tree, AUTHOR_DISCARD_XPATHS), AUTHOR_XPATHS, len_limit=120
+    )
     return normalize_authors(None, author) if author else None
 
 
@@ -73,8 +77,11 @@ def page_metadata(tree, url: str | None, dates: PageDates) -> tuple[Document, st
         metadata.sitename = extract_sitename(tree)
     if metadata.sitename:
         metadata.sitename = metadata.sitename.lstrip("@")
-        if metadata.sitename and "." not in metadata.sitename and \
-                not metadata.sitename[0].isupper():
+        if (
+            metadata.sitename
+            and "." not in metadata.sitename
+            and not metadata.sitename[0].isupper()
+        ):
             metadata.sitename = metadata.sitename.title()
     elif metadata.url:
         match = META_URL.match(metadata.url)

@@ -46,8 +46,9 @@ def _worker_init(crawler_pid: int) -> None:
     exit_with(crawler_pid)  # a SIGKILLed crawler leaves no worker (nor forkserver) behind
 
 
-def run_extraction(html: bytes, url: str | None, content_language: str | None,
-                   timeout: float, site_rules=None) -> dict:
+def run_extraction(
+    html: bytes, url: str | None, content_language: str | None, timeout: float, site_rules=None
+) -> dict:
     """Worker entry point. Never raises: returns {"ok": bool, "extraction"|"error": ...}."""
     from crawler.extract.trafilatura_extractor import extract_html
 
@@ -66,8 +67,12 @@ def run_extraction(html: bytes, url: str | None, content_language: str | None,
 
 
 class ExtractionPool:
-    def __init__(self, workers: int | None = None, timeout: float = EXTRACT_TIMEOUT,
-                 max_bytes: int = EXTRACT_MAX_BYTES) -> None:
+    def __init__(
+        self,
+        workers: int | None = None,
+        timeout: float = EXTRACT_TIMEOUT,
+        max_bytes: int = EXTRACT_MAX_BYTES,
+    ) -> None:
         self.workers = workers or os.cpu_count() or 1
         self.timeout = timeout
         self.max_bytes = max_bytes
@@ -76,9 +81,11 @@ class ExtractionPool:
     @classmethod
     def from_settings(cls, settings) -> ExtractionPool:
         """EXTRACT_WORKERS (0 = one per core), EXTRACT_TIMEOUT, EXTRACT_MAX_BYTES."""
-        return cls(workers=settings.getint("EXTRACT_WORKERS") or None,
-                   timeout=settings.getfloat("EXTRACT_TIMEOUT"),
-                   max_bytes=settings.getint("EXTRACT_MAX_BYTES"))
+        return cls(
+            workers=settings.getint("EXTRACT_WORKERS") or None,
+            timeout=settings.getfloat("EXTRACT_TIMEOUT"),
+            max_bytes=settings.getint("EXTRACT_MAX_BYTES"),
+        )
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -87,8 +94,11 @@ class ExtractionPool:
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["crawler.extract.trafilatura_extractor"])
             self._executor = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=ctx, initializer=_worker_init,
-                initargs=(os.getpid(),))
+                max_workers=self.workers,
+                mp_context=ctx,
+                initializer=_worker_init,
+                initargs=(os.getpid(),),
+            )
         return self._executor
 
     def _rebuild(self) -> None:
@@ -109,18 +119,25 @@ class ExtractionPool:
 
     def too_large(self, html: bytes) -> dict | None:
         if len(html) > self.max_bytes:
-            return {"ok": False, "error": (
-                f"document is {len(html):,} bytes, above the extraction limit of "
-                f"{self.max_bytes:,} (EXTRACT_MAX_BYTES); raw response kept in the WARC")}
+            return {
+                "ok": False,
+                "error": (
+                    f"document is {len(html):,} bytes, above the extraction limit of "
+                    f"{self.max_bytes:,} (EXTRACT_MAX_BYTES); raw response kept in the WARC"
+                ),
+            }
         return None
 
-    def submit(self, html: bytes, url: str | None, content_language: str | None = None,
-               site_rules=None) -> Future:
-        return self._pool().submit(run_extraction, html, url, content_language, self.timeout,
-                                   site_rules)
+    def submit(
+        self, html: bytes, url: str | None, content_language: str | None = None, site_rules=None
+    ) -> Future:
+        return self._pool().submit(
+            run_extraction, html, url, content_language, self.timeout, site_rules
+        )
 
-    async def extract(self, html: bytes, url: str | None,
-                      content_language: str | None = None, site_rules=None) -> dict:
+    async def extract(
+        self, html: bytes, url: str | None, content_language: str | None = None, site_rules=None
+    ) -> dict:
         """Extract on the asyncio loop (Scrapy's reactor) without blocking it."""
         refused = self.too_large(html)
         if refused:
@@ -134,8 +151,10 @@ class ExtractionPool:
             except TimeoutError:
                 logger.warning("extraction of %s stuck past its deadline; restarting workers", url)
                 self._rebuild()
-                return {"ok": False, "error": (
-                    f"extraction took longer than {self.timeout:g}s (worker killed)")}
+                return {
+                    "ok": False,
+                    "error": (f"extraction took longer than {self.timeout:g}s (worker killed)"),
+                }
             except BrokenProcessPool:
                 # Another document killed the pool (e.g. the restart above); retry once.
                 self._rebuild()

@@ -19,8 +19,14 @@ class ReextractResult:
     upload_problem: str | None  # an s3:// store's files left pending, or None
 
 
-def reextract(store, settings, *, site: str | None, since: datetime | None,
-              on_failed: Callable[[str, str], None]) -> ReextractResult:
+def reextract(
+    store,
+    settings,
+    *,
+    site: str | None,
+    since: datetime | None,
+    on_failed: Callable[[str, str], None],
+) -> ReextractResult:
     """Re-derive the article of the latest HTML capture of every URL (of `site` and its
     subdomains, fetched at or after `since`, when given) in `store`, whose catalog must
     exist. `on_failed(url, error)` for each capture that could not be read or extracted.
@@ -31,8 +37,9 @@ def reextract(store, settings, *, site: str | None, since: datetime | None,
     from crawler.run import ArchiveRun
 
     site_rules = rules_from_settings(settings)
-    run = ArchiveRun.open(settings, store=store, command="crawler reextract",
-                          arguments={"site": site, "since": since})
+    run = ArchiveRun.open(
+        settings, store=store, command="crawler reextract", arguments={"site": site, "since": since}
+    )
     captures = run.catalog.latest_html_captures(site, since)
     pool = ExtractionPool.from_settings(settings)
     run.on_close(pool.shutdown)
@@ -45,12 +52,19 @@ def reextract(store, settings, *, site: str | None, since: datetime | None,
             on_failed(cap["url"], cap.get("read_error") or result["error"])
             continue
         stored = sink.add(
-            result["extraction"], url=cap["requested_url"] or cap["url"], final_url=cap["url"],
-            fetched_at=cap["fetched_at"], http_status=cap["status"],
+            result["extraction"],
+            url=cap["requested_url"] or cap["url"],
+            final_url=cap["url"],
+            fetched_at=cap["fetched_at"],
+            http_status=cap["status"],
             content_type=cap["content_type"],
-            warc={"filename": cap["warc_file"], "offset": cap["warc_offset"],
-                  "length": cap["warc_length"], "record_id": cap["record_id"],
-                  "payload_digest": cap["payload_digest"]},
+            warc={
+                "filename": cap["warc_file"],
+                "offset": cap["warc_offset"],
+                "length": cap["warc_length"],
+                "record_id": cap["record_id"],
+                "payload_digest": cap["payload_digest"],
+            },
             only_if_changed=True,
         )
         counts["new_versions" if stored else "unchanged"] += 1
@@ -67,8 +81,9 @@ def _jobs(captures: list[dict], store, max_bytes: int, site_rules: list) -> Iter
 
     for cap in captures:
         try:
-            record = parse_record_member(store.read_range(
-                cap["warc_file"], cap["warc_offset"], cap["warc_length"]))
+            record = parse_record_member(
+                store.read_range(cap["warc_file"], cap["warc_offset"], cap["warc_length"])
+            )
             body = record.content_stream().read(max_bytes + 1)
         except (OSError, EOFError, gzip.BadGzipFile, ValueError, *_s3_read_errors()) as exc:
             body = b""

@@ -56,9 +56,13 @@ def place_keys(keys: list[str], paths: list[str]) -> list[tuple[str, str]]:
     first line has no place before it: it is the headline on most pages, and a headline
     two articles share ("Morning briefing") is not a template block."""
     last = len(keys) - 1
-    return [(_digest(f"{key}|{path}|<{keys[i - 1]}") if i else "",
-             _digest(f"{key}|{path}|>{keys[i + 1] if i < last else 'END'}"))
-            for i, (key, path) in enumerate(zip(keys, paths, strict=True))]
+    return [
+        (
+            _digest(f"{key}|{path}|<{keys[i - 1]}") if i else "",
+            _digest(f"{key}|{path}|>{keys[i + 1] if i < last else 'END'}"),
+        )
+        for i, (key, path) in enumerate(zip(keys, paths, strict=True))
+    ]
 
 
 class BatchedParagraphStats:
@@ -102,16 +106,25 @@ class BatchedParagraphStats:
     def flush(self) -> None:
         if self._pending:
             self.stats.note_paragraphs_many(
-                [(site, aid, sorted(keys)) for (site, aid), keys in self._pending.items()])
+                [(site, aid, sorted(keys)) for (site, aid), keys in self._pending.items()]
+            )
         self._pending.clear()
         self._key_counts.clear()
         self._article_counts.clear()
 
 
 class LearnedRepeats:
-    def __init__(self, stats: ParagraphStats, *, min_articles: int = 10, min_count: int = 5,
-                 min_share: float = 0.3, max_article_share: float = 0.5,
-                 min_pages: int = 2, batch: int = 500) -> None:
+    def __init__(
+        self,
+        stats: ParagraphStats,
+        *,
+        min_articles: int = 10,
+        min_count: int = 5,
+        min_share: float = 0.3,
+        max_article_share: float = 0.5,
+        min_pages: int = 2,
+        batch: int = 500,
+    ) -> None:
         self.stats = BatchedParagraphStats(stats, batch)
         self.min_articles = min_articles
         self.min_count = min_count
@@ -123,26 +136,40 @@ class LearnedRepeats:
         """Write the counts still held in memory (the run's end; before others read them)."""
         self.stats.flush()
 
-    def learn_and_apply(self, site: str, article_id: str, paragraphs: list[str],
-                        paths: list[str] | None = None) -> tuple[list[str], list[dict]]:
+    def learn_and_apply(
+        self, site: str, article_id: str, paragraphs: list[str], paths: list[str] | None = None
+    ) -> tuple[list[str], list[dict]]:
         """Count this article's paragraphs for its site, then `apply`."""
         words = [_WORDS.findall(p.lower()) for p in paragraphs]
         keys = [_digest(" ".join(w)) for w in words]
         places = place_keys(keys, paths or [""] * len(keys))
-        self.stats.note_paragraphs(site, article_id,
-                                   keys + [k for pair in places for k in pair if k])
+        self.stats.note_paragraphs(
+            site, article_id, keys + [k for pair in places for k in pair if k]
+        )
         return self._apply(site, paragraphs, [len(w) for w in words], keys, places)
 
-    def apply(self, site: str, paragraphs: list[str], paths: list[str] | None = None
-              ) -> tuple[list[str], list[dict]]:
+    def apply(
+        self, site: str, paragraphs: list[str], paths: list[str] | None = None
+    ) -> tuple[list[str], list[dict]]:
         """What the counts learned so far remove, without counting this article again."""
         words = [_WORDS.findall(p.lower()) for p in paragraphs]
         keys = [_digest(" ".join(w)) for w in words]
-        return self._apply(site, paragraphs, [len(w) for w in words], keys,
-                           place_keys(keys, paths or [""] * len(keys)))
+        return self._apply(
+            site,
+            paragraphs,
+            [len(w) for w in words],
+            keys,
+            place_keys(keys, paths or [""] * len(keys)),
+        )
 
-    def _apply(self, site: str, paragraphs: list[str], words: list[int], keys: list[str],
-               places: list[tuple[str, str]]) -> tuple[list[str], list[dict]]:
+    def _apply(
+        self,
+        site: str,
+        paragraphs: list[str],
+        words: list[int],
+        keys: list[str],
+        places: list[tuple[str, str]],
+    ) -> tuple[list[str], list[dict]]:
         n_articles = self.stats.site_article_count(site)
         if n_articles < 2:
             return paragraphs, []
@@ -155,14 +182,23 @@ class LearnedRepeats:
             if n_words / total_words <= self.max_article_share:
                 at_place = max(counts.get(place[0], 0), counts.get(place[1], 0))
                 if self.min_pages and at_place >= self.min_pages:
-                    verdict = {"kind": "site_template", "layer": LAYER, "text": text,
-                               "articles": at_place}
+                    verdict = {
+                        "kind": "site_template",
+                        "layer": LAYER,
+                        "text": text,
+                        "articles": at_place,
+                    }
                 elif n_articles >= self.min_articles and counts.get(key, 0) >= threshold:
-                    verdict = {"kind": "site_repeat", "layer": LAYER, "text": text,
-                               "articles": counts[key]}
+                    verdict = {
+                        "kind": "site_repeat",
+                        "layer": LAYER,
+                        "text": text,
+                        "articles": counts[key],
+                    }
             verdicts.append(verdict)
-        template_words = sum(n for n, v in zip(words, verdicts, strict=True)
-                             if v and v["kind"] == "site_template")
+        template_words = sum(
+            n for n, v in zip(words, verdicts, strict=True) if v and v["kind"] == "site_template"
+        )
         if template_words / total_words > self.max_article_share:
             # most of the text "repeats in place": two URLs of one story, not a template
             verdicts = [v if v and v["kind"] == "site_repeat" else None for v in verdicts]
@@ -181,6 +217,6 @@ class LearnedRepeats:
             paths = None
         kept, removed = self.learn_and_apply(site, article_id, paragraphs, paths)
         extraction["text"] = "\n".join(kept)
-        extraction["boilerplate_removed"] = list(extraction.get("boilerplate_removed") or []) \
-            + removed
-
+        extraction["boilerplate_removed"] = (
+            list(extraction.get("boilerplate_removed") or []) + removed
+        )

@@ -58,8 +58,9 @@ def _to_xpath(path: SiteFile, selector: str) -> str:
     try:
         return GenericTranslator().css_to_xpath(selector, prefix="descendant-or-self::")
     except SelectorError as exc:
-        raise SiteConfigError(f"{path}: [boilerplate] remove: {selector!r} is neither XPath "
-                              f"nor valid CSS ({exc})") from exc
+        raise SiteConfigError(
+            f"{path}: [boilerplate] remove: {selector!r} is neither XPath nor valid CSS ({exc})"
+        ) from exc
 
 
 def load_site_rules(path: SiteFile) -> SiteRules:
@@ -74,8 +75,10 @@ def rules_from_table(path: SiteFile, data: dict) -> SiteRules:
     name = site.get("name", file_stem(path))
     domains = _strings(path, site, "domains", "site")
     if not domains:
-        raise SiteConfigError(f"{path}: [site] domains must list at least one host name, "
-                              'e.g. domains = ["example.com"]')
+        raise SiteConfigError(
+            f"{path}: [site] domains must list at least one host name, "
+            'e.g. domains = ["example.com"]'
+        )
     rules = data.get("boilerplate", {})
     if not isinstance(rules, dict):
         raise SiteConfigError(f"{path}: [boilerplate] must be a table")
@@ -86,13 +89,14 @@ def rules_from_table(path: SiteFile, data: dict) -> SiteRules:
             try:
                 re.compile(pattern)
             except re.error as exc:
-                raise SiteConfigError(f"{path}: [boilerplate] {key}: {pattern!r} is not a "
-                                      f"valid regular expression ({exc})") from exc
+                raise SiteConfigError(
+                    f"{path}: [boilerplate] {key}: {pattern!r} is not a "
+                    f"valid regular expression ({exc})"
+                ) from exc
     return SiteRules(
         name=str(name),
         domains=[d.lower().lstrip(".") for d in domains],
-        remove_xpaths=[_to_xpath(path, s) for s in _strings(path, rules, "remove",
-                                                             "boilerplate")],
+        remove_xpaths=[_to_xpath(path, s) for s in _strings(path, rules, "remove", "boilerplate")],
         drop=drop,
         end_before=end_before,
     )
@@ -104,8 +108,9 @@ def load_all(dirs: list[str | Path]) -> list[SiteRules]:
 
 def rules_from_settings(settings) -> list[SiteRules]:
     """The per-site rules of the SITES_DIRS folders; none when BOILERPLATE_ENABLED is off."""
-    return load_all(settings.getlist("SITES_DIRS")) if settings.getbool("BOILERPLATE_ENABLED") \
-        else []
+    return (
+        load_all(settings.getlist("SITES_DIRS")) if settings.getbool("BOILERPLATE_ENABLED") else []
+    )
 
 
 def rules_for(host: str | None, all_rules: list[SiteRules]) -> SiteRules | None:

@@ -62,8 +62,9 @@ def extractor_versions() -> dict[str, str]:
 # block classifier on what they give. fast: no readability/jusText fallback comparison; the
 # classifier decides on the blocks instead, and on the validation split the comparison cost
 # a third of trafilatura's CPU while lowering Dragnet's F1 (0.8228 without, 0.8108 with).
-TRAFILATURA_ARGS = dict(with_metadata=False, include_comments=False, include_tables=True,
-                        deduplicate=False, fast=True)
+TRAFILATURA_ARGS = dict(
+    with_metadata=False, include_comments=False, include_tables=True, deduplicate=False, fast=True
+)
 
 
 def _canonical(tree, base_url: str | None) -> str | None:
@@ -125,8 +126,9 @@ def main_text(doc) -> str:
     return unicodedata.normalize("NFC", doc.text or "")
 
 
-def _boilerplate_stage(tree, text: str, titles: list[str], site_rules: SiteRules | None,
-                       removed: list[dict]) -> tuple[str, list[str]]:
+def _boilerplate_stage(
+    tree, text: str, titles: list[str], site_rules: SiteRules | None, removed: list[dict]
+) -> tuple[str, list[str]]:
     """(text, authors a removed credit line names) after the site's text rules, the phrase
     rules and the learned block classifier (classifier.py); removals appended to
     `removed` (which holds the site's tree removals already)."""
@@ -135,7 +137,8 @@ def _boilerplate_stage(tree, text: str, titles: list[str], site_rules: SiteRules
         paragraphs, site_removed = apply_text_rules(paragraphs, site_rules)
         removed += site_removed
     paragraphs, generic_removed, byline_authors = apply_block_model(
-        tree, paragraphs, titles, [], known_boilerplate=bool(removed))
+        tree, paragraphs, titles, [], known_boilerplate=bool(removed)
+    )
     removed += generic_removed
     return "\n".join(paragraphs), byline_authors
 
@@ -166,9 +169,13 @@ def extract_html(
     doc = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_ARGS)
     if doc is None:
         return Extraction(
-            published=dates.published, modified=dates.modified,
-            published_source=dates.published_source, modified_source=dates.modified_source,
-            language=language, canonical_url=canonical, note="no main text found",
+            published=dates.published,
+            modified=dates.modified,
+            published_source=dates.published_source,
+            modified_source=dates.modified_source,
+            language=language,
+            canonical_url=canonical,
+            note="no main text found",
         )
     text = main_text(doc)
     byline_authors: list[str] = []

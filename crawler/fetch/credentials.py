@@ -28,7 +28,7 @@ def split_credentials(url: str) -> tuple[str, tuple[str, str] | None]:
     if not match:
         return url, None
     user, _, password = match["userinfo"].partition(":")
-    return match["scheme"] + url[match.end():], (unquote(user), unquote(password))
+    return match["scheme"] + url[match.end() :], (unquote(user), unquote(password))
 
 
 def redact_url(url: str) -> str:
@@ -37,7 +37,7 @@ def redact_url(url: str) -> str:
     if not match or ":" not in match["userinfo"]:
         return url
     user = match["userinfo"].partition(":")[0]
-    return f"{match['scheme']}{user}:{PASSWORD_MARK}@{url[match.end():]}"
+    return f"{match['scheme']}{user}:{PASSWORD_MARK}@{url[match.end() :]}"
 
 
 def authorization_header(credentials: tuple[str, str]) -> bytes:

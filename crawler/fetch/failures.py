@@ -26,14 +26,26 @@ def describe_exception(exc: BaseException) -> tuple[str, int | None]:
         extra = f" after {retries} retries" if retries else ""
         return f"HTTP {status} {phrase}".strip() + extra + " (response archived)", status
     # Scrapy >= 2.14 wraps Twisted's errors in its own Download*Error types.
-    if isinstance(exc, (net_error.DNSLookupError,
-                        getattr(scrapy_exc, "CannotResolveHostError", ()))):
+    if isinstance(
+        exc, (net_error.DNSLookupError, getattr(scrapy_exc, "CannotResolveHostError", ()))
+    ):
         return f"host not found (DNS lookup failed): {exc}", None
-    if isinstance(exc, (net_error.ConnectionRefusedError,
-                        getattr(scrapy_exc, "DownloadConnectionRefusedError", ()))):
+    if isinstance(
+        exc,
+        (
+            net_error.ConnectionRefusedError,
+            getattr(scrapy_exc, "DownloadConnectionRefusedError", ()),
+        ),
+    ):
         return "connection refused: nothing listens on that host and port", None
-    if isinstance(exc, (net_error.TimeoutError, net_error.TCPTimedOutError,
-                        getattr(scrapy_exc, "DownloadTimeoutError", ()))):
+    if isinstance(
+        exc,
+        (
+            net_error.TimeoutError,
+            net_error.TCPTimedOutError,
+            getattr(scrapy_exc, "DownloadTimeoutError", ()),
+        ),
+    ):
         return f"timed out: {exc}", None
     if isinstance(exc, getattr(scrapy_exc, "ResponseDataLossError", ())):
         return f"response cut short by the server (data loss): {exc}", None

@@ -71,18 +71,25 @@ class Rfc9309RobotsTxtMiddleware(RobotsTxtMiddleware):
             # and it means "disallow" (RFC 9309), not "allow all".
             self._parsers[netloc] = Deferred()
             robots_url = f"{url.scheme}://{netloc}/robots.txt"
-            robots_request = Request(robots_url, priority=self.DOWNLOAD_PRIORITY,
-                                     meta={"dont_obey_robotstxt": True,
-                                           "handle_httpstatus_all": True},
-                                     callback=NO_CALLBACK)
+            robots_request = Request(
+                robots_url,
+                priority=self.DOWNLOAD_PRIORITY,
+                meta={"dont_obey_robotstxt": True, "handle_httpstatus_all": True},
+                callback=NO_CALLBACK,
+            )
             try:
                 response = await self.crawler.engine.download_async(robots_request)
             except Exception as exc:  # noqa: BLE001 - any failure means "unreachable"
                 # Lead with the network error: usually the whole host is down.
                 problem, _ = describe_exception(exc)
-                self._settle(netloc, DisallowAll(
-                    f"{problem} (fetching {robots_url}; with robots.txt unreachable nothing "
-                    "is fetched from this host, RFC 9309)", robots=False))
+                self._settle(
+                    netloc,
+                    DisallowAll(
+                        f"{problem} (fetching {robots_url}; with robots.txt unreachable nothing "
+                        "is fetched from this host, RFC 9309)",
+                        robots=False,
+                    ),
+                )
             else:
                 await self._parse_robots(response, netloc, request)
             self._stats.inc_value("robotstxt/request_count")
@@ -98,9 +105,13 @@ class Rfc9309RobotsTxtMiddleware(RobotsTxtMiddleware):
         self._stats.inc_value("robotstxt/response_count")
         self._stats.inc_value(f"robotstxt/response_status_count/{response.status}")
         if response.status >= 500:
-            self._settle(netloc, DisallowAll(
-                f"{response.url} answered HTTP {response.status}; the site is disallowed "
-                "for this run (RFC 9309)"))
+            self._settle(
+                netloc,
+                DisallowAll(
+                    f"{response.url} answered HTTP {response.status}; the site is disallowed "
+                    "for this run (RFC 9309)"
+                ),
+            )
             return
         # 4xx: no rules at all (RFC 9309 2.3.1.3); 2xx: the file; 3xx were followed.
         body = response.body if response.status < 400 else b""
@@ -110,8 +121,8 @@ class Rfc9309RobotsTxtMiddleware(RobotsTxtMiddleware):
             self._delays[netloc] = delay
             logger.info("robots.txt of %s asks for Crawl-delay: %s s", netloc, delay)
         await self.crawler.signals.send_catch_log_async(
-            signal=signals.robots_parsed, robotparser=parser, request=request,
-            response=response)
+            signal=signals.robots_parsed, robotparser=parser, request=request, response=response
+        )
         self._settle(netloc, parser)
 
     def _settle(self, netloc: str, parser) -> None:
@@ -196,12 +207,19 @@ class RefusalBackoffMiddleware:
             wait = self.base_delay * (2 ** min(int(evidence), 10))
         wait = min(wait, self.max_backoff)
         raise_slot_delay(self.crawler, request, wait)
-        logger.info("%s answered %s (%d refusals so far): waiting %.1f s between requests",
-                    host, response.status, count, wait)
+        logger.info(
+            "%s answered %s (%d refusals so far): waiting %.1f s between requests",
+            host,
+            response.status,
+            count,
+            wait,
+        )
         if evidence >= self.max_refusals and not self.stopped:
             self.stopped = True
-            reason = (f"blocked: {host} keeps refusing requests ({count} refusals, "
-                      f"last: HTTP {response.status}); stopped to stay polite")
+            reason = (
+                f"blocked: {host} keeps refusing requests ({count} refusals, "
+                f"last: HTTP {response.status}); stopped to stay polite"
+            )
             logger.error("%s", reason)
             # Finish what is in flight (records being written), fetch nothing new.
             deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))

@@ -69,14 +69,23 @@ def archive_run_of(crawler) -> ArchiveRun:
     if run is None:
         raise RunConfigurationError(
             "the ArchiveRun extension is not enabled: keep "
-            "'crawler.run.ArchiveRun' in the EXTENSIONS setting")
+            "'crawler.run.ArchiveRun' in the EXTENSIONS setting"
+        )
     return run
 
 
 class ArchiveRun:
-    def __init__(self, store: LocalStore, catalog: Catalog, crawl_id: str, command: str,
-                 arguments: dict, *, uploads: RunUploads | None = None,
-                 capture_batch: int = 200) -> None:
+    def __init__(
+        self,
+        store: LocalStore,
+        catalog: Catalog,
+        crawl_id: str,
+        command: str,
+        arguments: dict,
+        *,
+        uploads: RunUploads | None = None,
+        capture_batch: int = 200,
+    ) -> None:
         self.store = store
         self.catalog = catalog
         self.crawl_id = crawl_id
@@ -110,17 +119,27 @@ class ArchiveRun:
     # -- making one ----------------------------------------------------------------------
 
     @classmethod
-    def open(cls, settings, *, store: LocalStore | None = None, command: str | None = None,
-             arguments: dict | None = None) -> ArchiveRun:
+    def open(
+        cls,
+        settings,
+        *,
+        store: LocalStore | None = None,
+        command: str | None = None,
+        arguments: dict | None = None,
+    ) -> ArchiveRun:
         """A run over `store` (default: the one the settings name), leftovers of killed
         runs repaired."""
         store = store or open_store(settings.get("STORE_URI"), settings)
         uploads = RunUploads.start(store)
-        run = cls(store, open_catalog(store), settings.get("CRAWL_ID") or new_crawl_id(),
-                  command or settings.get("RUN_COMMAND") or " ".join(sys.argv),
-                  arguments if arguments is not None else settings.getdict("RUN_ARGUMENTS"),
-                  uploads=uploads,
-                  capture_batch=settings.getint("CATALOG_CAPTURE_BATCH"))
+        run = cls(
+            store,
+            open_catalog(store),
+            settings.get("CRAWL_ID") or new_crawl_id(),
+            command or settings.get("RUN_COMMAND") or " ".join(sys.argv),
+            arguments if arguments is not None else settings.getdict("RUN_ARGUMENTS"),
+            uploads=uploads,
+            capture_batch=settings.getint("CATALOG_CAPTURE_BATCH"),
+        )
         run.repair_leftovers()
         return run
 
@@ -131,7 +150,8 @@ class ArchiveRun:
             # The WARC writer's channel lives on the asyncio loop under the reactor.
             raise RunConfigurationError(
                 f"TWISTED_REACTOR is {settings.get('TWISTED_REACTOR')!r}; the crawler needs "
-                f"{ASYNCIO_REACTOR!r} (its WARC writer runs on the asyncio event loop)")
+                f"{ASYNCIO_REACTOR!r} (its WARC writer runs on the asyncio event loop)"
+            )
         # before the first page buffer
         limit_heap_fragmentation(settings.getint("MEMORY_MMAP_THRESHOLD"))
         run = cls.open(settings)
@@ -168,8 +188,12 @@ class ArchiveRun:
         catalogue what they hold that the catalog lacks."""
         for kind, fixed in repair_store(self.store):
             key = self.store.key_of(fixed.path)
-            entry = {"key": key, "kind": kind, "kept_bytes": fixed.kept_bytes,
-                     "dropped_bytes": fixed.dropped_bytes}
+            entry = {
+                "key": key,
+                "kind": kind,
+                "kept_bytes": fixed.kept_bytes,
+                "dropped_bytes": fixed.dropped_bytes,
+            }
             self.repaired.append(entry)
             if not fixed.kept_bytes:
                 continue
@@ -192,8 +216,9 @@ class ArchiveRun:
         with gzip.open(path, "rt", encoding="utf-8") as fh:
             for line in fh:
                 record = json.loads(line)
-                if not self.catalog.has_article(record["id"], record["version"],
-                                                record["content_sha256"]):
+                if not self.catalog.has_article(
+                    record["id"], record["version"], record["content_sha256"]
+                ):
                     self.catalog.add_article(record, key)
                     added += 1
         return added
@@ -223,8 +248,9 @@ class ArchiveRun:
         """A WARC file is complete: index it here and now, then register both."""
         self.warc_indexed(key, size, sha256, records, lambda: index_warc(self.store, key))
 
-    def warc_indexed(self, key: str, size: int, sha256: str, records: int | None,
-                     index: Callable[[], IndexFile]) -> None:
+    def warc_indexed(
+        self, key: str, size: int, sha256: str, records: int | None, index: Callable[[], IndexFile]
+    ) -> None:
         """Register a closed WARC file and the CDXJ index that `index()` returns (or
         raises about: logged, counted, the WARC registered unindexed). In that order:
         registering may upload the WARC and drop its spool copy (S3 store). Any thread may
@@ -240,8 +266,7 @@ class ArchiveRun:
         if made is not None:
             self.file_closed("cdxj", made.key, made.size, made.sha256, made.lines)
 
-    def file_closed(self, kind: str, key: str, size: int, sha256: str,
-                    records: int | None) -> None:
+    def file_closed(self, kind: str, key: str, size: int, sha256: str, records: int | None) -> None:
         if threading.get_ident() != self._owner_thread:
             with self._handoff_lock:
                 self._handoff.append((kind, key, size, sha256, records))
@@ -261,13 +286,22 @@ class ArchiveRun:
         for args in pending:
             self._record_closed(*args)
 
-    def _record_closed(self, kind: str, key: str, size: int, sha256: str,
-                       records: int | None) -> None:
+    def _record_closed(
+        self, kind: str, key: str, size: int, sha256: str, records: int | None
+    ) -> None:
         closed_at = utcnow_iso()
-        self.files.append({"key": key, "kind": kind, "size": size, "sha256": sha256,
-                           "records": records})
-        self.catalog.add_file(key=key, kind=kind, crawl_id=self.crawl_id, size=size,
-                              sha256=sha256, records=records, closed_at=closed_at)
+        self.files.append(
+            {"key": key, "kind": kind, "size": size, "sha256": sha256, "records": records}
+        )
+        self.catalog.add_file(
+            key=key,
+            kind=kind,
+            crawl_id=self.crawl_id,
+            size=size,
+            sha256=sha256,
+            records=records,
+            closed_at=closed_at,
+        )
         if self.uploads is not None:
             self.uploads.queue(kind, key, size, sha256)
 
@@ -289,9 +323,13 @@ class ArchiveRun:
         calls it for every item; `finish` for URLs never fetched)."""
         self.outcomes[outcome.url] = outcome
         if not outcome.archived:
-            self.catalog.add_failure(crawl_id=self.crawl_id, url=outcome.url,
-                                     at=utcnow_iso(), stage="fetch",
-                                     reason=outcome.reason or "unknown")
+            self.catalog.add_failure(
+                crawl_id=self.crawl_id,
+                url=outcome.url,
+                at=utcnow_iso(),
+                stage="fetch",
+                reason=outcome.reason or "unknown",
+            )
 
     # -- closing -------------------------------------------------------------------------
 
@@ -322,8 +360,11 @@ class ArchiveRun:
             except Exception as exc:  # noqa: BLE001 - the manifest is written regardless
                 logger.error("run report section %s failed: %s", name, exc)
                 errors.append(f"report section {name}: {exc}")
-        upload_report = (self.uploads.before_manifest({f["key"] for f in self.files})
-                         if self.uploads is not None else None)
+        upload_report = (
+            self.uploads.before_manifest({f["key"] for f in self.files})
+            if self.uploads is not None
+            else None
+        )
         # URLs the engine never got to (e.g. the run was stopped) are failures too.
         for url in self.expected:
             if url not in self.outcomes:
@@ -332,8 +373,14 @@ class ArchiveRun:
         if stats is None:
             stats = self._stats.get_stats() if self._stats is not None else {}
         stats = {k: v for k, v in (stats or {}).items() if isinstance(v, (int, float, str))}
-        self.report = build_manifest(self, reason=reason, stats=stats, close_errors=errors,
-                                     upload_report=upload_report, sections=sections)
+        self.report = build_manifest(
+            self,
+            reason=reason,
+            stats=stats,
+            close_errors=errors,
+            upload_report=upload_report,
+            sections=sections,
+        )
         key = f"runs/{self.crawl_id}.json"
         data = json.dumps(self.report, indent=2, sort_keys=True, default=str).encode("utf-8")
         self.store.write_atomic(key, data)
@@ -351,11 +398,18 @@ class ArchiveRun:
         status = self.upload_status
         if not status or not status["pending"]:
             return None
-        return (f"{len(status['pending'])} files not uploaded to {status['target']}: "
-                f"{status['reason'] or 'unknown reason'}; they are kept in "
-                f"{self.store.root}; run `{status['retry']}` to retry")
+        return (
+            f"{len(status['pending'])} files not uploaded to {status['target']}: "
+            f"{status['reason'] or 'unknown reason'}; they are kept in "
+            f"{self.store.root}; run `{status['retry']}` to retry"
+        )
 
     @property
     def ok(self) -> bool:
-        return bool(self.report) and not self.failed and not self.report["close_errors"] \
-            and not self.report["counts"]["warc_write_errors"] and not self.upload_problem
+        return (
+            bool(self.report)
+            and not self.failed
+            and not self.report["close_errors"]
+            and not self.report["counts"]["warc_write_errors"]
+            and not self.upload_problem
+        )

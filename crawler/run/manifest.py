@@ -11,8 +11,15 @@ from dataclasses import asdict
 import crawler as crawler_pkg
 
 
-def build_manifest(run, *, reason: str, stats: dict, close_errors: list[str],
-                   upload_report: dict | None, sections: dict) -> dict:
+def build_manifest(
+    run,
+    *,
+    reason: str,
+    stats: dict,
+    close_errors: list[str],
+    upload_report: dict | None,
+    sections: dict,
+) -> dict:
     """`sections`: the parts components added (`ArchiveRun.add_report_section`)."""
     outcomes = run.outcomes.values()
     return {
@@ -23,8 +30,11 @@ def build_manifest(run, *, reason: str, stats: dict, close_errors: list[str],
         "finished_at": run.finished_at,
         "finish_reason": reason,
         "store": run.store.uri,
-        **({"spool": run.store.spool_uri, "upload": upload_report}
-           if upload_report is not None else {}),
+        **(
+            {"spool": run.store.spool_uri, "upload": upload_report}
+            if upload_report is not None
+            else {}
+        ),
         "host": socket.gethostname(),
         "pid": os.getpid(),
         "software": software_versions(),
@@ -63,6 +73,10 @@ def software_versions() -> dict[str, str]:
     import scrapy
     import trafilatura
 
-    return {"crawler": crawler_pkg.__version__, "scrapy": scrapy.__version__,
-            "trafilatura": trafilatura.__version__, "warcio": version("warcio"),
-            "python": sys.version.split()[0]}
+    return {
+        "crawler": crawler_pkg.__version__,
+        "scrapy": scrapy.__version__,
+        "trafilatura": trafilatura.__version__,
+        "warcio": version("warcio"),
+        "python": sys.version.split()[0],
+    }

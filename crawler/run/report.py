@@ -41,13 +41,20 @@ def format_summary(run: ArchiveRun) -> str:
             f"{counts.get('already_archived', 0)} already archived, "
             f"{counts.get('unchanged', 0)} unchanged (revisit), "
             f"{counts.get('skipped', 0)} skipped"
-            + (" (" + ", ".join(f"{k} {v}" for k, v in
-                                sorted(run.report["skipped_by_reason"].items())) + ")"
-               if counts.get("skipped") else ""))
+            + (
+                " ("
+                + ", ".join(f"{k} {v}" for k, v in sorted(run.report["skipped_by_reason"].items()))
+                + ")"
+                if counts.get("skipped")
+                else ""
+            )
+        )
     context = sum(1 for o in run.outcomes.values() if o.context_for and o.archived)
     if context:
-        lines.append(f"site probe: {context} other articles archived as context "
-                     "(outcomes with context_for in the run report)")
+        lines.append(
+            f"site probe: {context} other articles archived as context "
+            "(outcomes with context_for in the run report)"
+        )
     lines += health_lines(run.report.get("site_health") if run.report else None)
     if run.report and run.report.get("finish_reason") not in (None, "finished"):
         lines.append(f"run stopped early: {run.report['finish_reason']}")
@@ -87,8 +94,12 @@ class ArchiveReport:
         total = len(self.run.expected)
         rate = done / max(time.monotonic() - self.started, 1e-6)
         of_total = f"/{total}" if total else ""
-        print(f"progress: {done}{of_total} done, {done - failed} archived, {failed} failed, "
-              f"{rate:.1f} pages/s", file=sys.stderr, flush=True)
+        print(
+            f"progress: {done}{of_total} done, {done - failed} archived, {failed} failed, "
+            f"{rate:.1f} pages/s",
+            file=sys.stderr,
+            flush=True,
+        )
 
     def _stop_progress(self, spider) -> None:
         if self._loop is not None and self._loop.running:

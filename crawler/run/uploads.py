@@ -14,8 +14,7 @@ from crawler.store.upload_ledger import UploadLedger, open_ledger
 
 
 class RunUploads:
-    def __init__(self, store: S3Store, uploads: BackgroundUploads,
-                 ledger: UploadLedger) -> None:
+    def __init__(self, store: S3Store, uploads: BackgroundUploads, ledger: UploadLedger) -> None:
         self.store = store
         self.uploads = uploads
         self.ledger = ledger
@@ -36,9 +35,14 @@ class RunUploads:
 
     def queue(self, kind: str, key: str, size: int, sha256: str) -> None:
         # Ledgered before the upload starts: a killed run leaves it pending, not lost.
-        self.ledger.queue_upload(target=self.store.uri, key=key, kind=kind, size=size,
-                                 sha256=sha256,
-                                 queued_at=datetime.now(UTC).isoformat(timespec="microseconds"))
+        self.ledger.queue_upload(
+            target=self.store.uri,
+            key=key,
+            kind=kind,
+            size=size,
+            sha256=sha256,
+            queued_at=datetime.now(UTC).isoformat(timespec="microseconds"),
+        )
         self.uploads.submit(key)
 
     def before_manifest(self, own_keys: set[str]) -> dict:
@@ -55,8 +59,7 @@ class RunUploads:
         pending = self.ledger.pending_uploads(self.store.uri)
         return {
             "target": self.store.uri,
-            "uploaded": len({r.key for r in self.uploads.results
-                             if r.ok and r.key in own_keys}),
+            "uploaded": len({r.key for r in self.uploads.results if r.ok and r.key in own_keys}),
             "pending": [{"key": e["key"], "error": e["last_error"]} for e in pending],
             "keep_local": self.store.options.keep_local,
         }
@@ -69,8 +72,14 @@ class RunUploads:
         pending = self.ledger.pending_uploads(self.store.uri)
         self.ledger.close()
         # The error of a file that was tried, not the "not tried: ..." of those skipped.
-        reasons = [e["last_error"] for e in pending
-                   if e["last_error"] and not e["last_error"].startswith("not tried: ")]
-        return {"target": self.store.uri, "pending": [e["key"] for e in pending],
-                "reason": reasons[-1] if reasons else self.uploads.uploader.last_error,
-                "retry": self.store.retry_hint()}
+        reasons = [
+            e["last_error"]
+            for e in pending
+            if e["last_error"] and not e["last_error"].startswith("not tried: ")
+        ]
+        return {
+            "target": self.store.uri,
+            "pending": [e["key"] for e in pending],
+            "reason": reasons[-1] if reasons else self.uploads.uploader.last_error,
+            "retry": self.store.retry_hint(),
+        }

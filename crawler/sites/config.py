@@ -62,11 +62,21 @@ DISCOVER = "discover"
 RECRAWL_POLICIES = ("never", "always", "after")
 _KNOWN = {
     "site": {"name", "domains", "start_urls", "schedule"},
-    "discovery": {"feeds", "sitemaps", "sections", "article_allow", "article_deny",
-                  "follow_allow", "max_depth", "max_pages", "window", "max_url_length",
-                  "max_repeated_segments", "strip_params"},
-    "politeness": {"download_delay", "concurrency", "autothrottle", "obey_robots",
-                   "max_refusals"},
+    "discovery": {
+        "feeds",
+        "sitemaps",
+        "sections",
+        "article_allow",
+        "article_deny",
+        "follow_allow",
+        "max_depth",
+        "max_pages",
+        "window",
+        "max_url_length",
+        "max_repeated_segments",
+        "strip_params",
+    },
+    "politeness": {"download_delay", "concurrency", "autothrottle", "obey_robots", "max_refusals"},
     "recrawl": {"policy", "after"},
     "boilerplate": {"remove", "drop", "end_before"},
 }
@@ -109,8 +119,9 @@ class SiteConfig:
         return any(p.search(url) for p in self.article_allow)
 
     def is_followable_hub(self, url: str) -> bool:
-        return any(p.search(url) for p in self.follow_allow) and \
-            not any(p.search(url) for p in self.article_deny)
+        return any(p.search(url) for p in self.follow_allow) and not any(
+            p.search(url) for p in self.article_deny
+        )
 
 
 class _Reader:
@@ -123,8 +134,10 @@ class _Reader:
             self.fail(None, "a table", value)
         unknown = sorted(set(value) - _KNOWN[table])
         if unknown:
-            raise SiteConfigError(f"{path}: [{table}] unknown key {unknown[0]!r}; known keys: "
-                                  f"{', '.join(sorted(_KNOWN[table]))}")
+            raise SiteConfigError(
+                f"{path}: [{table}] unknown key {unknown[0]!r}; known keys: "
+                f"{', '.join(sorted(_KNOWN[table]))}"
+            )
         self.values = value
 
     def fail(self, key: str | None, expected: str, got) -> None:
@@ -200,8 +213,10 @@ def load_site_config(path: str | SiteFile) -> SiteConfig:
     data = read_site_file(path)
     unknown = sorted(set(data) - set(_KNOWN))
     if unknown:
-        raise SiteConfigError(f"{path}: unknown table [{unknown[0]}]; known tables: "
-                              f"{', '.join('[' + t + ']' for t in _KNOWN)}")
+        raise SiteConfigError(
+            f"{path}: unknown table [{unknown[0]}]; known tables: "
+            f"{', '.join('[' + t + ']' for t in _KNOWN)}"
+        )
     rules = rules_from_table(path, data)
     site = _Reader(path, data, "site")
     start_urls = site.urls("start_urls")
@@ -238,10 +253,10 @@ def load_site_config(path: str | SiteFile) -> SiteConfig:
         max_pages=disc.integer("max_pages", _DEFAULTS["max_pages"], minimum=1),
         window=disc.duration("window"),
         max_url_length=disc.integer("max_url_length", _DEFAULTS["max_url_length"], minimum=32),
-        max_repeated_segments=disc.integer("max_repeated_segments",
-                                           _DEFAULTS["max_repeated_segments"], minimum=1),
-        strip_params=[p.lower() for p in disc.strings("strip_params",
-                                                      list(DEFAULT_STRIP_PARAMS))],
+        max_repeated_segments=disc.integer(
+            "max_repeated_segments", _DEFAULTS["max_repeated_segments"], minimum=1
+        ),
+        strip_params=[p.lower() for p in disc.strings("strip_params", list(DEFAULT_STRIP_PARAMS))],
         download_delay=pol.number("download_delay", _DEFAULTS["download_delay"]),
         concurrency=pol.integer("concurrency", _DEFAULTS["concurrency"], minimum=1),
         autothrottle=pol.boolean("autothrottle", _DEFAULTS["autothrottle"]),
@@ -264,8 +279,7 @@ def _check_whole(config: SiteConfig, site: _Reader, disc: _Reader) -> None:
         if not config.on_site(url):
             site.fail("start_urls", f"URLs on the site's domains {config.domains}", url)
     if not (config.start_urls or config.sections or config.feeds or config.sitemaps):
-        site.fail("start_urls", "somewhere to start: start_urls, sections, feeds or sitemaps",
-                  [])
+        site.fail("start_urls", "somewhere to start: start_urls, sections, feeds or sitemaps", [])
     if (config.feeds == DISCOVER or config.sitemaps == DISCOVER) and not config.start_urls:
         site.fail("start_urls", 'a home page when feeds or sitemaps are "discover"', [])
 
@@ -294,5 +308,7 @@ def find_site(name_or_path: str, dirs: list[str | Path]) -> SiteConfig:
             return config
     known = ", ".join(names) or "none"
     note = f"; {broken} invalid file(s), see `crawler sites`" if broken else ""
-    raise SiteConfigError(f"no site named {name_or_path!r} in {', '.join(map(str, dirs))} "
-                          f"(configured sites: {known}{note})")
+    raise SiteConfigError(
+        f"no site named {name_or_path!r} in {', '.join(map(str, dirs))} "
+        f"(configured sites: {known}{note})"
+    )

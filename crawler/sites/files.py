@@ -29,7 +29,7 @@ def sites_folder(entry: str | Path) -> SiteFile:
     text = str(entry)
     if not text.startswith(PACKAGE_PREFIX):
         return Path(entry)
-    package, _, sub = text[len(PACKAGE_PREFIX):].partition("/")
+    package, _, sub = text[len(PACKAGE_PREFIX) :].partition("/")
     try:
         folder = resources.files(package)
     except (ModuleNotFoundError, TypeError) as exc:
@@ -45,9 +45,12 @@ def site_files(dirs: list[str | Path]) -> list[SiteFile]:
     for entry in dirs:
         folder = sites_folder(entry)
         if folder.is_dir():
-            found.extend(sorted((f for f in folder.iterdir()
-                                 if f.name.endswith(".toml") and f.is_file()),
-                                key=lambda f: f.name))
+            found.extend(
+                sorted(
+                    (f for f in folder.iterdir() if f.name.endswith(".toml") and f.is_file()),
+                    key=lambda f: f.name,
+                )
+            )
     return found
 
 
@@ -69,6 +72,5 @@ def file_stem(path: SiteFile) -> str:
 def list_of_strings(path: SiteFile, table: str, key: str, value: object) -> list[str]:
     """`value` if it is a list of strings; else the error every site file check raises."""
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise SiteConfigError(f"{path}: [{table}] {key}: expected a list of strings, "
-                              f"got {value!r}")
+        raise SiteConfigError(f"{path}: [{table}] {key}: expected a list of strings, got {value!r}")
     return list(value)

@@ -40,4 +40,5 @@ def compile_site_pattern(text: str) -> SitePattern:
         raise PatternError(reason) from None
     raise PatternError(
         f"{reason}: Python's re accepts it, but site patterns run on RE2 (linear time: no "
-        f"lookaround such as (?= or (?<!, no backreferences such as \\1; see {SYNTAX_URL})")
+        f"lookaround such as (?= or (?<!, no backreferences such as \\1; see {SYNTAX_URL})"
+    )

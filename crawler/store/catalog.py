@@ -20,8 +20,14 @@ from crawler.store.local import CATALOG_FILE, LocalStore
 from crawler.store.sqlite_catalog import SqliteCatalog
 from crawler.store.sqlite_db import SchemaVersionError
 
-__all__ = ["CATALOG_FILE", "Catalog", "CatalogError", "SchemaVersionError", "catalog_exists",
-           "open_catalog"]
+__all__ = [
+    "CATALOG_FILE",
+    "Catalog",
+    "CatalogError",
+    "SchemaVersionError",
+    "catalog_exists",
+    "open_catalog",
+]
 
 
 class CatalogError(ValueError):
@@ -38,18 +44,28 @@ class Catalog(Protocol):
     def start_run(self, crawl_id: str, command: str, started_at: str) -> None: ...
     def finish_run(self, crawl_id: str, finished_at: str, report: dict) -> None: ...
     def run_report(self, crawl_id: str) -> dict | None: ...
-    def add_file(self, *, key: str, kind: str, crawl_id: str, size: int, sha256: str,
-                 records: int | None, closed_at: str) -> None: ...
-    def add_failure(self, *, crawl_id: str, url: str, at: str, stage: str,
-                    reason: str) -> None: ...
+    def add_file(
+        self,
+        *,
+        key: str,
+        kind: str,
+        crawl_id: str,
+        size: int,
+        sha256: str,
+        records: int | None,
+        closed_at: str,
+    ) -> None: ...
+    def add_failure(self, *, crawl_id: str, url: str, at: str, stage: str, reason: str) -> None: ...
 
     # captures: one row per WARC response or revisit record
     def add_captures(self, rows: list[dict]) -> None: ...
-    def captures(self, *, crawl_id: str | None = None,
-                 record_ids: list[str] | None = None) -> list[dict]: ...
+    def captures(
+        self, *, crawl_id: str | None = None, record_ids: list[str] | None = None
+    ) -> list[dict]: ...
     def last_full_capture(self, url: str) -> dict | None: ...
-    def latest_html_captures(self, site: str | None = None,
-                             since: str | None = None) -> list[dict]: ...
+    def latest_html_captures(
+        self, site: str | None = None, since: str | None = None
+    ) -> list[dict]: ...
 
     # articles: one row per article record written to a shard
     def add_article(self, record: dict, shard: str) -> None: ...
@@ -59,8 +75,9 @@ class Catalog(Protocol):
 
     # the dataset export
     def exportable_through_seq(self) -> tuple[int, int]: ...
-    def first_record_of_each_version(self, after_seq: int, through_seq: int,
-                                     site: str | None = None) -> list[dict]: ...
+    def first_record_of_each_version(
+        self, after_seq: int, through_seq: int, site: str | None = None
+    ) -> list[dict]: ...
 
     # paragraph statistics of learned repeats (crawler.extract.repeats.ParagraphStats)
     def note_paragraphs(self, site: str, article_id: str, keys: list[str]) -> None: ...
@@ -83,13 +100,17 @@ def _sqlite_path(where: LocalStore | str | os.PathLike[str]) -> Path:
     text = os.fspath(where)
     scheme = urlsplit(text).scheme if "://" in text else ""
     if scheme in ("postgresql", "postgres"):
-        raise CatalogError(f"catalog {text!r}: PostgreSQL catalogs are not supported yet; "
-                           "give a store, a folder or a .sqlite file")
+        raise CatalogError(
+            f"catalog {text!r}: PostgreSQL catalogs are not supported yet; "
+            "give a store, a folder or a .sqlite file"
+        )
     if scheme == "sqlite":
         text = unquote(urlsplit(text).path)
     elif scheme:
-        raise CatalogError(f"catalog {text!r} has unsupported scheme {scheme!r}; give a "
-                           "store, a folder, a .sqlite file or sqlite:///path")
+        raise CatalogError(
+            f"catalog {text!r} has unsupported scheme {scheme!r}; give a "
+            "store, a folder, a .sqlite file or sqlite:///path"
+        )
     path = Path(text).expanduser()
     folder = path.is_dir() or (not path.exists() and not path.suffix)
     return path / CATALOG_FILE if folder else path

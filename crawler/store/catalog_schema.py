@@ -111,17 +111,22 @@ def _version_1(db: sqlite3.Connection, path: Path) -> None:
     the paragraph totals of catalogs older than their triggers."""
     for statement in split_statements(SCHEMA_1):
         db.execute(statement)
-    add_missing_columns(db, "captures", [
-        ("record_type", "TEXT NOT NULL DEFAULT 'response'"),
-        ("refers_to", "TEXT"),
-        ("etag", "TEXT"),
-        ("last_modified", "TEXT"),
-    ])
+    add_missing_columns(
+        db,
+        "captures",
+        [
+            ("record_type", "TEXT NOT NULL DEFAULT 'response'"),
+            ("refers_to", "TEXT"),
+            ("etag", "TEXT"),
+            ("last_modified", "TEXT"),
+        ],
+    )
     if db.execute("SELECT 1 FROM site_totals LIMIT 1").fetchone() is None:
-        db.execute("INSERT INTO paragraph_totals SELECT site, key, count(*) "
-                   "FROM paragraphs GROUP BY site, key")
-        db.execute("INSERT INTO site_totals SELECT site, count(*) "
-                   "FROM site_articles GROUP BY site")
+        db.execute(
+            "INSERT INTO paragraph_totals SELECT site, key, count(*) "
+            "FROM paragraphs GROUP BY site, key"
+        )
+        db.execute("INSERT INTO site_totals SELECT site, count(*) FROM site_articles GROUP BY site")
 
 
 def url_host(url: str) -> str:

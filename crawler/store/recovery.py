@@ -91,7 +91,9 @@ def repair_open_file(path: Path) -> RepairedFile | None:
     if keep != size:
         logger.warning(
             "repaired %s: kept %d bytes of whole records, dropped a torn tail of %d bytes",
-            final, keep, size - keep,
+            final,
+            keep,
+            size - keep,
         )
     return RepairedFile(final, keep, size - keep)
 

@@ -76,16 +76,19 @@ class S3Options:
             return cls()
         endpoint = (settings.get("STORE_S3_ENDPOINT_URL") or "").strip() or None
         if endpoint and not endpoint.startswith(("http://", "https://")):
-            raise S3StoreError(f"S3 endpoint URL {endpoint!r} must start with http:// or "
-                               "https://, e.g. http://127.0.0.1:9000")
+            raise S3StoreError(
+                f"S3 endpoint URL {endpoint!r} must start with http:// or "
+                "https://, e.g. http://127.0.0.1:9000"
+            )
         part_size = settings.getint("STORE_S3_PART_SIZE", cls.part_size)
         if part_size < MIN_PART_SIZE:
-            raise S3StoreError(f"STORE_S3_PART_SIZE={part_size} is below S3's minimum part "
-                               f"size of {MIN_PART_SIZE} bytes (5 MiB)")
+            raise S3StoreError(
+                f"STORE_S3_PART_SIZE={part_size} is below S3's minimum part "
+                f"size of {MIN_PART_SIZE} bytes (5 MiB)"
+            )
         style = settings.get("STORE_S3_ADDRESSING_STYLE") or cls.addressing_style
         if style not in ("auto", "path", "virtual"):
-            raise S3StoreError(f"STORE_S3_ADDRESSING_STYLE={style!r}: use auto, path or "
-                               "virtual")
+            raise S3StoreError(f"STORE_S3_ADDRESSING_STYLE={style!r}: use auto, path or virtual")
         return cls(
             endpoint_url=endpoint,
             region=settings.get("STORE_S3_REGION") or None,
@@ -95,8 +98,7 @@ class S3Options:
             concurrency=max(1, settings.getint("STORE_S3_CONCURRENCY", cls.concurrency)),
             max_bandwidth=settings.getint("STORE_S3_MAX_BANDWIDTH") or None,
             keep_local=settings.getbool("STORE_S3_KEEP_LOCAL", cls.keep_local),
-            connect_timeout=settings.getfloat("STORE_S3_CONNECT_TIMEOUT",
-                                              cls.connect_timeout),
+            connect_timeout=settings.getfloat("STORE_S3_CONNECT_TIMEOUT", cls.connect_timeout),
             read_timeout=settings.getfloat("STORE_S3_READ_TIMEOUT", cls.read_timeout),
             max_attempts=max(1, settings.getint("STORE_S3_MAX_ATTEMPTS", cls.max_attempts)),
             retry_after=settings.getfloat("STORE_S3_RETRY_AFTER", cls.retry_after),
@@ -114,8 +116,9 @@ def default_spool_dir(bucket: str, prefix: str) -> Path:
 class S3Store(LocalStore):
     """A LocalStore rooted at the spool directory, whose files belong in S3."""
 
-    def __init__(self, bucket: str, prefix: str, spool_dir: str | os.PathLike[str],
-                 options: S3Options) -> None:
+    def __init__(
+        self, bucket: str, prefix: str, spool_dir: str | os.PathLike[str], options: S3Options
+    ) -> None:
         super().__init__(spool_dir)
         self.bucket = bucket
         self.prefix = prefix.strip("/")
@@ -153,8 +156,7 @@ class S3Store(LocalStore):
         """`key` for reading: the spool copy while there is one, else a streamed GET."""
         if self.path(key).exists():
             return super().open_read(key)
-        return self.client().get_object(Bucket=self.bucket,
-                                        Key=self.object_key(key))["Body"]
+        return self.client().get_object(Bucket=self.bucket, Key=self.object_key(key))["Body"]
 
     def read_range(self, key: str, offset: int, length: int) -> bytes:
         """`length` bytes at `offset` of `key`: from the spool copy while there is one,
@@ -162,8 +164,11 @@ class S3Store(LocalStore):
         path = self.path(key)
         if path.exists():
             return super().read_range(key, offset, length)
-        resp = self.client().get_object(Bucket=self.bucket, Key=self.object_key(key),
-                                        Range=f"bytes={offset}-{offset + length - 1}")
+        resp = self.client().get_object(
+            Bucket=self.bucket,
+            Key=self.object_key(key),
+            Range=f"bytes={offset}-{offset + length - 1}",
+        )
         return resp["Body"].read()
 
 
@@ -184,12 +189,12 @@ def make_client(options: S3Options):
         s3={"addressing_style": options.addressing_style},
     )
     client = boto3.session.Session().client(
-        "s3", endpoint_url=options.endpoint_url, region_name=options.region, config=config)
+        "s3", endpoint_url=options.endpoint_url, region_name=options.region, config=config
+    )
     # s3transfer does not pass IfNoneMatch through (not in its allowed upload args), so
     # the write-once condition is added to the two calls that create an object.
     client.meta.events.register("provide-client-params.s3.PutObject", _if_none_match)
-    client.meta.events.register("provide-client-params.s3.CompleteMultipartUpload",
-                                _if_none_match)
+    client.meta.events.register("provide-client-params.s3.CompleteMultipartUpload", _if_none_match)
     return client
 
 
@@ -198,6 +203,7 @@ def _if_none_match(params, **_kwargs) -> None:
 
 
 # -- uploading ----------------------------------------------------------------------------
+
 
 class UploadConflict(Exception):
     """The key already holds different content in S3; it is never overwritten."""
@@ -212,8 +218,9 @@ def error_code(exc) -> str:
     return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
 
 
-def put_verified(client, opts: S3Options, bucket: str, obj: str, path: Path, size: int,
-                 sha256: str) -> tuple[bool, str]:
+def put_verified(
+    client, opts: S3Options, bucket: str, obj: str, path: Path, size: int, sha256: str
+) -> tuple[bool, str]:
     """Upload `path` to `bucket/obj` write-once (the client adds IfNoneMatch), our sha256
     in the object's metadata, then HEAD it: (whether the key already held this very
     content, the ETag). UploadConflict if the key holds other content; UploadVerifyError
@@ -222,10 +229,12 @@ def put_verified(client, opts: S3Options, bucket: str, obj: str, path: Path, siz
     from boto3.s3.transfer import TransferConfig, create_transfer_manager
     from botocore.exceptions import ClientError
 
-    config = TransferConfig(multipart_threshold=opts.part_size,
-                            multipart_chunksize=opts.part_size,
-                            max_concurrency=opts.concurrency,
-                            max_bandwidth=opts.max_bandwidth)
+    config = TransferConfig(
+        multipart_threshold=opts.part_size,
+        multipart_chunksize=opts.part_size,
+        max_concurrency=opts.concurrency,
+        max_bandwidth=opts.max_bandwidth,
+    )
     extra = {"Metadata": {"sha256": sha256}, "ContentType": _content_type(obj)}
     already = False
     for attempt in range(3):
@@ -254,9 +263,12 @@ def put_verified(client, opts: S3Options, bucket: str, obj: str, path: Path, siz
                 f"{where} already exists with different content (size {their_size}, "
                 f"sha256 {their_sha or 'not recorded'}; ours: size {size}, sha256 "
                 f"{sha256}); keys are write-once, so it was not overwritten and the "
-                f"local copy {path} is kept")
-        raise UploadVerifyError(f"{where} after upload has size {their_size}, sha256 "
-                                f"{their_sha}; expected {size}, {sha256}")
+                f"local copy {path} is kept"
+            )
+        raise UploadVerifyError(
+            f"{where} after upload has size {their_size}, sha256 "
+            f"{their_sha}; expected {size}, {sha256}"
+        )
     return already, str(head.get("ETag", "")).strip('"')
 
 

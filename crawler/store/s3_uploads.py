@@ -39,9 +39,20 @@ def _utcnow() -> str:
 
 # Codes that say S3 (or our access to it) is failing as a whole: no point trying the next file.
 _UNAVAILABLE_CODES = {
-    "NoSuchBucket", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch",
-    "ExpiredToken", "InvalidToken", "InternalError", "ServiceUnavailable", "SlowDown",
-    "RequestTimeout", "500", "502", "503", "504",
+    "NoSuchBucket",
+    "AccessDenied",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "ExpiredToken",
+    "InvalidToken",
+    "InternalError",
+    "ServiceUnavailable",
+    "SlowDown",
+    "RequestTimeout",
+    "500",
+    "502",
+    "503",
+    "504",
 }
 
 
@@ -57,9 +68,11 @@ def describe_error(exc: BaseException) -> tuple[str, bool]:
     from botocore.exceptions import ConnectionError as S3ConnectionError
 
     if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
-        return (f"no usable AWS credentials ({exc}); set them the standard boto3 way "
-                "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ~/.aws/credentials, "
-                "an instance role)"), True
+        return (
+            f"no usable AWS credentials ({exc}); set them the standard boto3 way "
+            "(AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ~/.aws/credentials, "
+            "an instance role)"
+        ), True
     if isinstance(exc, (S3ConnectionError, HTTPClientError)):
         return f"S3 unreachable: {exc}", True
     if isinstance(exc, ClientError):
@@ -134,8 +147,9 @@ class S3Uploader:
                     self.unavailable_until = time.monotonic() + self.store.options.retry_after
             logger.warning("upload of %s to %s failed: %s", key, self.target, message)
             return UploadResult(key, False, error=message, s3_unavailable=unavailable)
-        self._ledger().mark_uploaded(target=self.target, key=key, sha256=entry["sha256"],
-                                      etag=etag, uploaded_at=_utcnow())
+        self._ledger().mark_uploaded(
+            target=self.target, key=key, sha256=entry["sha256"], etag=etag, uploaded_at=_utcnow()
+        )
         if not self.store.options.keep_local:
             # Only now: the object is verified and the ledger says so.
             self.store.path(key).unlink(missing_ok=True)
@@ -152,16 +166,24 @@ class S3Uploader:
                 continue
             for path in sorted(base.rglob("*")):
                 key = path.relative_to(self.store.root).as_posix()
-                if key in known or not path.is_file() or \
-                        path.name.endswith((OPEN_SUFFIX, ".tmp")):
+                if key in known or not path.is_file() or path.name.endswith((OPEN_SUFFIX, ".tmp")):
                     continue
-                self._ledger().queue_upload(target=self.target, key=key, kind=kind,
-                                             size=path.stat().st_size,
-                                             sha256=sha256_file(path), queued_at=_utcnow())
+                self._ledger().queue_upload(
+                    target=self.target,
+                    key=key,
+                    kind=kind,
+                    size=path.stat().st_size,
+                    sha256=sha256_file(path),
+                    queued_at=_utcnow(),
+                )
                 adopted.append(key)
         if adopted:
-            logger.warning("%d spool files were not in the upload ledger (a killed run?); "
-                           "queued for upload: %s", len(adopted), ", ".join(adopted))
+            logger.warning(
+                "%d spool files were not in the upload ledger (a killed run?); "
+                "queued for upload: %s",
+                len(adopted),
+                ", ".join(adopted),
+            )
         return adopted
 
     def upload_pending(self) -> list[UploadResult]:
@@ -175,10 +197,18 @@ class S3Uploader:
         path = self.store.path(key)
         actual = path.stat().st_size  # a missing spool copy raises: nothing to upload
         if actual != size:
-            raise UploadVerifyError(f"spool copy {path} has {actual} bytes, the ledger "
-                                    f"{size}; not uploaded")
-        return put_verified(self.store.client(), self.store.options, self.store.bucket,
-                            self.store.object_key(key), path, size, sha256)
+            raise UploadVerifyError(
+                f"spool copy {path} has {actual} bytes, the ledger {size}; not uploaded"
+            )
+        return put_verified(
+            self.store.client(),
+            self.store.options,
+            self.store.bucket,
+            self.store.object_key(key),
+            path,
+            size,
+            sha256,
+        )
 
 
 class BackgroundUploads:

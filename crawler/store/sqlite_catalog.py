@@ -18,13 +18,35 @@ from pathlib import Path
 from crawler.store.catalog_schema import MIGRATIONS, url_host
 from crawler.store.sqlite_db import connect, migrate, transaction
 
-_CAPTURE_COLUMNS = ("record_id", "crawl_id", "url", "host", "fetched_at", "status",
-                    "content_type", "payload_digest", "warc_file", "warc_offset",
-                    "warc_length", "record_type", "refers_to", "etag", "last_modified")
-_CAPTURE_OPTIONAL = {"content_type": None, "payload_digest": None, "record_type": "response",
-                     "refers_to": None, "etag": None, "last_modified": None}
-_INSERT_CAPTURE = (f"INSERT OR REPLACE INTO captures ({','.join(_CAPTURE_COLUMNS)}) "
-                   f"VALUES ({','.join('?' * len(_CAPTURE_COLUMNS))})")
+_CAPTURE_COLUMNS = (
+    "record_id",
+    "crawl_id",
+    "url",
+    "host",
+    "fetched_at",
+    "status",
+    "content_type",
+    "payload_digest",
+    "warc_file",
+    "warc_offset",
+    "warc_length",
+    "record_type",
+    "refers_to",
+    "etag",
+    "last_modified",
+)
+_CAPTURE_OPTIONAL = {
+    "content_type": None,
+    "payload_digest": None,
+    "record_type": "response",
+    "refers_to": None,
+    "etag": None,
+    "last_modified": None,
+}
+_INSERT_CAPTURE = (
+    f"INSERT OR REPLACE INTO captures ({','.join(_CAPTURE_COLUMNS)}) "
+    f"VALUES ({','.join('?' * len(_CAPTURE_COLUMNS))})"
+)
 _BATCH = 500  # ids per IN (...): under SQLite's variable limit
 
 
@@ -54,29 +76,44 @@ class SqliteCatalog:
     # -- runs, files, failures -----------------------------------------------------------
 
     def start_run(self, crawl_id: str, command: str, started_at: str) -> None:
-        self.db.execute("INSERT INTO runs (crawl_id, command, started_at) VALUES (?,?,?)",
-                        (crawl_id, command, started_at))
+        self.db.execute(
+            "INSERT INTO runs (crawl_id, command, started_at) VALUES (?,?,?)",
+            (crawl_id, command, started_at),
+        )
 
     def finish_run(self, crawl_id: str, finished_at: str, report: dict) -> None:
-        self.db.execute("UPDATE runs SET finished_at=?, report=? WHERE crawl_id=?",
-                        (finished_at, json.dumps(report, sort_keys=True), crawl_id))
+        self.db.execute(
+            "UPDATE runs SET finished_at=?, report=? WHERE crawl_id=?",
+            (finished_at, json.dumps(report, sort_keys=True), crawl_id),
+        )
 
     def run_report(self, crawl_id: str) -> dict | None:
         """What finish_run stored for the run, or None (unknown, or not finished)."""
-        row = self.db.execute("SELECT report FROM runs WHERE crawl_id=?",
-                              (crawl_id,)).fetchone()
+        row = self.db.execute("SELECT report FROM runs WHERE crawl_id=?", (crawl_id,)).fetchone()
         return json.loads(row["report"]) if row and row["report"] else None
 
-    def add_file(self, *, key: str, kind: str, crawl_id: str, size: int, sha256: str,
-                 records: int | None, closed_at: str) -> None:
+    def add_file(
+        self,
+        *,
+        key: str,
+        kind: str,
+        crawl_id: str,
+        size: int,
+        sha256: str,
+        records: int | None,
+        closed_at: str,
+    ) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO files (key, kind, crawl_id, size, sha256, records, "
             "closed_at) VALUES (?,?,?,?,?,?,?)",
-            (key, kind, crawl_id, size, sha256, records, closed_at))
+            (key, kind, crawl_id, size, sha256, records, closed_at),
+        )
 
     def add_failure(self, *, crawl_id: str, url: str, at: str, stage: str, reason: str) -> None:
-        self.db.execute("INSERT INTO failures (crawl_id, url, at, stage, reason) "
-                        "VALUES (?,?,?,?,?)", (crawl_id, url, at, stage, reason))
+        self.db.execute(
+            "INSERT INTO failures (crawl_id, url, at, stage, reason) VALUES (?,?,?,?,?)",
+            (crawl_id, url, at, stage, reason),
+        )
 
     # -- captures ------------------------------------------------------------------------
 
@@ -93,27 +130,31 @@ class SqliteCatalog:
         with transaction(self.db):
             self.db.executemany(_INSERT_CAPTURE, values)
 
-    def captures(self, *, crawl_id: str | None = None,
-                 record_ids: list[str] | None = None) -> list[dict]:
+    def captures(
+        self, *, crawl_id: str | None = None, record_ids: list[str] | None = None
+    ) -> list[dict]:
         """Capture rows of one run, or with these WARC record ids; in fetch order."""
         if record_ids is None:
-            return self.db.execute("SELECT * FROM captures WHERE crawl_id=? "
-                                   "ORDER BY fetched_at", (crawl_id,)).fetchall()
+            return self.db.execute(
+                "SELECT * FROM captures WHERE crawl_id=? ORDER BY fetched_at", (crawl_id,)
+            ).fetchall()
         rows = []
         for start in range(0, len(record_ids), _BATCH):
-            chunk = record_ids[start:start + _BATCH]
-            rows += self.db.execute(f"SELECT * FROM captures WHERE record_id IN "
-                                    f"({','.join('?' * len(chunk))})", chunk).fetchall()
+            chunk = record_ids[start : start + _BATCH]
+            rows += self.db.execute(
+                f"SELECT * FROM captures WHERE record_id IN ({','.join('?' * len(chunk))})", chunk
+            ).fetchall()
         return sorted(rows, key=lambda r: r["fetched_at"])
 
     def last_full_capture(self, url: str) -> dict | None:
         """The newest 200 `response` record of `url` (the body a revisit refers to)."""
         return self.db.execute(
             "SELECT * FROM captures WHERE url=? AND status=200 AND record_type='response' "
-            "ORDER BY fetched_at DESC LIMIT 1", (url,)).fetchone()
+            "ORDER BY fetched_at DESC LIMIT 1",
+            (url,),
+        ).fetchone()
 
-    def latest_html_captures(self, site: str | None = None, since: str | None = None
-                             ) -> list[dict]:
+    def latest_html_captures(self, site: str | None = None, since: str | None = None) -> list[dict]:
         """The newest 200 HTML capture of each URL (what `crawler reextract` re-derives),
         on host `site` or its subdomains, fetched at or after `since`; with the URL
         originally requested when an article record knows it."""
@@ -133,7 +174,8 @@ class SqliteCatalog:
               AND (? IS NULL OR c.fetched_at >= ?)
             ORDER BY c.fetched_at
             """,
-            (*site_params, since, since)).fetchall()
+            (*site_params, since, since),
+        ).fetchall()
 
     # -- articles ------------------------------------------------------------------------
 
@@ -143,22 +185,38 @@ class SqliteCatalog:
             "INSERT INTO articles (id, version, crawl_id, url, canonical_url, site, title, "
             "published, fetched_at, content_sha256, word_count, shard, warc_record_id) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (record["id"], record["version"], record["crawl_id"], record["url"],
-             record.get("canonical_url"), record.get("site"), record.get("title"),
-             record.get("published"), record["fetched_at"], record["content_sha256"],
-             record["word_count"], shard, warc.get("record_id")),
+            (
+                record["id"],
+                record["version"],
+                record["crawl_id"],
+                record["url"],
+                record.get("canonical_url"),
+                record.get("site"),
+                record.get("title"),
+                record.get("published"),
+                record["fetched_at"],
+                record["content_sha256"],
+                record["word_count"],
+                shard,
+                warc.get("record_id"),
+            ),
         )
 
     def has_article(self, article_id: str, version: int, content_sha256: str) -> bool:
-        return self.db.execute(
-            "SELECT 1 FROM articles WHERE id=? AND version=? AND content_sha256=? LIMIT 1",
-            (article_id, version, content_sha256)).fetchone() is not None
+        return (
+            self.db.execute(
+                "SELECT 1 FROM articles WHERE id=? AND version=? AND content_sha256=? LIMIT 1",
+                (article_id, version, content_sha256),
+            ).fetchone()
+            is not None
+        )
 
     def latest_article(self, article_id: str) -> dict | None:
         """The row of the article's highest version (its latest fetch of that version)."""
-        return self.db.execute("SELECT * FROM articles WHERE id=? "
-                               "ORDER BY version DESC, seq DESC LIMIT 1",
-                               (article_id,)).fetchone()
+        return self.db.execute(
+            "SELECT * FROM articles WHERE id=? ORDER BY version DESC, seq DESC LIMIT 1",
+            (article_id,),
+        ).fetchone()
 
     def archived_articles(self) -> dict[str, dict]:
         """Requested URL -> {"fetched_at": of its latest article, "capture": the captures
@@ -170,10 +228,13 @@ class SqliteCatalog:
             SELECT a.url AS article_url, a.fetched_at AS article_fetched_at, c.*
             FROM articles a LEFT JOIN captures c ON c.record_id = a.warc_record_id
             WHERE a.seq = (SELECT max(a2.seq) FROM articles a2 WHERE a2.url = a.url)
-            """):
+            """
+        ):
             url, fetched_at = values.pop("article_url"), values.pop("article_fetched_at")
-            found[url] = {"fetched_at": fetched_at,
-                          "capture": values if values["record_id"] else None}
+            found[url] = {
+                "fetched_at": fetched_at,
+                "capture": values if values["record_id"] else None,
+            }
         return found
 
     # -- what the dataset export reads ---------------------------------------------------
@@ -183,16 +244,20 @@ class SqliteCatalog:
         records wait in shards still being written or left `.open` by a killed run)."""
         first_open = self.db.execute(
             "SELECT min(seq) AS seq FROM articles WHERE shard NOT IN "
-            "(SELECT key FROM files WHERE kind = 'articles')").fetchone()["seq"]
+            "(SELECT key FROM files WHERE kind = 'articles')"
+        ).fetchone()["seq"]
         if first_open is None:
-            return self.db.execute("SELECT coalesce(max(seq), 0) AS seq FROM articles"
-                                   ).fetchone()["seq"], 0
-        waiting = self.db.execute("SELECT count(*) AS n FROM articles WHERE seq >= ?",
-                                  (first_open,)).fetchone()["n"]
+            return self.db.execute("SELECT coalesce(max(seq), 0) AS seq FROM articles").fetchone()[
+                "seq"
+            ], 0
+        waiting = self.db.execute(
+            "SELECT count(*) AS n FROM articles WHERE seq >= ?", (first_open,)
+        ).fetchone()["n"]
         return first_open - 1, waiting
 
-    def first_record_of_each_version(self, after_seq: int, through_seq: int,
-                                     site: str | None = None) -> list[dict]:
+    def first_record_of_each_version(
+        self, after_seq: int, through_seq: int, site: str | None = None
+    ) -> list[dict]:
         """Per (id, version), the row of the capture where that text first appeared, if
         that row's seq is in (after_seq, through_seq] (and its site is `site` or one of
         its subdomains); in seq order. A refetch with the same text is not a new version,
@@ -205,7 +270,9 @@ class SqliteCatalog:
                   GROUP BY id, version) f ON a.seq = f.seq
             WHERE a.seq > ? AND a.seq <= ? AND {on_site}
             ORDER BY a.seq
-            """, (after_seq, through_seq, *site_params)).fetchall()
+            """,
+            (after_seq, through_seq, *site_params),
+        ).fetchall()
 
     # -- paragraph statistics for learned repeats ----------------------------------------
 
@@ -222,30 +289,40 @@ class SqliteCatalog:
         added: dict[tuple[str, str], int] = {}
         with transaction(self.db):
             for site, article_id, keys in notes:
-                cur = self.db.execute("INSERT OR IGNORE INTO site_articles VALUES (?,?)",
-                                      (site, article_id))
+                cur = self.db.execute(
+                    "INSERT OR IGNORE INTO site_articles VALUES (?,?)", (site, article_id)
+                )
                 if cur.rowcount == 1:  # new to the catalog
                     for key in set(keys):
                         added[site, key] = added.get((site, key), 0) + 1
             self.db.executemany(
                 "INSERT INTO paragraph_totals VALUES (?,?,?) ON CONFLICT (site, key) "
                 "DO UPDATE SET n = n + excluded.n",
-                [(site, key, n) for (site, key), n in added.items()])
+                [(site, key, n) for (site, key), n in added.items()],
+            )
 
     def has_site_article(self, site: str, article_id: str) -> bool:
-        return self.db.execute("SELECT 1 FROM site_articles WHERE site=? AND article_id=?",
-                               (site, article_id)).fetchone() is not None
+        return (
+            self.db.execute(
+                "SELECT 1 FROM site_articles WHERE site=? AND article_id=?", (site, article_id)
+            ).fetchone()
+            is not None
+        )
 
     def paragraph_counts(self, site: str, keys: list[str]) -> dict[str, int]:
         """In how many distinct articles of `site` each key appears."""
         counts: dict[str, int] = {}
         unique = list(set(keys))
         for start in range(0, len(unique), 500):  # stay under SQLite's variable limit
-            chunk = unique[start:start + 500]
+            chunk = unique[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            counts.update((row["key"], row["n"]) for row in self.db.execute(
-                f"SELECT key, n FROM paragraph_totals WHERE site=? AND key IN ({marks})",
-                (site, *chunk)))
+            counts.update(
+                (row["key"], row["n"])
+                for row in self.db.execute(
+                    f"SELECT key, n FROM paragraph_totals WHERE site=? AND key IN ({marks})",
+                    (site, *chunk),
+                )
+            )
         return counts
 
     def site_article_count(self, site: str) -> int:
@@ -258,12 +335,22 @@ class SqliteCatalog:
         self.db.execute(
             "INSERT OR REPLACE INTO site_health VALUES (?,?,"
             "(SELECT coalesce(max(seq), 0) + 1 FROM site_health),?,?,?,?,?,?,?)",
-            (crawl_id, site, figures["articles"], figures["median_words"],
-             figures["title_share"], figures["author_share"], figures["date_share"],
-             figures["removed_share"], json.dumps(figures.get("flags") or [])))
+            (
+                crawl_id,
+                site,
+                figures["articles"],
+                figures["median_words"],
+                figures["title_share"],
+                figures["author_share"],
+                figures["date_share"],
+                figures["removed_share"],
+                json.dumps(figures.get("flags") or []),
+            ),
+        )
 
     def site_health_history(self, site: str, crawl_id: str, limit: int) -> list[dict]:
         """The figures of `site` in its last `limit` runs other than `crawl_id`."""
         return self.db.execute(
-            "SELECT * FROM site_health WHERE site=? AND crawl_id != ? "
-            "ORDER BY seq DESC LIMIT ?", (site, crawl_id, limit)).fetchall()
+            "SELECT * FROM site_health WHERE site=? AND crawl_id != ? ORDER BY seq DESC LIMIT ?",
+            (site, crawl_id, limit),
+        ).fetchall()

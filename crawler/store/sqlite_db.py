@@ -56,8 +56,7 @@ def user_version(db: sqlite3.Connection) -> int:
     return db.execute("PRAGMA user_version").fetchone()["user_version"]
 
 
-def migrate(db: sqlite3.Connection, path: Path, migrations: Sequence[Migration],
-            what: str) -> None:
+def migrate(db: sqlite3.Connection, path: Path, migrations: Sequence[Migration], what: str) -> None:
     """Bring the file at `path` (open as `db`) to version len(migrations); `what` names
     the file in errors ("catalog", "upload ledger")."""
     latest = len(migrations)
@@ -66,7 +65,8 @@ def migrate(db: sqlite3.Connection, path: Path, migrations: Sequence[Migration],
         raise SchemaVersionError(
             f"the {what} {path} has schema version {found}, but this crawler knows "
             f"versions up to {latest}: it was written by a newer crawler. Upgrade the "
-            f"crawler, or give a different store; the file was not changed")
+            f"crawler, or give a different store; the file was not changed"
+        )
     for number, step in enumerate(migrations, start=1):
         if number <= found:
             continue
@@ -103,12 +103,17 @@ def _only_comments(text: str) -> bool:
 
 
 def has_table(db: sqlite3.Connection, name: str) -> bool:
-    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                      (name,)).fetchone() is not None
+    return (
+        db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        is not None
+    )
 
 
-def add_missing_columns(db: sqlite3.Connection, table: str,
-                        columns: Sequence[tuple[str, str]]) -> None:
+def add_missing_columns(
+    db: sqlite3.Connection, table: str, columns: Sequence[tuple[str, str]]
+) -> None:
     """ALTER TABLE ADD COLUMN for each (name, declaration) the table lacks: catalogs from
     before user_version had some of these columns and not others."""
     have = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}

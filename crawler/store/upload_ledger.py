@@ -17,8 +17,17 @@ from crawler.store.local import CATALOG_FILE, LEDGER_FILE, LocalStore
 from crawler.store.sqlite_db import connect, has_table, migrate, transaction
 
 # The columns, in the order the catalog's former `uploads` table had them too.
-_COLUMNS = ("target", "key", "kind", "size", "sha256", "queued_at", "uploaded_at", "etag",
-            "last_error")
+_COLUMNS = (
+    "target",
+    "key",
+    "kind",
+    "size",
+    "sha256",
+    "queued_at",
+    "uploaded_at",
+    "etag",
+    "last_error",
+)
 
 
 def _adopt_catalog_uploads(db: sqlite3.Connection, path: Path) -> None:
@@ -42,7 +51,8 @@ def adopt_rows(db: sqlite3.Connection, rows: list[dict]) -> None:
     db.executemany(
         f"INSERT INTO uploads ({','.join(_COLUMNS)}) VALUES ({marks}) "
         "ON CONFLICT (target, key) DO NOTHING",
-        [tuple(row[c] for c in _COLUMNS) for row in rows])
+        [tuple(row[c] for c in _COLUMNS) for row in rows],
+    )
 
 
 MIGRATIONS = [
@@ -80,8 +90,9 @@ class UploadLedger:
     def close(self) -> None:
         self.db.close()
 
-    def queue_upload(self, *, target: str, key: str, kind: str, size: int, sha256: str,
-                     queued_at: str) -> None:
+    def queue_upload(
+        self, *, target: str, key: str, kind: str, size: int, sha256: str, queued_at: str
+    ) -> None:
         """Record a closed file as pending upload to `target` (s3://bucket/prefix). A key
         already uploaded with the same sha256 stays uploaded; other content makes it
         pending again (its upload will then meet the write-once check)."""
@@ -100,26 +111,35 @@ class UploadLedger:
         return self.db.execute(
             "SELECT key, kind, size, sha256, last_error FROM uploads "
             "WHERE target=? AND uploaded_at IS NULL ORDER BY queued_at, key",
-            (target,)).fetchall()
+            (target,),
+        ).fetchall()
 
     def upload_keys(self, target: str) -> set[str]:
-        return {row["key"] for row in
-                self.db.execute("SELECT key FROM uploads WHERE target=?", (target,))}
+        return {
+            row["key"]
+            for row in self.db.execute("SELECT key FROM uploads WHERE target=?", (target,))
+        }
 
     def upload_entry(self, target: str, key: str) -> dict | None:
-        return self.db.execute("SELECT * FROM uploads WHERE target=? AND key=?",
-                               (target, key)).fetchone()
+        return self.db.execute(
+            "SELECT * FROM uploads WHERE target=? AND key=?", (target, key)
+        ).fetchone()
 
-    def mark_uploaded(self, *, target: str, key: str, sha256: str, etag: str,
-                      uploaded_at: str) -> None:
+    def mark_uploaded(
+        self, *, target: str, key: str, sha256: str, etag: str, uploaded_at: str
+    ) -> None:
         # Guarded by sha256: a newer, different file under the key stays pending.
         self.db.execute(
             "UPDATE uploads SET uploaded_at=?, etag=?, last_error=NULL "
-            "WHERE target=? AND key=? AND sha256=?", (uploaded_at, etag, target, key, sha256))
+            "WHERE target=? AND key=? AND sha256=?",
+            (uploaded_at, etag, target, key, sha256),
+        )
 
     def note_upload_error(self, *, target: str, key: str, error: str) -> None:
-        self.db.execute("UPDATE uploads SET last_error=? WHERE target=? AND key=? "
-                        "AND uploaded_at IS NULL", (error, target, key))
+        self.db.execute(
+            "UPDATE uploads SET last_error=? WHERE target=? AND key=? AND uploaded_at IS NULL",
+            (error, target, key),
+        )
 
 
 def open_ledger(spool: LocalStore | str | Path) -> UploadLedger:

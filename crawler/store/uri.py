@@ -29,30 +29,32 @@ def parse_location(uri: str, what: str = "storage URI") -> Location:
     """`./data`, `/abs/dir`, `file:///abs/dir` or `s3://bucket/prefix`; StoreURIError
     (naming `what` and saying what to write instead) for anything else."""
     if not uri or not uri.strip():
-        raise StoreURIError(f"empty {what}; use a directory such as "
-                             f"{STORE_URI} or file:///abs/dir")
+        raise StoreURIError(f"empty {what}; use a directory such as {STORE_URI} or file:///abs/dir")
     uri = uri.strip()
     parts = urlsplit(uri)
     if parts.scheme in ("", "file") or (len(parts.scheme) == 1 and uri[1:3] == ":\\"):
         if parts.scheme == "file":
             if parts.netloc not in ("", "localhost"):
-                raise StoreURIError(f"{what} {uri!r} names a remote host; file URIs must be "
-                                    "file:///absolute/path")
+                raise StoreURIError(
+                    f"{what} {uri!r} names a remote host; file URIs must be file:///absolute/path"
+                )
             return Location("file", Path(unquote(parts.path)))
         return Location("file", Path(uri).expanduser())
     if parts.scheme != "s3":
-        raise StoreURIError(f"{what} {uri!r} has unsupported scheme {parts.scheme!r}; "
-                            "use a directory path, file:///abs/dir or s3://bucket/prefix")
+        raise StoreURIError(
+            f"{what} {uri!r} has unsupported scheme {parts.scheme!r}; "
+            "use a directory path, file:///abs/dir or s3://bucket/prefix"
+        )
     bucket = parts.netloc
     if not bucket:
         raise StoreURIError(f"{what} {uri!r} names no bucket; write s3://bucket/prefix")
     if not _BUCKET.fullmatch(bucket):
         raise StoreURIError(
             f"{what} {uri!r}: {bucket!r} is not an S3 bucket name (3-63 characters: "
-            "lower-case letters, digits, dots, hyphens); write s3://bucket/prefix")
+            "lower-case letters, digits, dots, hyphens); write s3://bucket/prefix"
+        )
     if parts.query or parts.fragment:
-        raise StoreURIError(f"{what} {uri!r}: no ?query or #fragment; write "
-                            "s3://bucket/prefix")
+        raise StoreURIError(f"{what} {uri!r}: no ?query or #fragment; write s3://bucket/prefix")
     prefix = unquote(parts.path).strip("/")
     if any(seg in ("", ".", "..") for seg in prefix.split("/")) and prefix:
         raise StoreURIError(f"{what} {uri!r}: the prefix has an empty, '.' or '..' segment")
@@ -72,8 +74,9 @@ def open_store(uri: str, settings=None) -> LocalStore:
         options = S3Options.from_settings(settings)
     except S3StoreError as exc:
         raise StoreURIError(str(exc)) from exc
-    spool = (settings.get("STORE_SPOOL_DIR") if settings is not None else None) or \
-        default_spool_dir(location.bucket, location.prefix)
+    spool = (
+        settings.get("STORE_SPOOL_DIR") if settings is not None else None
+    ) or default_spool_dir(location.bucket, location.prefix)
     return S3Store(location.bucket, location.prefix, spool, options)
 
 
