@@ -31,7 +31,9 @@ class WetWriter:
                 name,
                 {
                     "software": f"{crawler_pkg.SOFTWARE}/{crawler_pkg.__version__}",
-                    "description": "clean article text extracted from the referred response records",
+                    "description": (
+                        "clean article text extracted from the referred response records"
+                    ),
                     "format": "WARC File Format 1.1",
                 },
             )
