@@ -30,6 +30,7 @@ from crawler.extract.boilerplate import (
     classify,
     rule_removals,
 )
+from crawler.extract.model_info import model_version  # noqa: F401 - re-exported
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 LAYER = "learned"
@@ -85,10 +86,6 @@ def load_model(directory: Path | Traversable | None = None) -> BlockModel:
 @lru_cache(maxsize=1)
 def default_model() -> BlockModel:
     return load_model()
-
-
-def model_version() -> str:
-    return default_model().version
 
 
 def removes(probability: float, text: str, threshold: float) -> bool:

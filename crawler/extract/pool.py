@@ -92,7 +92,9 @@ class ExtractionPool:
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:
             ctx = multiprocessing.get_context("forkserver")
-            ctx.set_forkserver_preload(["crawler.extract.trafilatura_extractor"])
+            ctx.set_forkserver_preload(
+                ["crawler.extract.trafilatura_extractor", "crawler.extract.classifier"]
+            )
             self._executor = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=ctx,

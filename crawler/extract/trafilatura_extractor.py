@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass, field
 import trafilatura
 from trafilatura.utils import load_html
 
-from crawler.extract.classifier import apply_block_model, model_version
 from crawler.extract.dom_paths import block_elements, paragraph_paths
 from crawler.extract.metadata import (
     absolute_url,
@@ -55,6 +54,8 @@ class Extraction:
 
 
 def extractor_versions() -> dict[str, str]:
+    from crawler.extract.model_info import model_version
+
     return {"trafilatura": trafilatura.__version__, "block_model": model_version()}
 
 
@@ -136,6 +137,10 @@ def _boilerplate_stage(
     if site_rules is not None:
         paragraphs, site_removed = apply_text_rules(paragraphs, site_rules)
         removed += site_removed
+    # imported here: numpy and the weights belong to the extraction workers (the pool's
+    # forkserver preloads them), not to the crawler process that imports this module
+    from crawler.extract.classifier import apply_block_model
+
     paragraphs, generic_removed, byline_authors = apply_block_model(
         tree, paragraphs, titles, [], known_boilerplate=bool(removed)
     )
