@@ -127,17 +127,7 @@ def export(
     try:
         after = watermark(publisher.manifests(), store.uri, selection) if incremental else 0
         selected = select(catalog, selection, after)
-        # WET records carry the capture time of the response they refer to
-        captured = (
-            {
-                c["record_id"]: c["fetched_at"]
-                for c in catalog.captures(
-                    record_ids=[r["warc_record_id"] for r in selected.rows if r["warc_record_id"]]
-                )
-            }
-            if wet
-            else {}
-        )
+        captured = _capture_times(catalog, selected.rows) if wet else {}
     finally:
         catalog.close()
     result = ExportResult(
@@ -165,30 +155,9 @@ def export(
         record_count = sum(f["records"] for f in files)
         if text is not None:
             files.append(text.close())
-        manifest = {
-            "format": MANIFEST_FORMAT,
-            "export_id": export_id,
-            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "store": store.uri,
-            "schema": {
-                "version": SCHEMA_VERSION,
-                "name": SCHEMA_NAME,
-                "id": load_schema().get("$id"),
-                "package_resource": f"crawler/schema/{SCHEMA_NAME}",
-            },
-            "record_format": fmt,
-            "record_count": record_count,
-            "incremental": incremental,
-            "selection": selection.describe(),
-            "watermark": {
-                "field": "catalog articles.seq",
-                "after_seq": selected.after_seq,
-                "through_seq": selected.through_seq,
-            },
-            "time_range": {"field": "fetched_at", "min": min(fetched), "max": max(fetched)},
-            "records_waiting_in_open_shards": selected.pending,
-            "files": files,
-        }
+        manifest = _manifest(
+            export_id, store, fmt, incremental, selection, selected, files, record_count, fetched
+        )
         with open(staging / MANIFEST, "w", encoding="utf-8") as fh:
             fh.write(json.dumps(manifest, indent=2, ensure_ascii=False))
             fh.flush()
@@ -199,6 +168,51 @@ def export(
         publisher.discard(staging)
         raise
     return result
+
+
+def _capture_times(catalog, rows: list[dict]) -> dict[str, str]:
+    """WARC record id -> capture time of the responses `rows` refer to (WET records carry
+    the capture time of the response they refer to)."""
+    ids = [r["warc_record_id"] for r in rows if r["warc_record_id"]]
+    return {c["record_id"]: c["fetched_at"] for c in catalog.captures(record_ids=ids)}
+
+
+def _manifest(
+    export_id: str,
+    store: LocalStore,
+    fmt: str,
+    incremental: bool,
+    selection: Selection,
+    selected,
+    files: list[dict],
+    record_count: int,
+    fetched: list[str],
+) -> dict:
+    """manifest.json of one export: what it holds, from where, up to which watermark."""
+    return {
+        "format": MANIFEST_FORMAT,
+        "export_id": export_id,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "store": store.uri,
+        "schema": {
+            "version": SCHEMA_VERSION,
+            "name": SCHEMA_NAME,
+            "id": load_schema().get("$id"),
+            "package_resource": f"crawler/schema/{SCHEMA_NAME}",
+        },
+        "record_format": fmt,
+        "record_count": record_count,
+        "incremental": incremental,
+        "selection": selection.describe(),
+        "watermark": {
+            "field": "catalog articles.seq",
+            "after_seq": selected.after_seq,
+            "through_seq": selected.through_seq,
+        },
+        "time_range": {"field": "fetched_at", "min": min(fetched), "max": max(fetched)},
+        "records_waiting_in_open_shards": selected.pending,
+        "files": files,
+    }
 
 
 def selected_rows(store: LocalStore, selection: Selection) -> list[dict]:
