@@ -27,6 +27,11 @@ _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+def utcnow_iso() -> str:
+    """Now, as the catalog and manifests write times: UTC, microseconds, '+00:00'."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
 class TimeBoundError(ValueError):
     """A duration or time bound that cannot be read; the message names the flag or key
     and the accepted forms."""

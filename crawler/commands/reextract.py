@@ -26,9 +26,10 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from crawler.extract.reextract import reextract
     from crawler.sites.files import SiteConfigError
-    from crawler.store.catalog import CATALOG_FILE, catalog_exists
+    from crawler.store.catalog import catalog_exists
     from crawler.store.uri import open_store
     from crawler.timebounds import TimeBoundError, parse_time_bound
+    from settings import CATALOG_FILENAME
 
     since = None
     if args.since:
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     store = open_store(settings.get("STORE_URI"), settings)
     if not catalog_exists(store):
         raise UsageError(
-            f"no catalog in {store.uri} (looked for {store.path(CATALOG_FILE)})"
+            f"no catalog in {store.uri} (looked for {store.path(CATALOG_FILENAME)})"
             ": nothing has been archived there"
         )
     try:

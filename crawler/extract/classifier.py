@@ -30,7 +30,6 @@ from crawler.extract.boilerplate import (
     classify,
     rule_removals,
 )
-from crawler.extract.model_info import model_version  # noqa: F401 - re-exported
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 LAYER = "learned"

@@ -43,6 +43,7 @@ from crawler.store.catalog import Catalog, open_catalog
 from crawler.store.local import LocalStore, sha256_file
 from crawler.store.recovery import repair_store
 from crawler.store.uri import open_store
+from crawler.timebounds import utcnow_iso
 
 logger = logging.getLogger(__name__)
 
@@ -52,10 +53,6 @@ CAPTURE_FLUSH_SECONDS = 1.0  # a killed run's newest rows are read back from its
 
 class RunConfigurationError(RuntimeError):
     """The crawl is configured in a way the run cannot work with."""
-
-
-def utcnow_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def new_crawl_id() -> str:

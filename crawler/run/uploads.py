@@ -5,12 +5,11 @@ Local stores have none (`RunUploads.start` returns None)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from crawler.store.local import LocalStore
 from crawler.store.s3 import S3Store
 from crawler.store.s3_uploads import BackgroundUploads, S3Uploader
 from crawler.store.upload_ledger import UploadLedger, open_ledger
+from crawler.timebounds import utcnow_iso
 
 
 class RunUploads:
@@ -41,7 +40,7 @@ class RunUploads:
             kind=kind,
             size=size,
             sha256=sha256,
-            queued_at=datetime.now(UTC).isoformat(timespec="microseconds"),
+            queued_at=utcnow_iso(),
         )
         self.uploads.submit(key)
 

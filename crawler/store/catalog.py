@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
-from crawler.store.local import CATALOG_FILE, LocalStore
+from crawler.store.local import LocalStore
 from crawler.store.sqlite_catalog import SqliteCatalog
 from crawler.store.sqlite_db import SchemaVersionError
+from settings import CATALOG_FILENAME
 
 __all__ = [
-    "CATALOG_FILE",
     "Catalog",
     "CatalogError",
     "SchemaVersionError",
@@ -96,7 +96,7 @@ def _sqlite_path(where: LocalStore | str | os.PathLike[str]) -> Path:
     folder holding `catalog.sqlite` (also one not made yet: a path without a suffix),
     or the path of the file itself."""
     if isinstance(where, LocalStore):
-        return where.path(CATALOG_FILE)
+        return where.path(CATALOG_FILENAME)
     text = os.fspath(where)
     scheme = urlsplit(text).scheme if "://" in text else ""
     if scheme in ("postgresql", "postgres"):
@@ -113,7 +113,7 @@ def _sqlite_path(where: LocalStore | str | os.PathLike[str]) -> Path:
         )
     path = Path(text).expanduser()
     folder = path.is_dir() or (not path.exists() and not path.suffix)
-    return path / CATALOG_FILE if folder else path
+    return path / CATALOG_FILENAME if folder else path
 
 
 def open_catalog(where: LocalStore | str | os.PathLike[str]) -> Catalog:

@@ -14,11 +14,8 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
-from settings import CATALOG_FILENAME
-
 OPEN_SUFFIX = ".open"
 # The SQLite files at the store root (for an S3 store: at its spool's root).
-CATALOG_FILE = CATALOG_FILENAME  # the archive index (crawler.store.catalog)
 LEDGER_FILE = "uploads.sqlite"  # an S3 spool's upload ledger (crawler.store.upload_ledger)
 
 

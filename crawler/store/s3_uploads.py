@@ -9,7 +9,6 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from crawler.store.local import OPEN_SUFFIX, sha256_file
 from crawler.store.s3 import (
@@ -20,6 +19,7 @@ from crawler.store.s3 import (
     put_verified,
 )
 from crawler.store.upload_ledger import UploadLedger, open_ledger
+from crawler.timebounds import utcnow_iso
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +31,6 @@ class UploadResult:
     already_there: bool = False  # found in S3 with the same sha256 (412 on our write)
     error: str | None = None
     s3_unavailable: bool = False  # the failure is S3's (unreachable, auth, bucket), not the file's
-
-
-def _utcnow() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 # Codes that say S3 (or our access to it) is failing as a whole: no point trying the next file.
@@ -148,7 +144,7 @@ class S3Uploader:
             logger.warning("upload of %s to %s failed: %s", key, self.target, message)
             return UploadResult(key, False, error=message, s3_unavailable=unavailable)
         self._ledger().mark_uploaded(
-            target=self.target, key=key, sha256=entry["sha256"], etag=etag, uploaded_at=_utcnow()
+            target=self.target, key=key, sha256=entry["sha256"], etag=etag, uploaded_at=utcnow_iso()
         )
         if not self.store.options.keep_local:
             # Only now: the object is verified and the ledger says so.
@@ -174,7 +170,7 @@ class S3Uploader:
                     kind=kind,
                     size=path.stat().st_size,
                     sha256=sha256_file(path),
-                    queued_at=_utcnow(),
+                    queued_at=utcnow_iso(),
                 )
                 adopted.append(key)
         if adopted:

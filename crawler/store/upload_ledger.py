@@ -13,8 +13,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from crawler.store.local import CATALOG_FILE, LEDGER_FILE, LocalStore
+from crawler.store.local import LEDGER_FILE, LocalStore
 from crawler.store.sqlite_db import connect, has_table, migrate, transaction
+from settings import CATALOG_FILENAME
 
 # The columns, in the order the catalog's former `uploads` table had them too.
 _COLUMNS = (
@@ -32,7 +33,7 @@ _COLUMNS = (
 
 def _adopt_catalog_uploads(db: sqlite3.Connection, path: Path) -> None:
     """Rows a catalog of an older version holds in its `uploads` table."""
-    legacy = path.with_name(CATALOG_FILE)
+    legacy = path.with_name(CATALOG_FILENAME)
     if not legacy.exists():
         return
     catalog = sqlite3.connect(legacy, timeout=30)
@@ -152,7 +153,7 @@ def open_ledger(spool: LocalStore | str | Path) -> UploadLedger:
 def ledger_exists(spool: LocalStore) -> bool:
     """Whether the spool has a ledger, or a catalog of an older version that may hold
     its rows: if neither, nothing was ever queued for upload from it."""
-    return spool.path(LEDGER_FILE).exists() or spool.path(CATALOG_FILE).exists()
+    return spool.path(LEDGER_FILE).exists() or spool.path(CATALOG_FILENAME).exists()
 
 
 def move_catalog_uploads(catalog_db: sqlite3.Connection, catalog_path: Path) -> None:
