@@ -29,6 +29,7 @@ from crawler.discovery.safe_xml import XmlTooLarge
 from crawler.discovery.sitemaps import USUAL_PATHS, parse_sitemap, robots_sitemaps
 from crawler.discovery.url_policy import trap_reason
 from crawler.fetch.failures import describe_failure
+from crawler.fetch.redirects import RedirectRefused
 from crawler.items import FetchFailed, captured_page
 from crawler.run import archive_run_of
 from crawler.sites.config import DISCOVER, SiteConfig, find_site
@@ -88,6 +89,11 @@ class SiteSpider(scrapy.Spider):
             apply_site_settings(crawler.settings, spider.config)
         crawler.signals.connect(spider._robots_parsed, signal=signals.robots_parsed)
         return spider
+
+    @property
+    def redirect_domains(self) -> list[str]:
+        """Redirects are followed only within the site (crawler.fetch.redirects)."""
+        return self.config.domains
 
     # -- start -----------------------------------------------------------------------
 
@@ -424,7 +430,7 @@ class SiteSpider(scrapy.Spider):
         url = request.meta.get("archive_url", request.url)
         self.pending_articles.discard(url)
         reason, status = describe_failure(failure)
-        if reason.startswith("robots:"):
+        if reason.startswith("robots:") or failure.check(RedirectRefused):
             self.run.record_skip(url, reason)
             return None
         if status in (403, 429, 503):
@@ -440,7 +446,7 @@ class SiteSpider(scrapy.Spider):
         reason, _ = describe_failure(failure)
         if request.meta.get("usual_path"):
             return  # guessed sitemap locations may well not exist
-        if not reason.startswith("robots:"):
+        if not reason.startswith("robots:") and not failure.check(RedirectRefused):
             self.counts["discovery_errors"] = self.counts.get("discovery_errors", 0) + 1
             reason = f"error: {reason}"
             self.logger.warning("%s %s: %s", kind, request.url, reason)
