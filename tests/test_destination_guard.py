@@ -396,3 +396,24 @@ def test_site_crawl_does_not_follow_redirects_off_its_domains(loopback, tmp_path
     for url in (moved, filed):  # the 3xx stays in the WARC
         (redirect,) = responses_for(store, url)
         assert redirect["http"].get_statuscode() == "302"
+
+
+# -- the opt-out reaches every command that crawls -----------------------------------------
+
+
+def test_schedule_passes_the_opt_out_to_its_crawls():
+    from crawler.cli import build_parser
+    from crawler.commands.schedule import _child_args
+
+    args = build_parser().parse_args(["schedule", "--once", "--allow-private-networks"])
+    assert "--allow-private-networks" in _child_args(args, Settings({"STORE_URI": "./x"}))
+    plain = build_parser().parse_args(["schedule", "--once"])
+    assert "--allow-private-networks" not in _child_args(plain, Settings({"STORE_URI": "./x"}))
+
+
+def test_demo_fetches_its_loopback_site_with_the_guard_on(tmp_path):
+    store = tmp_path / "store"
+    result = run_cli("demo", "--store", str(store), "--workers", "1", env=GUARD_ON)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "blocked:" not in result.stdout + result.stderr
+    assert all(o["archived"] for o in _manifest(store)["outcomes"])
