@@ -28,6 +28,7 @@ from crawler.discovery.feeds import Entry, parse_feed
 from crawler.discovery.safe_xml import XmlTooLarge
 from crawler.discovery.sitemaps import USUAL_PATHS, parse_sitemap, robots_sitemaps
 from crawler.discovery.url_policy import trap_reason
+from crawler.fetch.credentials import split_credentials
 from crawler.fetch.failures import describe_failure
 from crawler.fetch.redirects import RedirectRefused
 from crawler.items import FetchFailed, captured_page
@@ -151,10 +152,16 @@ class SiteSpider(scrapy.Spider):
 
     # -- budget, de-duplication, traps -----------------------------------------------
 
+    def _canonical(self, url: str) -> str:
+        """The site's canonical form of `url`, without userinfo: a `user:password@` in a
+        link or a config URL is neither sent nor written down (unlike the urls spider,
+        a site crawl has no credentials to send: only the user's own input does)."""
+        return canonical_url(split_credentials(url)[0], self.config.strip_params)
+
     def _admit(self, url: str, kind: str) -> str | None:
         """The canonical URL if this URL may be requested now, else None (skip noted)."""
         config = self.config
-        canon = canonical_url(url, config.strip_params)
+        canon = self._canonical(url)
         if canon in self.seen:
             return None
         self.seen.add(canon)
@@ -211,7 +218,7 @@ class SiteSpider(scrapy.Spider):
         self, url: str, *, published: datetime | None = None, source: str = "link"
     ):
         config = self.config
-        canon = canonical_url(url, config.strip_params)
+        canon = self._canonical(url)
         if canon in self.seen:
             return None
         if not config.is_article(canon):
@@ -314,7 +321,7 @@ class SiteSpider(scrapy.Spider):
         }
         for href in page.css("a::attr(href)").getall():
             url = page.urljoin(href.strip())
-            canon = canonical_url(url, config.strip_params)
+            canon = self._canonical(url)
             if config.is_article(canon):
                 request = self._article_request(canon, source="link")
             elif url in next_pages or config.is_followable_hub(url):

@@ -223,6 +223,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         with self.fixture.lock:
             self.fixture.requests.append((self.headers.get("Host", ""), self.path))
+            if self.headers.get("Authorization"):
+                self.fixture.authorizations.append(self.path)
         if path == "/to":  # /to?url=X: 302 to X
             self._send(302, b"", {"Location": parse_qs(urlsplit(self.path).query)["url"][0]})
         elif path in self.fixture.redirects:
@@ -252,6 +254,7 @@ class RedirectSite(LoopbackSite):
         super().__init__()
         self.lock = threading.Lock()
         self.requests: list[tuple[str, str]] = []
+        self.authorizations: list[str] = []  # paths requested with an Authorization header
         self.redirects: dict[str, str] = {}
         self.home_links: list[str] = []
 
@@ -373,9 +376,16 @@ autothrottle = false
 
 def test_site_crawl_does_not_follow_redirects_off_its_domains(loopback, tmp_path):
     """127.0.0.1 and localhost are one machine but two host names: a site whose domains
-    are ['127.0.0.1'] must not follow an article's redirect to localhost."""
+    are ['127.0.0.1'] must not follow an article's redirect to localhost. A link with
+    userinfo is fetched and recorded without it."""
     port = loopback.port
-    loopback.home_links = ["/news/kept.html", "/news/moved.html", "/news/filed.html"]
+    with_userinfo = f"http://reader:s3cr3t@127.0.0.1:{port}/news/member.html"
+    loopback.home_links = [
+        "/news/kept.html",
+        "/news/moved.html",
+        "/news/filed.html",
+        with_userinfo,
+    ]
     loopback.redirects = {
         "/news/moved.html": f"http://localhost:{port}/news/elsewhere.html",
         "/news/filed.html": "file:///etc/passwd",
@@ -392,7 +402,9 @@ def test_site_crawl_does_not_follow_redirects_off_its_domains(loopback, tmp_path
     assert skipped[moved] == "redirect off site to localhost refused"
     assert skipped[filed] == "redirect to file: refused"
     archived = {o["url"] for o in report["outcomes"] if o["archived"]}
-    assert archived == {loopback.url("/news/kept.html")}
+    assert archived == {loopback.url("/news/kept.html"), loopback.url("/news/member.html")}
+    assert loopback.authorizations == []
+    assert "s3cr3t" not in json.dumps(report) and "reader@" not in json.dumps(report)
     for url in (moved, filed):  # the 3xx stays in the WARC
         (redirect,) = responses_for(store, url)
         assert redirect["http"].get_statuscode() == "302"
