@@ -28,6 +28,7 @@ from crawler.fetch.destinations import (
     ALLOW_ENV,
     DestinationPolicy,
     address_class,
+    is_ip_literal,
     parse_networks,
     policy_from_settings,
 )
@@ -107,6 +108,12 @@ def test_refusal_reason_names_the_class_and_the_host():
     assert "(IPv4 10.0.0.1)" in policy.refusal("::ffff:10.0.0.1")
     assert policy.refusal("fe80::1%eth0") == "blocked: fe80::1 is a link-local address"
     assert policy.refusal("8.8.8.8", "dns.example") is None
+
+
+def test_ip_literals_are_standard_notation_only():
+    assert is_ip_literal("127.0.0.1") and is_ip_literal("::1") and is_ip_literal("fe80::1%lo")
+    # numeric forms are names the resolver turns into addresses; judged once resolved
+    assert not any(is_ip_literal(h) for h in ("2130706433", "0x7f.1", "127.1", "localhost"))
 
 
 def test_allowed_networks_let_only_themselves_through():
@@ -285,6 +292,7 @@ def test_guard_refuses_loopback_names_and_numeric_forms(loopback, tmp_path):
         f"http://2130706433:{port}/c.html",
         f"http://0x7f.0.0.1:{port}/d.html",
         f"http://127.1:{port}/e.html",
+        f"http://[::1]:{port}/f.html",
     ]
     store = tmp_path / "store"
     result = run_cli("archive", *urls, "--store", str(store), env=GUARD_ON)
@@ -296,11 +304,12 @@ def test_guard_refuses_loopback_names_and_numeric_forms(loopback, tmp_path):
     assert reasons[urls[1]] == (
         "blocked: 127.0.0.1 is a loopback address (localhost resolves to it)"
     )
-    for url in urls[2:]:
+    assert reasons[urls[5]] == "blocked: ::1 is a loopback address"
+    for url in urls[2:5]:
         host = urlsplit(url).hostname
         assert reasons[url] == f"blocked: 127.0.0.1 is a loopback address ({host} resolves to it)"
     assert _failures(store) == reasons  # the catalog's failures table says the same
-    for url in urls:
+    for url in urls[:5]:
         assert f"FAILED      -  {url}  blocked: 127.0.0.1 is a loopback address" in result.stdout
 
 

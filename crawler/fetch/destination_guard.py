@@ -35,7 +35,7 @@ from twisted.internet import error as net_error
 from twisted.internet.interfaces import IHostnameResolver, IResolutionReceiver
 from zope.interface import implementer
 
-from crawler.fetch.destinations import DestinationPolicy, policy_from_settings
+from crawler.fetch.destinations import DestinationPolicy, is_ip_literal, policy_from_settings
 from crawler.urls import normal_host
 
 logger = logging.getLogger(__name__)
@@ -142,6 +142,13 @@ class DestinationGuardMiddleware:
 
     def process_request(self, request) -> None:
         self._install()
+        # An IP literal needs no resolving to be judged, and IPv6 literals would otherwise
+        # fail as "host not found" with Scrapy's default (IPv4-only) resolver.
+        host = urlparse_cached(request).hostname
+        if host and is_ip_literal(host):
+            reason = self.policy.refusal(host)
+            if reason:
+                raise DestinationBlocked(reason)
 
     def process_exception(self, request, exception) -> None:
         if not isinstance(exception, _DNS_ERRORS) or self.resolver is None:

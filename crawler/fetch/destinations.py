@@ -62,6 +62,16 @@ def embedded_ipv4(ip: IPAddress) -> ipaddress.IPv4Address | None:
     return None
 
 
+def is_ip_literal(host: str) -> bool:
+    """True for an address in standard notation (`127.0.0.1`, `::1`); numeric forms such
+    as `2130706433` are host names until a resolver makes an address of them."""
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
 def address_class(ip: IPAddress) -> str | None:
     """The class of a non-public address ("loopback", "private", "link-local",
     "unspecified", "multicast", "reserved"), or None for a public address."""
