@@ -438,3 +438,17 @@ def test_demo_fetches_its_loopback_site_with_the_guard_on(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "blocked:" not in result.stdout + result.stderr
     assert all(o["archived"] for o in _manifest(store)["outcomes"])
+
+
+def test_bad_allowed_private_addresses_is_a_usage_error(tmp_path):
+    result = run_cli(
+        "archive",
+        "http://127.0.0.1:9/x",  # never fetched: the command stops before the crawl
+        "--store",
+        str(tmp_path / "store"),
+        "-s",
+        "ALLOWED_PRIVATE_ADDRESSES=10.0.0.0/33",
+        env=GUARD_ON,
+    )
+    assert result.returncode == 2
+    assert "ALLOWED_PRIVATE_ADDRESSES" in result.stderr and "Traceback" not in result.stderr

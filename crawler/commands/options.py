@@ -144,6 +144,12 @@ def crawl_settings(args: argparse.Namespace, command: str):
     if args.allow_private_networks:
         overrides["ALLOW_PRIVATE_NETWORKS"] = True
     apply_overrides(settings, overrides, args.set)
+    from crawler.fetch.destinations import policy_from_settings
+
+    try:
+        policy_from_settings(settings)  # a bad ALLOWED_PRIVATE_ADDRESSES: a usage error
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
     if settings.getpriority("LOG_LEVEL") < SETTINGS_PRIORITIES["cmdline"]:
         # neither --log-level nor -s LOG_LEVEL: the commands' own level (-s may set it)
         settings.set("LOG_LEVEL", settings.get("COMMAND_LOG_LEVEL"), priority="cmdline")
