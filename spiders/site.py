@@ -154,8 +154,8 @@ class SiteSpider(scrapy.Spider):
 
     def _canonical(self, url: str) -> str:
         """The site's canonical form of `url`, without userinfo: a `user:password@` in a
-        link or a config URL is neither sent nor written down (unlike the urls spider,
-        a site crawl has no credentials to send: only the user's own input does)."""
+        link or a config URL is neither sent nor written down (a site crawl sends no
+        credentials; `crawler archive` sends those of the URLs given to it)."""
         return canonical_url(split_credentials(url)[0], self.config.strip_params)
 
     def _admit(self, url: str, kind: str) -> str | None:
