@@ -236,6 +236,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(302, b"", {"Location": parse_qs(urlsplit(self.path).query)["url"][0]})
         elif path in self.fixture.redirects:
             self._send(302, b"", {"Location": self.fixture.redirects[path]})
+        elif path in self.fixture.refreshes:
+            target = self.fixture.refreshes[path]
+            html = f'<html><head><meta http-equiv="refresh" content="0;url={target}"></head>'
+            self._send(200, html.encode() + ARTICLE)
         elif path == "/":
             links = "".join(f'<a href="{p}">{p}</a> ' for p in self.fixture.home_links)
             self._send(200, f"<html><body>{links}</body></html>".encode())
@@ -263,6 +267,7 @@ class RedirectSite(LoopbackSite):
         self.requests: list[tuple[str, str]] = []
         self.authorizations: list[str] = []  # paths requested with an Authorization header
         self.redirects: dict[str, str] = {}
+        self.refreshes: dict[str, str] = {}  # path -> target of its <meta> refresh
         self.home_links: list[str] = []
 
 
@@ -393,12 +398,14 @@ def test_site_crawl_does_not_follow_redirects_off_its_domains(loopback, tmp_path
         "/news/kept.html",
         "/news/moved.html",
         "/news/filed.html",
+        "/news/refreshed.html",
         with_userinfo,
     ]
     loopback.redirects = {
         "/news/moved.html": f"http://localhost:{port}/news/elsewhere.html",
         "/news/filed.html": "file:///etc/passwd",
     }
+    loopback.refreshes = {"/news/refreshed.html": f"http://localhost:{port}/news/other.html"}
     store = tmp_path / "store"
     result = run_cli(
         "crawl", str(_site_toml(loopback, tmp_path)), "--store", str(store), "--ignore-robots"
@@ -410,6 +417,8 @@ def test_site_crawl_does_not_follow_redirects_off_its_domains(loopback, tmp_path
     moved, filed = loopback.url("/news/moved.html"), loopback.url("/news/filed.html")
     assert skipped[moved] == "redirect off site to localhost refused"
     assert skipped[filed] == "redirect to file: refused"
+    refreshed = loopback.url("/news/refreshed.html")
+    assert skipped[refreshed] == "redirect off site to localhost refused"  # <meta> refresh
     archived = {o["url"] for o in report["outcomes"] if o["archived"]}
     assert archived == {loopback.url("/news/kept.html"), loopback.url("/news/member.html")}
     assert loopback.authorizations == []
