@@ -314,6 +314,8 @@ def test_guard_refuses_loopback_names_and_numeric_forms(loopback, tmp_path):
         host = urlsplit(url).hostname
         assert reasons[url] == f"blocked: 127.0.0.1 is a loopback address ({host} resolves to it)"
     assert _failures(store) == reasons  # the catalog's failures table says the same
+    # each host's robots.txt request was refused; its page then by the robots middleware
+    assert _manifest(store)["stats"]["destination/blocked"] == len(urls)
     for url in urls[:5]:
         assert f"FAILED      -  {url}  blocked: 127.0.0.1 is a loopback address" in result.stdout
 

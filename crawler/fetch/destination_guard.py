@@ -114,6 +114,7 @@ class DestinationGuardMiddleware:
 
     def __init__(self, crawler, policy: DestinationPolicy) -> None:
         self.policy = policy
+        self.stats = crawler.stats
         self.resolver: GuardedNameResolver | None = None
         crawler.signals.connect(self._uninstall, signal=signals.engine_stopped)
 
@@ -148,7 +149,11 @@ class DestinationGuardMiddleware:
         if host and is_ip_literal(host):
             reason = self.policy.refusal(host)
             if reason:
-                raise DestinationBlocked(reason)
+                self._refuse(reason)
+
+    def _refuse(self, reason: str):
+        self.stats.inc_value("destination/blocked")
+        raise DestinationBlocked(reason)
 
     def process_exception(self, request, exception) -> None:
         if not isinstance(exception, _DNS_ERRORS) or self.resolver is None:
@@ -158,5 +163,5 @@ class DestinationGuardMiddleware:
         key = normal_host(host or urlparse_cached(request).hostname)
         reason = self.resolver.refusals.get(key)
         if reason:
-            raise DestinationBlocked(reason)
+            self._refuse(reason)
         return None
