@@ -110,15 +110,33 @@ MEMORY_MMAP_THRESHOLD = 64 * 1024
 # the crawler process; a killed run's uncommitted rows are read back from its WARC.
 CATALOG_CAPTURE_BATCH = 200
 
+# -- destinations (crawler/fetch/destinations.py) -------------------------------------------
+# False: only public addresses are fetched; every address a host resolves to is checked at
+# connect time, every redirect hop included (loopback, private, link-local, unspecified,
+# multicast and reserved addresses are refused). True (--allow-private-networks) for
+# intranets and labs; test suites set CRAWLER_ALLOW_PRIVATE_NETWORKS=1 in the environment.
+ALLOW_PRIVATE_NETWORKS = False
+# Addresses or networks let through although not public, e.g. ["10.1.2.3", "fd00::/8"]
+# (a proxy or an intranet mirror), with the guard still on for everything else.
+ALLOWED_PRIVATE_ADDRESSES = []
+
 # -- Scrapy: capture first, politeness, bounds -------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     # RFC 9309: an unreachable or 5xx robots.txt disallows, not allows; Crawl-delay.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.fetch.politeness.Rfc9309RobotsTxtMiddleware": 100,
+    # Same places as Scrapy's: redirects to http(s) only, and within a site crawl's domains.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.fetch.redirects.MetaRefreshPolicyMiddleware": 580,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.fetch.redirects.RedirectPolicyMiddleware": 600,
     # Between RetryMiddleware (550) and the raw responses: 403/429/503 slow the host down.
     "crawler.fetch.politeness.RefusalBackoffMiddleware": 555,
     # Nearer the downloader than every built-in middleware: sees raw responses first.
     "crawler.capture.middleware.WarcCaptureMiddleware": 950,
+    # Nearest the downloader: checks every connection's addresses (off when private
+    # networks are allowed), and its refusals are never retried.
+    "crawler.fetch.destination_guard.DestinationGuardMiddleware": 990,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractionPipeline": 300,

@@ -28,7 +28,9 @@ from crawler.discovery.feeds import Entry, parse_feed
 from crawler.discovery.safe_xml import XmlTooLarge
 from crawler.discovery.sitemaps import USUAL_PATHS, parse_sitemap, robots_sitemaps
 from crawler.discovery.url_policy import trap_reason
+from crawler.fetch.credentials import split_credentials
 from crawler.fetch.failures import describe_failure
+from crawler.fetch.redirects import RedirectRefused
 from crawler.items import FetchFailed, captured_page
 from crawler.run import archive_run_of
 from crawler.sites.config import DISCOVER, SiteConfig, find_site
@@ -89,6 +91,11 @@ class SiteSpider(scrapy.Spider):
         crawler.signals.connect(spider._robots_parsed, signal=signals.robots_parsed)
         return spider
 
+    @property
+    def redirect_domains(self) -> list[str]:
+        """Redirects are followed only within the site (crawler.fetch.redirects)."""
+        return self.config.domains
+
     # -- start -----------------------------------------------------------------------
 
     async def start(self):
@@ -145,10 +152,16 @@ class SiteSpider(scrapy.Spider):
 
     # -- budget, de-duplication, traps -----------------------------------------------
 
+    def _canonical(self, url: str) -> str:
+        """The site's canonical form of `url`, without userinfo: a `user:password@` in a
+        link or a config URL is neither sent nor written down (a site crawl sends no
+        credentials; `crawler archive` sends those of the URLs given to it)."""
+        return canonical_url(split_credentials(url)[0], self.config.strip_params)
+
     def _admit(self, url: str, kind: str) -> str | None:
         """The canonical URL if this URL may be requested now, else None (skip noted)."""
         config = self.config
-        canon = canonical_url(url, config.strip_params)
+        canon = self._canonical(url)
         if canon in self.seen:
             return None
         self.seen.add(canon)
@@ -205,7 +218,7 @@ class SiteSpider(scrapy.Spider):
         self, url: str, *, published: datetime | None = None, source: str = "link"
     ):
         config = self.config
-        canon = canonical_url(url, config.strip_params)
+        canon = self._canonical(url)
         if canon in self.seen:
             return None
         if not config.is_article(canon):
@@ -308,7 +321,7 @@ class SiteSpider(scrapy.Spider):
         }
         for href in page.css("a::attr(href)").getall():
             url = page.urljoin(href.strip())
-            canon = canonical_url(url, config.strip_params)
+            canon = self._canonical(url)
             if config.is_article(canon):
                 request = self._article_request(canon, source="link")
             elif url in next_pages or config.is_followable_hub(url):
@@ -424,7 +437,7 @@ class SiteSpider(scrapy.Spider):
         url = request.meta.get("archive_url", request.url)
         self.pending_articles.discard(url)
         reason, status = describe_failure(failure)
-        if reason.startswith("robots:"):
+        if reason.startswith("robots:") or failure.check(RedirectRefused):
             self.run.record_skip(url, reason)
             return None
         if status in (403, 429, 503):
@@ -440,7 +453,7 @@ class SiteSpider(scrapy.Spider):
         reason, _ = describe_failure(failure)
         if request.meta.get("usual_path"):
             return  # guessed sitemap locations may well not exist
-        if not reason.startswith("robots:"):
+        if not reason.startswith("robots:") and not failure.check(RedirectRefused):
             self.counts["discovery_errors"] = self.counts.get("discovery_errors", 0) + 1
             reason = f"error: {reason}"
             self.logger.warning("%s %s: %s", kind, request.url, reason)

@@ -10,12 +10,17 @@ from pathlib import Path
 
 import pytest
 
+from crawler.fetch.destinations import ALLOW_ENV
 from tests.process_tools import MARK, kill, session_processes, wait_gone
 
 ROOT = Path(__file__).resolve().parents[1]
 # Every process this session starts inherits the mark, so its leftovers can be found even
 # after they were reparented to init (set at import: before any test starts a process).
 SESSION_TOKEN = os.environ[MARK] = uuid.uuid4().hex
+# The fixture sites are on loopback, which the destination guard refuses: the suite opts
+# out here, for every process it starts (scrapy, scrapyd jobs, scheduled runs inherit it).
+# Tests of the guard set it to "0" for their own runs (tests/test_destination_guard.py).
+os.environ[ALLOW_ENV] = "1"
 _LEFTOVER_GRACE = 10.0  # seconds for processes that are ending to finish
 
 

@@ -23,6 +23,8 @@ def run(args: argparse.Namespace) -> int:
     from crawler.run.process import archive_urls
 
     settings = crawl_settings(args, "crawler demo")
+    # the demo's site is on loopback, which the destination guard refuses by default
+    settings.set("ALLOW_PRIVATE_NETWORKS", True, priority="cmdline")
     store = settings.get("STORE_URI")
     with FixtureSite() as site:
         urls = [site.url(p) for p in site.article_paths() + FAULT_PATHS]

@@ -45,6 +45,15 @@ def add_sites_dir_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sites-dir", action="append", help="another folder of site configs")
 
 
+def add_allow_private_networks_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--allow-private-networks",
+        action="store_true",
+        help="also fetch from loopback, private, link-local and other non-public addresses "
+        "(ALLOW_PRIVATE_NETWORKS; default: public addresses only, checked at connect time)",
+    )
+
+
 def add_fetch_options(p: argparse.ArgumentParser) -> None:
     """The flags of every command that runs a crawl (archive, crawl, demo)."""
     add_store_options(p)
@@ -56,6 +65,7 @@ def add_fetch_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--ignore-robots", action="store_true", help="do not obey robots.txt (ROBOTSTXT_OBEY=False)"
     )
+    add_allow_private_networks_option(p)
     p.add_argument("--workers", type=int, help="extraction processes (EXTRACT_WORKERS)")
     p.add_argument("--extract-timeout", type=float, help="seconds per document (EXTRACT_TIMEOUT)")
     p.add_argument("--warc-max-size", type=int, help="rotate WARC files at (WARC_MAX_SIZE)")
@@ -131,7 +141,15 @@ def crawl_settings(args: argparse.Namespace, command: str):
     }
     if args.ignore_robots:
         overrides["ROBOTSTXT_OBEY"] = False
+    if args.allow_private_networks:
+        overrides["ALLOW_PRIVATE_NETWORKS"] = True
     apply_overrides(settings, overrides, args.set)
+    from crawler.fetch.destinations import policy_from_settings
+
+    try:
+        policy_from_settings(settings)  # a bad ALLOWED_PRIVATE_ADDRESSES: a usage error
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
     if settings.getpriority("LOG_LEVEL") < SETTINGS_PRIORITIES["cmdline"]:
         # neither --log-level nor -s LOG_LEVEL: the commands' own level (-s may set it)
         settings.set("LOG_LEVEL", settings.get("COMMAND_LOG_LEVEL"), priority="cmdline")

@@ -8,6 +8,7 @@ import logging
 import sys
 
 from crawler.commands.options import (
+    add_allow_private_networks_option,
     add_set_option,
     add_sites_dir_option,
     add_store_options,
@@ -29,6 +30,7 @@ def add_parser(subparsers) -> None:
     )
     add_sites_dir_option(p)
     add_store_options(p)
+    add_allow_private_networks_option(p)
     p.add_argument("--max-runs", type=int, help=argparse.SUPPRESS)  # tests: stop after N
     p.add_argument("--log-level", help="log level of the crawl runs")
     add_set_option(p, "a setting passed to every run")
@@ -80,7 +82,8 @@ def _scheduled_sites(dirs: list[str]) -> list:
 
 
 def _child_args(args: argparse.Namespace, settings) -> list[str]:
-    """The flags every `crawler crawl` child gets: the store, --sites-dir, -s, --log-level."""
+    """The flags every `crawler crawl` child gets: the store, --allow-private-networks,
+    --sites-dir, -s, --log-level."""
     child_args = ["--store", settings.get("STORE_URI")]
     for flag, name in (
         ("--s3-endpoint-url", "STORE_S3_ENDPOINT_URL"),
@@ -88,6 +91,8 @@ def _child_args(args: argparse.Namespace, settings) -> list[str]:
     ):
         if settings.get(name):
             child_args += [flag, settings.get(name)]
+    if args.allow_private_networks:
+        child_args.append("--allow-private-networks")
     for d in args.sites_dir or []:
         child_args += ["--sites-dir", d]
     for item in args.set or []:

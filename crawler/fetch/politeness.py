@@ -28,6 +28,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 
+from crawler.fetch.destination_guard import DestinationBlocked
 from crawler.fetch.failures import describe_exception
 
 logger = logging.getLogger(__name__)
@@ -82,14 +83,12 @@ class Rfc9309RobotsTxtMiddleware(RobotsTxtMiddleware):
             except Exception as exc:  # noqa: BLE001 - any failure means "unreachable"
                 # Lead with the network error: usually the whole host is down.
                 problem, _ = describe_exception(exc)
-                self._settle(
-                    netloc,
-                    DisallowAll(
-                        f"{problem} (fetching {robots_url}; with robots.txt unreachable nothing "
-                        "is fetched from this host, RFC 9309)",
-                        robots=False,
-                    ),
-                )
+                if not isinstance(exc, DestinationBlocked):  # that one says it all
+                    problem += (
+                        f" (fetching {robots_url}; with robots.txt unreachable nothing "
+                        "is fetched from this host, RFC 9309)"
+                    )
+                self._settle(netloc, DisallowAll(problem, robots=False))
             else:
                 await self._parse_robots(response, netloc, request)
             self._stats.inc_value("robotstxt/request_count")
