@@ -20,6 +20,10 @@ LEDGER_FILE = "uploads.sqlite"  # an S3 spool's upload ledger (crawler.store.upl
 
 
 class LocalStore:
+    # Where its catalog is when not at the root (CATALOG_URI, `--catalog`): set by
+    # crawler.store.uri.open_store, read by crawler.store.catalog.open_catalog.
+    catalog_uri: str = ""
+
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root).expanduser().resolve()
 
