@@ -43,6 +43,7 @@ class ArticleSink:
         self.shards = ShardWriter(
             run.store,
             run.crawl_id,
+            node_id=run.node_id,
             max_records=settings.getint("STORE_SHARD_MAX_RECORDS"),
             on_close=lambda key, size, sha, n: run.file_closed("articles", key, size, sha, n),
         )

@@ -77,6 +77,17 @@ class LocalStore:
             return []
         return sorted(base.rglob("*" + OPEN_SUFFIX))
 
+    def list_keys(self, folder: str) -> list[str]:
+        """The keys of the complete files below `folder` (not `.open`, not `.tmp`), sorted."""
+        base = self.root / folder
+        if not base.is_dir():
+            return []
+        return sorted(
+            path.relative_to(self.root).as_posix()
+            for path in base.rglob("*")
+            if path.is_file() and not path.name.endswith((OPEN_SUFFIX, ".tmp"))
+        )
+
     def key_of(self, path: Path) -> str:
         rel = path.relative_to(self.root).as_posix()
         return rel[: -len(OPEN_SUFFIX)] if rel.endswith(OPEN_SUFFIX) else rel
