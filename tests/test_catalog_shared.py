@@ -212,3 +212,29 @@ def test_sqlite_migration_5_registers_the_versions_already_catalogued(tmp_path):
         assert catalog.claim_version("a", "h3") == 3
     finally:
         catalog.close()
+
+
+WITHOUT_PSYCOPG = """
+import sys
+sys.modules["psycopg"] = None  # not installed: importing it raises ImportError
+from crawler.store.catalog import CatalogError, open_catalog
+open_catalog(sys.argv[1]).close()
+try:
+    open_catalog("postgresql://127.0.0.1:1/x")
+except CatalogError as exc:
+    print(exc)
+assert "psycopg" not in sys.modules or sys.modules["psycopg"] is None
+"""
+
+
+def test_the_sqlite_default_needs_no_psycopg(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_PSYCOPG, str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "needs psycopg 3: pip install 'news-archive-crawler[postgres]'" in result.stdout
+    assert (tmp_path / "catalog.sqlite").is_file()
