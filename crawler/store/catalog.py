@@ -13,10 +13,13 @@ upload) belongs to one machine, not to the shared index: crawler/store/upload_le
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
+from crawler.fetch.credentials import redact_url
 from crawler.store.local import LocalStore
 from crawler.store.sqlite_catalog import SqliteCatalog
 from crawler.store.sqlite_db import SchemaVersionError
@@ -142,12 +145,8 @@ def open_catalog(where: LocalStore | str | os.PathLike[str]) -> Catalog:
     if isinstance(location, Path):
         return SqliteCatalog(location)
     postgres = _postgres()
-    try:
+    with _reaching(location, postgres):
         return postgres.PostgresCatalog(location)
-    except postgres.psycopg.OperationalError as exc:
-        raise CatalogError(
-            f"catalog {postgres.redacted(location)}: cannot connect: {exc}".strip()
-        ) from exc
 
 
 def catalog_exists(where: LocalStore | str | os.PathLike[str]) -> bool:
@@ -156,9 +155,14 @@ def catalog_exists(where: LocalStore | str | os.PathLike[str]) -> bool:
     if isinstance(location, Path):
         return location.exists()
     postgres = _postgres()
-    try:
+    with _reaching(location, postgres):
         return postgres.catalog_in(location)
+
+
+@contextmanager
+def _reaching(url: str, postgres) -> Iterator[None]:
+    """A database that cannot be reached is a CatalogError naming it (no password)."""
+    try:
+        yield
     except postgres.psycopg.OperationalError as exc:
-        raise CatalogError(
-            f"catalog {postgres.redacted(location)}: cannot connect: {exc}".strip()
-        ) from exc
+        raise CatalogError(f"catalog {redact_url(url)}: cannot connect: {exc}".strip()) from exc

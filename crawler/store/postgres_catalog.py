@@ -25,23 +25,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg.rows import dict_row
 
+from crawler.fetch.credentials import redact_url
 from crawler.store import postgres_schema
 from crawler.store.sql_catalog import SqlCatalog
-
-
-def redacted(url: str) -> str:
-    """The URL without its password, for messages (give passwords in PGPASSWORD or
-    ~/.pgpass rather than in the URL)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{netloc[-1]}"))
 
 
 @functools.lru_cache(maxsize=512)
@@ -74,7 +64,7 @@ class PostgresCatalog(SqlCatalog):
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.where = redacted(url)
+        self.where = redact_url(url)  # no password in messages
         conn = connect(url)
         try:
             postgres_schema.migrate(conn, self.where)
