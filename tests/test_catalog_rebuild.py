@@ -170,3 +170,28 @@ def test_rebuild_from_s3_into_postgres(s3_archive, tmp_path, postgres_url):
     records = exported(args, tmp_path / "feed")
     assert records and all(r["text"] for r in records)
     shutil.rmtree(tmp_path / "spool-c", ignore_errors=True)
+
+
+@pytest.mark.parametrize("command", ["archive", "crawl", "schedule", "export", "reextract"])
+def test_catalog_flag_reaches_the_store_of_every_command(command, tmp_path):
+    """--catalog travels with the store (open_store), so every open_catalog(store) of the
+    command opens it; `crawler schedule` passes it on to its crawls."""
+    from crawler import cli
+    from crawler.commands.options import plain_settings
+    from crawler.commands.schedule import _child_args
+    from crawler.store.catalog import catalog_location
+    from crawler.store.uri import open_store
+
+    url = "postgresql://crawler@127.0.0.1:5/news"
+    extra = {"archive": ["http://127.0.0.1/a"], "crawl": ["site"], "export": ["--to", "x"]}
+    args = cli.build_parser().parse_args(
+        [command, *extra.get(command, []), "--store", str(tmp_path), "--catalog", url]
+    )
+    settings = plain_settings(args)
+    assert settings.get("CATALOG_URI") == url
+    store = open_store(settings.get("STORE_URI"), settings)
+    assert catalog_location(store) == url
+    assert catalog_location(open_store(str(tmp_path))) == tmp_path.resolve() / "catalog.sqlite"
+    if command == "schedule":
+        child = _child_args(args, settings)
+        assert child[child.index("--catalog") + 1] == url
