@@ -43,6 +43,7 @@ class ArticleSink:
         self.shards = ShardWriter(
             run.store,
             run.crawl_id,
+            node_id=run.node_id,
             max_records=settings.getint("STORE_SHARD_MAX_RECORDS"),
             on_close=lambda key, size, sha, n: run.file_closed("articles", key, size, sha, n),
         )
@@ -97,10 +98,9 @@ class ArticleSink:
         unchanged = latest is not None and latest["content_sha256"] == record["content_sha256"]
         if only_if_changed and unchanged:
             return None
-        # Same text as the latest version: same number; changed text: one more.
-        record["version"] = (
-            1 if latest is None else latest["version"] if unchanged else latest["version"] + 1
-        )
+        # Same text as the latest version: same number; changed text: one more, claimed
+        # in the catalog (another node may be storing another text of it right now).
+        record["version"] = catalog.claim_version(record["id"], record["content_sha256"])
         shard = self.shards.append(record)
         catalog.add_article(record, shard)
         self.health.add(record)

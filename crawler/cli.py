@@ -3,6 +3,7 @@
     crawler archive URL... [--input FILE|-] [--store DIR|file:///dir|s3://bucket/prefix]
                     [--wacz OUT.wacz]
     crawler upload --store s3://bucket/prefix   # upload what earlier runs left pending
+    crawler catalog rebuild --store S [--catalog URI]  # a catalog again, from the store
     crawler export --to DIR [--since D] [--until D] [--site S] [--format jsonl|parquet]
                    [--incremental] [--all-versions] [--wet] [--wacz OUT.wacz]
     crawler extract PATH... [--url URL]         # HTML (.html, .gz) or WARC files; no network
@@ -21,6 +22,7 @@ import sys
 
 from crawler.commands import (
     archive,
+    catalog,
     crawl,
     demo,
     export,
@@ -33,7 +35,7 @@ from crawler.commands import (
 from crawler.usage_error import EXIT_USAGE, UsageError
 
 # in the order `crawler --help` lists them
-COMMANDS = (archive, export, extract, reextract, sites, crawl, schedule, upload, demo)
+COMMANDS = (archive, export, extract, reextract, sites, crawl, schedule, upload, catalog, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,6 +18,13 @@ STORE_URI = "./data"
 # The SQLite catalog's file name at the store root. A name of the store layout that code
 # imports from here, not a setting to change: every store has its catalog at this name.
 CATALOG_FILENAME = "catalog.sqlite"
+# The catalog (the index of captures, articles, runs): "" = the SQLite file above at the
+# store root; postgresql://user@host:port/database = one catalog shared by several nodes
+# (needs the `postgres` extra; give the password in PGPASSWORD or ~/.pgpass, not here).
+CATALOG_URI = ""
+# This node's name in article shard names and run manifests (crawler/node.py): "" =
+# <hostname>-<6 random hex digits>, made once per process. Set it to keep one name per node.
+NODE_ID = ""
 # Records per article shard (articles/YYYY/MM/DD/<crawl-id>-<serial>.jsonl.gz).
 STORE_SHARD_MAX_RECORDS = 10_000
 

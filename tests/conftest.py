@@ -59,6 +59,21 @@ def site():
         yield served
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One PostgreSQL server on loopback for the session (tests/postgres_server.py)."""
+    from tests.postgres_server import PostgresServer
+
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """The URL of a fresh, empty database of the session's PostgreSQL server."""
+    return postgres_server.create_database()
+
+
 def run_cli(
     *args: str,
     cwd: Path | None = None,

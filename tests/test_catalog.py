@@ -344,9 +344,18 @@ SITE_URLS = {
 }
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def where(request, tmp_path) -> str | Path:
+    """Where an empty catalog of each backend is: a folder (SQLite), or a fresh database
+    of the test PostgreSQL server (tests/postgres_server.py)."""
+    if request.param == "sqlite":
+        return tmp_path
+    return request.getfixturevalue("postgres_url")
+
+
 @pytest.fixture
-def filled(tmp_path):
-    catalog = open_catalog(tmp_path)
+def filled(where):
+    catalog = open_catalog(where)
     catalog.add_captures([capture(name, url) for name, url in SITE_URLS.items()])
     yield catalog
     catalog.close()
@@ -374,8 +383,8 @@ def test_site_filter_is_host_or_subdomain(filled, site, expected):
     assert {c["record_id"] for c in filled.latest_html_captures(site)} == expected
 
 
-def test_latest_html_captures_newest_of_each_url_since(tmp_path):
-    catalog = open_catalog(tmp_path)
+def test_latest_html_captures_newest_of_each_url_since(where):
+    catalog = open_catalog(where)
     try:
         catalog.add_captures(
             [
@@ -399,8 +408,10 @@ def test_latest_html_captures_newest_of_each_url_since(tmp_path):
         catalog.close()
 
 
-def test_add_captures_is_one_transaction(tmp_path):
-    catalog = open_catalog(tmp_path)
+def test_add_captures_is_one_transaction(where):
+    import psycopg
+
+    catalog = open_catalog(where)
     try:
         rows = [capture(f"r{n:04d}", f"http://h{n % 3}.example.com/{n}") for n in range(1200)]
         catalog.add_captures(rows)
@@ -421,7 +432,7 @@ def test_add_captures_is_one_transaction(tmp_path):
             ]
         )
         bad = [capture("b1", "http://x/"), {**capture("b2", "http://x/"), "status": None}]
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises((sqlite3.IntegrityError, psycopg.errors.IntegrityError)):
             catalog.add_captures(bad)
         assert catalog.captures(record_ids=["b1", "b2"]) == []
         assert catalog.captures(record_ids=["rv"])[0]["etag"] == '"e"'
@@ -432,8 +443,8 @@ def test_add_captures_is_one_transaction(tmp_path):
         catalog.close()
 
 
-def test_first_record_of_each_version_site_filter(tmp_path):
-    catalog = open_catalog(tmp_path)
+def test_first_record_of_each_version_site_filter(where):
+    catalog = open_catalog(where)
     base = {"crawl_id": "c", "fetched_at": "t", "content_sha256": "h", "word_count": 1}
     try:
         for n, site in enumerate(["example.com", "www.example.com", "notexample.com", None]):
@@ -467,8 +478,9 @@ def test_open_catalog_locations(tmp_path):
     # a store folder not made yet is a folder, not the name of a catalog file
     open_catalog(tmp_path / "new-store").close()
     assert (tmp_path / "new-store" / "catalog.sqlite").is_file()
-    with pytest.raises(CatalogError, match="PostgreSQL catalogs are not supported yet"):
-        open_catalog("postgresql://127.0.0.1/catalog")
+    # a PostgreSQL URL is a catalog of its own; one that cannot be reached says so
+    with pytest.raises(CatalogError, match=r"catalog postgresql://u:\*\*\*@127.0.0.1:1/c.*connect"):
+        open_catalog("postgresql://u:secret@127.0.0.1:1/c")
     with pytest.raises(CatalogError, match="unsupported scheme 'ftp'"):
         open_catalog("ftp://127.0.0.1/catalog.sqlite")
 
@@ -484,13 +496,17 @@ def test_ledger_exists_for_new_and_old_spools(tmp_path):
     assert not (tmp_path / "new" / "catalog.sqlite").exists()
 
 
-def test_sqlite_catalog_implements_the_whole_interface():
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_catalogs_implement_the_whole_interface(backend):
     """Every method of the Catalog protocol, with the same parameters, on SqliteCatalog
-    (what a second implementation must provide too)."""
+    and PostgresCatalog."""
     import inspect
 
     from crawler.store.catalog import Catalog
+    from crawler.store.postgres_catalog import PostgresCatalog
     from crawler.store.sqlite_catalog import SqliteCatalog
+
+    implementation = SqliteCatalog if backend == "sqlite" else PostgresCatalog
 
     wanted = {
         name
@@ -499,7 +515,7 @@ def test_sqlite_catalog_implements_the_whole_interface():
     }
     assert {"add_captures", "latest_html_captures", "close"} <= wanted
     for name in wanted:
-        assert inspect.signature(getattr(SqliteCatalog, name)) == inspect.signature(
+        assert inspect.signature(getattr(implementation, name)) == inspect.signature(
             getattr(Catalog, name)
         ), name
 

@@ -21,6 +21,7 @@ COMMANDS = [
     "crawl",
     "schedule",
     "upload",
+    "catalog",
     "demo",
 ]
 PAGES = ROOT / "crawler" / "demo" / "pages"

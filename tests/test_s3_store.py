@@ -38,7 +38,8 @@ from tests.s3_server import FAKE_KEY_ID, FAKE_SECRET, S3_ENV, MotoServer
 PREFIX = "news"
 KEY_LAYOUT = re.compile(
     r"news/(warc/\d{4}/\d{2}/\d{2}/crawl-\d{17}-\d{5}-[^/]+\.warc\.gz(\.cdxj)?"
-    r"|articles/\d{4}/\d{2}/\d{2}/[0-9TZ]+-[0-9a-f]{6}-\d{5}\.jsonl\.gz"
+    r"|articles/\d{4}/\d{2}/\d{2}/[0-9TZ]+-[0-9a-f]{6}-[A-Za-z0-9._-]+-[0-9a-f]{6}-\d{5}"
+    r"\.jsonl\.gz"
     r"|runs/[0-9TZ]+-[0-9a-f]{6}\.json)"
 )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
 
@@ -41,34 +42,40 @@ def capture_row(crawl_id: str, exchange: HttpExchange, pointer: WarcPointer) -> 
 def capture_rows_in(path: str | Path, key: str) -> Iterator[dict]:
     """The rows of every response and revisit record in the WARC file at `path` (store key
     `key`), with the crawl id its warcinfo record names."""
-    crawl_id = ""
     with open(path, "rb") as fh:
-        records = ArchiveIterator(fh)
-        for record in records:
-            headers = record.rec_headers
-            if record.rec_type == "warcinfo":
-                crawl_id = _warcinfo_field(record.content_stream().read(), "isPartOf")
-                continue
-            if record.rec_type not in ("response", "revisit") or record.http_headers is None:
-                continue
-            http = record.http_headers
-            status = http.get_statuscode()
-            yield {
-                "record_id": headers.get_header("WARC-Record-ID"),
-                "crawl_id": crawl_id,
-                "url": headers.get_header("WARC-Target-URI"),
-                "fetched_at": _iso(headers.get_header("WARC-Date")),
-                "status": int(status) if status and status.isdigit() else 0,
-                "content_type": http.get_header("Content-Type") or None,
-                "payload_digest": headers.get_header("WARC-Payload-Digest"),
-                "warc_file": key,
-                "warc_offset": records.get_record_offset(),
-                "warc_length": records.get_record_length(),
-                "record_type": record.rec_type,
-                "refers_to": headers.get_header("WARC-Refers-To"),
-                "etag": http.get_header("ETag") or None,
-                "last_modified": http.get_header("Last-Modified") or None,
-            }
+        yield from capture_rows_from(fh, key)
+
+
+def capture_rows_from(fh: BinaryIO, key: str) -> Iterator[dict]:
+    """`capture_rows_in` for a WARC file opened for reading (a stream read from the start:
+    an S3 object's body), store key `key`."""
+    crawl_id = ""
+    records = ArchiveIterator(fh)
+    for record in records:
+        headers = record.rec_headers
+        if record.rec_type == "warcinfo":
+            crawl_id = _warcinfo_field(record.content_stream().read(), "isPartOf")
+            continue
+        if record.rec_type not in ("response", "revisit") or record.http_headers is None:
+            continue
+        http = record.http_headers
+        status = http.get_statuscode()
+        yield {
+            "record_id": headers.get_header("WARC-Record-ID"),
+            "crawl_id": crawl_id,
+            "url": headers.get_header("WARC-Target-URI"),
+            "fetched_at": _iso(headers.get_header("WARC-Date")),
+            "status": int(status) if status and status.isdigit() else 0,
+            "content_type": http.get_header("Content-Type") or None,
+            "payload_digest": headers.get_header("WARC-Payload-Digest"),
+            "warc_file": key,
+            "warc_offset": records.get_record_offset(),
+            "warc_length": records.get_record_length(),
+            "record_type": record.rec_type,
+            "refers_to": headers.get_header("WARC-Refers-To"),
+            "etag": http.get_header("ETag") or None,
+            "last_modified": http.get_header("Last-Modified") or None,
+        }
 
 
 def _iso(warc_date: str) -> str:

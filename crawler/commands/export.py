@@ -102,7 +102,7 @@ def _open(args: argparse.Namespace, settings):
     from crawler.export.destination import DestinationError, open_destination
     from crawler.export.formats import FormatUnavailable, arrow_schema
     from crawler.export.selection import Selection
-    from crawler.store.catalog import catalog_exists
+    from crawler.store.catalog import CatalogError, catalog_exists
     from crawler.store.uri import StoreURIError, open_store
     from crawler.timebounds import TimeBoundError, parse_time_bound
 
@@ -121,7 +121,11 @@ def _open(args: argparse.Namespace, settings):
         raise UsageError(str(exc)) from exc
     if selection.since and selection.until and selection.since >= selection.until:
         raise UsageError("--since must be before --until")
-    if not catalog_exists(store):
+    try:
+        exists = catalog_exists(store)
+    except CatalogError as exc:
+        raise UsageError(str(exc)) from exc
+    if not exists:
         raise UsageError(f"no catalog in {store.uri}: nothing has been archived there")
     return store, selection, publisher
 

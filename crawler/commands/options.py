@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from crawler.usage_error import UsageError
-from settings import COMMAND_LOG_LEVEL, STORE_URI
+from settings import CATALOG_FILENAME, COMMAND_LOG_LEVEL, STORE_URI
 
 
 def add_store_options(p: argparse.ArgumentParser) -> None:
@@ -33,6 +33,12 @@ def add_store_options(p: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="local spool for an s3:// store: files wait here until uploaded "
         "(STORE_SPOOL_DIR; default ~/.local/state/crawler/spool/BUCKET/PREFIX)",
+    )
+    p.add_argument(
+        "--catalog",
+        metavar="URI",
+        help="the catalog: postgresql://user@host/db to share one between nodes "
+        f"(CATALOG_URI; default the {CATALOG_FILENAME} at the store's root)",
     )
 
 
@@ -87,6 +93,7 @@ def store_overrides(args: argparse.Namespace) -> dict:
         "STORE_URI": args.store,
         "STORE_S3_ENDPOINT_URL": getattr(args, "s3_endpoint_url", None),
         "STORE_SPOOL_DIR": getattr(args, "spool_dir", None),
+        "CATALOG_URI": getattr(args, "catalog", None),
     }
 
 
@@ -115,9 +122,13 @@ def apply_overrides(settings, overrides: dict, assignments: list[str] | None) ->
         if not sep:
             raise UsageError(f"-s expects NAME=VALUE, got {item!r}")
         settings.set(name.strip(), value, priority="cmdline")
+    from crawler.store.catalog import CatalogError, catalog_location
+
     try:
         open_store(settings.get("STORE_URI"), settings)
-    except StoreURIError as exc:
+        if settings.get("CATALOG_URI"):
+            catalog_location(settings.get("CATALOG_URI"))
+    except (StoreURIError, CatalogError) as exc:
         raise UsageError(str(exc)) from exc
 
 

@@ -26,7 +26,7 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from crawler.extract.reextract import reextract
     from crawler.sites.files import SiteConfigError
-    from crawler.store.catalog import catalog_exists
+    from crawler.store.catalog import CatalogError, catalog_exists
     from crawler.store.uri import open_store
     from crawler.timebounds import TimeBoundError, parse_time_bound
     from settings import CATALOG_FILENAME
@@ -41,7 +41,11 @@ def run(args: argparse.Namespace) -> int:
         args, {"EXTRACT_WORKERS": args.workers, "EXTRACT_TIMEOUT": args.extract_timeout}
     )
     store = open_store(settings.get("STORE_URI"), settings)
-    if not catalog_exists(store):
+    try:
+        exists = catalog_exists(store)
+    except CatalogError as exc:
+        raise UsageError(str(exc)) from exc
+    if not exists:
         raise UsageError(
             f"no catalog in {store.uri} (looked for {store.path(CATALOG_FILENAME)})"
             ": nothing has been archived there"

@@ -88,6 +88,7 @@ def _child_args(args: argparse.Namespace, settings) -> list[str]:
     for flag, name in (
         ("--s3-endpoint-url", "STORE_S3_ENDPOINT_URL"),
         ("--spool-dir", "STORE_SPOOL_DIR"),
+        ("--catalog", "CATALOG_URI"),
     ):
         if settings.get(name):
             child_args += [flag, settings.get(name)]

@@ -36,6 +36,7 @@ from twisted.internet import task
 from crawler.capture.cdxj import IndexFile, index_warc
 from crawler.capture.rows import capture_rows_in
 from crawler.memory import limit_heap_fragmentation
+from crawler.node import node_id
 from crawler.run.manifest import build_manifest
 from crawler.run.outcome import Outcome
 from crawler.run.uploads import RunUploads
@@ -82,6 +83,7 @@ class ArchiveRun:
         *,
         uploads: RunUploads | None = None,
         capture_batch: int = 200,
+        node: str | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -89,6 +91,7 @@ class ArchiveRun:
         self.command = command
         self.arguments = arguments
         self.uploads = uploads  # S3 stores: closed files upload on a background thread
+        self.node_id = node or node_id()  # in shard names and the manifest
         self.started_at = utcnow_iso()
         self.finished_at: str | None = None
         self.catalog.start_run(crawl_id, command, self.started_at)
@@ -136,6 +139,7 @@ class ArchiveRun:
             arguments if arguments is not None else settings.getdict("RUN_ARGUMENTS"),
             uploads=uploads,
             capture_batch=settings.getint("CATALOG_CAPTURE_BATCH"),
+            node=node_id(settings),
         )
         run.repair_leftovers()
         return run

@@ -36,6 +36,7 @@ def build_manifest(
             else {}
         ),
         "host": socket.gethostname(),
+        "node": run.node_id,
         "pid": os.getpid(),
         "software": software_versions(),
         "counts": {

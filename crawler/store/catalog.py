@@ -2,8 +2,9 @@
 
 `Catalog` is the interface every caller uses; `open_catalog()` is the one way to get
 one. The embedded default is one SQLite file at the store root (`SqliteCatalog`,
-crawler/store/sqlite_catalog.py); a catalog shared by several machines (PostgreSQL,
-issue 13) will be a second implementation of the same methods.
+crawler/store/sqlite_catalog.py); a catalog shared by several machines is a PostgreSQL
+database (`PostgresCatalog`, crawler/store/postgres_catalog.py, `--catalog
+postgresql://...`). Both run the SQL of crawler/store/sql_catalog.py.
 
 What is not here: the upload ledger of an S3 store's spool (which files still wait for
 upload) belongs to one machine, not to the shared index: crawler/store/upload_ledger.py.
@@ -12,10 +13,13 @@ upload) belongs to one machine, not to the shared index: crawler/store/upload_le
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
+from crawler.fetch.credentials import redact_url
 from crawler.store.local import LocalStore
 from crawler.store.sqlite_catalog import SqliteCatalog
 from crawler.store.sqlite_db import SchemaVersionError
@@ -26,8 +30,12 @@ __all__ = [
     "CatalogError",
     "SchemaVersionError",
     "catalog_exists",
+    "catalog_location",
     "open_catalog",
 ]
+
+
+POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 
 class CatalogError(ValueError):
@@ -68,6 +76,7 @@ class Catalog(Protocol):
     ) -> list[dict]: ...
 
     # articles: one row per article record written to a shard
+    def claim_version(self, article_id: str, content_sha256: str) -> int: ...
     def add_article(self, record: dict, shard: str) -> None: ...
     def has_article(self, article_id: str, version: int, content_sha256: str) -> bool: ...
     def latest_article(self, article_id: str) -> dict | None: ...
@@ -91,38 +100,69 @@ class Catalog(Protocol):
     def site_health_history(self, site: str, crawl_id: str, limit: int) -> list[dict]: ...
 
 
-def _sqlite_path(where: LocalStore | str | os.PathLike[str]) -> Path:
-    """The SQLite file of a store (an S3 store: its spool), a `sqlite:///path` URI, a
-    folder holding `catalog.sqlite` (also one not made yet: a path without a suffix),
-    or the path of the file itself."""
+def catalog_location(where: LocalStore | str | os.PathLike[str]) -> str | Path:
+    """A PostgreSQL URL, or the SQLite file of `where`: a store's catalog URI if it was
+    given one (CATALOG_URI, `--catalog`), else the file at the store's root (an S3 store:
+    its spool); a `sqlite:///path` URI, a folder holding `catalog.sqlite` (also one not
+    made yet: a path without a suffix), or the path of the file itself."""
     if isinstance(where, LocalStore):
-        return where.path(CATALOG_FILENAME)
+        if not where.catalog_uri:
+            return where.path(CATALOG_FILENAME)
+        where = where.catalog_uri
     text = os.fspath(where)
     scheme = urlsplit(text).scheme if "://" in text else ""
-    if scheme in ("postgresql", "postgres"):
-        raise CatalogError(
-            f"catalog {text!r}: PostgreSQL catalogs are not supported yet; "
-            "give a store, a folder or a .sqlite file"
-        )
+    if scheme in POSTGRES_SCHEMES:
+        return text
     if scheme == "sqlite":
         text = unquote(urlsplit(text).path)
     elif scheme:
         raise CatalogError(
-            f"catalog {text!r} has unsupported scheme {scheme!r}; give a "
-            "store, a folder, a .sqlite file or sqlite:///path"
+            f"catalog {text!r} has unsupported scheme {scheme!r}; give a store, a "
+            "folder, a .sqlite file, sqlite:///path or postgresql://user@host/database"
         )
     path = Path(text).expanduser()
     folder = path.is_dir() or (not path.exists() and not path.suffix)
     return path / CATALOG_FILENAME if folder else path
 
 
+def _postgres():
+    """crawler.store.postgres_catalog, or CatalogError when psycopg is not installed."""
+    try:
+        from crawler.store import postgres_catalog
+    except ImportError as exc:
+        raise CatalogError(
+            "a postgresql:// catalog needs psycopg 3: pip install 'news-archive-crawler[postgres]'"
+            f" ({exc})"
+        ) from exc
+    return postgres_catalog
+
+
 def open_catalog(where: LocalStore | str | os.PathLike[str]) -> Catalog:
     """Open (creating or migrating it if need be) the catalog of `where`: a store, a
     folder, a file path or a catalog URI. SchemaVersionError if a newer crawler wrote it;
-    CatalogError if `where` names no catalog this crawler can open."""
-    return SqliteCatalog(_sqlite_path(where))
+    CatalogError if `where` names no catalog this crawler can open (or reach)."""
+    location = catalog_location(where)
+    if isinstance(location, Path):
+        return SqliteCatalog(location)
+    postgres = _postgres()
+    with _reaching(location, postgres):
+        return postgres.PostgresCatalog(location)
 
 
 def catalog_exists(where: LocalStore | str | os.PathLike[str]) -> bool:
     """Whether anything was ever archived into `where` (its catalog exists)."""
-    return _sqlite_path(where).exists()
+    location = catalog_location(where)
+    if isinstance(location, Path):
+        return location.exists()
+    postgres = _postgres()
+    with _reaching(location, postgres):
+        return postgres.catalog_in(location)
+
+
+@contextmanager
+def _reaching(url: str, postgres) -> Iterator[None]:
+    """A database that cannot be reached is a CatalogError naming it (no password)."""
+    try:
+        yield
+    except postgres.psycopg.OperationalError as exc:
+        raise CatalogError(f"catalog {redact_url(url)}: cannot connect: {exc}".strip()) from exc

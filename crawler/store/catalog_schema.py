@@ -166,10 +166,27 @@ def _version_4(db: sqlite3.Connection, path: Path) -> None:
     db.execute("DROP TRIGGER IF EXISTS paragraphs_total")
 
 
+# Version 5: the version numbers of each article, unique per (id, version), so that two
+# writers storing different texts of one article at once cannot both take the next number
+# (SqlCatalog.claim_version inserts with ON CONFLICT DO NOTHING). `articles` keeps one row
+# per record written (a refetch of the same text is another row of the same version).
+# Filled from the articles already catalogued, the first text of a version winning.
+SCHEMA_5 = """
+CREATE TABLE IF NOT EXISTS article_versions (
+    id             TEXT NOT NULL,
+    version        INTEGER NOT NULL,
+    content_sha256 TEXT NOT NULL,
+    PRIMARY KEY (id, version)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO article_versions (id, version, content_sha256)
+    SELECT id, version, content_sha256 FROM articles ORDER BY seq;
+"""
+
 MIGRATIONS = [
     _version_1,
     _version_2,
     # 3: the upload ledger is the spool's, not the archive index's (uploads.sqlite)
     move_catalog_uploads,
     _version_4,
+    SCHEMA_5,
 ]

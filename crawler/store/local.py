@@ -20,6 +20,10 @@ LEDGER_FILE = "uploads.sqlite"  # an S3 spool's upload ledger (crawler.store.upl
 
 
 class LocalStore:
+    # Where its catalog is when not at the root (CATALOG_URI, `--catalog`): set by
+    # crawler.store.uri.open_store, read by crawler.store.catalog.open_catalog.
+    catalog_uri: str = ""
+
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root).expanduser().resolve()
 
@@ -72,6 +76,17 @@ class LocalStore:
         if not base.is_dir():
             return []
         return sorted(base.rglob("*" + OPEN_SUFFIX))
+
+    def list_keys(self, folder: str) -> list[str]:
+        """The keys of the complete files below `folder` (not `.open`, not `.tmp`), sorted."""
+        base = self.root / folder
+        if not base.is_dir():
+            return []
+        return sorted(
+            path.relative_to(self.root).as_posix()
+            for path in base.rglob("*")
+            if path.is_file() and not path.name.endswith((OPEN_SUFFIX, ".tmp"))
+        )
 
     def key_of(self, path: Path) -> str:
         rel = path.relative_to(self.root).as_posix()

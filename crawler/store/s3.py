@@ -158,6 +158,17 @@ class S3Store(LocalStore):
             return super().open_read(key)
         return self.client().get_object(Bucket=self.bucket, Key=self.object_key(key))["Body"]
 
+    def list_keys(self, folder: str) -> list[str]:
+        """The keys below `folder` in the bucket, and in the spool (files not uploaded
+        yet), sorted."""
+        found = set(super().list_keys(folder))
+        start = self.object_key(folder.strip("/")) + "/"
+        pages = self.client().get_paginator("list_objects_v2")
+        for page in pages.paginate(Bucket=self.bucket, Prefix=start):
+            for item in page.get("Contents", []):
+                found.add(folder.strip("/") + "/" + item["Key"][len(start) :])
+        return sorted(found)
+
     def read_range(self, key: str, offset: int, length: int) -> bytes:
         """`length` bytes at `offset` of `key`: from the spool copy while there is one,
         else one ranged GET."""

@@ -1,4 +1,6 @@
-"""Article shards: gzip JSON Lines under `articles/YYYY/MM/DD/<crawl-id>-<serial>.jsonl.gz`.
+"""Article shards: gzip JSON Lines under
+`articles/YYYY/MM/DD/<crawl-id>-<node-id>-<serial>.jsonl.gz` (the node id, crawler/node.py:
+several nodes may write shards of one crawl, e.g. a site crawl resumed by another node).
 
 Each record is written as its own gzip member and flushed, so a killed run leaves a file
 that `crawler.store.recovery` can cut back to whole records; `gzip`, pandas, DuckDB and
@@ -25,12 +27,14 @@ class ShardWriter:
         store: LocalStore,
         crawl_id: str,
         *,
+        node_id: str = "",
         max_records: int = STORE_SHARD_MAX_RECORDS,
         gzip_level: int = 6,
         on_close: Callable[[str, int, str, int], None] | None = None,
     ) -> None:
         self.store = store
         self.crawl_id = crawl_id
+        self.name = f"{crawl_id}-{node_id}" if node_id else crawl_id
         self.max_records = max_records
         self.gzip_level = gzip_level
         self.on_close = on_close  # (key, size, sha256, records)
@@ -70,7 +74,7 @@ class ShardWriter:
 
     def _open(self) -> None:
         now = datetime.now(UTC)
-        self._key = f"articles/{now:%Y/%m/%d}/{self.crawl_id}-{self._serial:05d}.jsonl.gz"
+        self._key = f"articles/{now:%Y/%m/%d}/{self.name}-{self._serial:05d}.jsonl.gz"
         self._serial += 1
         fh = open(self.store.open_path(self._key), "xb")
         lock_exclusive(fh)

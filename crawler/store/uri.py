@@ -64,7 +64,15 @@ def parse_location(uri: str, what: str = "storage URI") -> Location:
 def open_store(uri: str, settings=None) -> LocalStore:
     """`./data`, `/abs/dir` or `file:///abs/dir` -> LocalStore; `s3://bucket/prefix` ->
     S3Store (a LocalStore on its spool directory plus the S3 upload target), configured
-    by the STORE_SPOOL_DIR and STORE_S3_* entries of `settings` (Scrapy settings)."""
+    by the STORE_SPOOL_DIR and STORE_S3_* entries of `settings` (Scrapy settings). Its
+    catalog is the one CATALOG_URI names, if any, else the SQLite file at its root."""
+    store = _open_store(uri, settings)
+    # The catalog of every command that opens this store (crawler.store.catalog).
+    store.catalog_uri = (settings.get("CATALOG_URI") if settings is not None else "") or ""
+    return store
+
+
+def _open_store(uri: str, settings) -> LocalStore:
     location = parse_location(uri)
     if location.scheme == "file":
         return LocalStore(location.path)
