@@ -9,13 +9,13 @@ the same row for the same record, so writing a row twice changes nothing.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.capture.exchange import HttpExchange
 from crawler.capture.warc_writer import WarcPointer
+from crawler.timebounds import iso_utc
 
 
 def capture_row(crawl_id: str, exchange: HttpExchange, pointer: WarcPointer) -> dict:
@@ -24,7 +24,7 @@ def capture_row(crawl_id: str, exchange: HttpExchange, pointer: WarcPointer) -> 
         "record_id": pointer.record_id,
         "crawl_id": crawl_id,
         "url": exchange.url,
-        "fetched_at": exchange.fetched_at.isoformat(),
+        "fetched_at": iso_utc(exchange.fetched_at),
         "status": exchange.status,
         "content_type": exchange.header("Content-Type"),
         "payload_digest": pointer.payload_digest,
@@ -57,7 +57,7 @@ def capture_rows_in(path: str | Path, key: str) -> Iterator[dict]:
                 "record_id": headers.get_header("WARC-Record-ID"),
                 "crawl_id": crawl_id,
                 "url": headers.get_header("WARC-Target-URI"),
-                "fetched_at": _iso(headers.get_header("WARC-Date")),
+                "fetched_at": iso_utc(headers.get_header("WARC-Date")),
                 "status": int(status) if status and status.isdigit() else 0,
                 "content_type": http.get_header("Content-Type") or None,
                 "payload_digest": headers.get_header("WARC-Payload-Digest"),
@@ -69,11 +69,6 @@ def capture_rows_in(path: str | Path, key: str) -> Iterator[dict]:
                 "etag": http.get_header("ETag") or None,
                 "last_modified": http.get_header("Last-Modified") or None,
             }
-
-
-def _iso(warc_date: str) -> str:
-    # WARC-Date is UTC with a 'Z'; the middleware's rows carry datetime.isoformat().
-    return datetime.fromisoformat(warc_date.replace("Z", "+00:00")).isoformat()
 
 
 def _warcinfo_field(block: bytes, name: str) -> str:
