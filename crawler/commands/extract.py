@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 
-from crawler.commands.options import project_settings, set_given
+from crawler.commands.options import project_settings, set_given, setting_help, size_arg
 from crawler.usage_error import EXIT_FAILED, EXIT_OK, UsageError
 
 
@@ -22,11 +22,20 @@ def add_parser(subparsers) -> None:
         "paths", nargs="+", metavar="PATH", help="HTML (.html, .gz) or WARC files, or folders"
     )
     p.add_argument("--url", help="the URL the HTML files were served from")
-    p.add_argument("--workers", type=int, help="worker processes (default: cores)")
-    p.add_argument("--extract-timeout", type=float, help="seconds per document")  # EXTRACT_TIMEOUT
     p.add_argument(
-        "--max-bytes", type=int, help="skip documents larger than this"
-    )  # EXTRACT_MAX_BYTES
+        "--workers", type=int, help=f"worker processes, 0 = cores {setting_help('EXTRACT_WORKERS')}"
+    )
+    p.add_argument(
+        "--extract-timeout",
+        type=float,
+        help=f"seconds per document {setting_help('EXTRACT_TIMEOUT')}",
+    )
+    p.add_argument(
+        "--max-bytes",
+        type=size_arg,
+        metavar="SIZE",
+        help=f"skip documents larger than this, e.g. 10MiB {setting_help('EXTRACT_MAX_BYTES')}",
+    )
     p.add_argument(
         "--sites-dir",
         action="append",
