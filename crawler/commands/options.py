@@ -67,7 +67,13 @@ def add_set_option(p: argparse.ArgumentParser, help: str) -> None:
 
 
 def add_sites_dir_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--sites-dir", action="append", help="another folder of site configs")
+    p.add_argument(
+        "--sites-dir",
+        action="append",
+        metavar="DIR",
+        help="folder of site configs (*.toml), repeatable; replaces the default folders "
+        f"(SITES_DIRS; default {', '.join(defaults.SITES_DIRS)}: the shipped examples)",
+    )
 
 
 def add_fetch_options(p: argparse.ArgumentParser) -> None:
@@ -200,9 +206,12 @@ def plain_settings(args: argparse.Namespace, overrides: dict | None = None):
     return settings
 
 
-def sites_dirs(args: argparse.Namespace, settings) -> list[str]:
-    """The --sites-dir folders, then SITES_DIRS."""
+def sites_dirs(args: argparse.Namespace, settings, *, then_defaults: bool = False) -> list[str]:
+    """The --sites-dir folders if given (they replace SITES_DIRS), else SITES_DIRS.
+    `then_defaults`: SITES_DIRS after them, to find a site the user named."""
     given = list(args.sites_dir or [])
+    if given and not then_defaults:
+        return given
     return given + [d for d in settings.getlist("SITES_DIRS") if d not in given]
 
 
