@@ -32,8 +32,10 @@ from crawler.fetch.failures import describe_failure
 from crawler.items import FetchFailed, captured_page
 from crawler.run import archive_run_of
 from crawler.sites.config import DISCOVER, SiteConfig, find_site
+from crawler.sites.files import SiteConfigError
 from crawler.timebounds import parse_duration
 from crawler.urls import canonical_url
+from crawler.usage_error import spider_usage_error
 
 FEED_TYPES = (
     "application/rss+xml",
@@ -79,11 +81,14 @@ class SiteSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         if spider.config is None:
             if not spider.site_arg:
-                raise ValueError("the site spider needs -a site=<name or path/to/site.toml>")
+                raise spider_usage_error("the site spider needs -a site=NAME or path/to/site.toml")
             dirs = ([spider.sites_dir] if spider.sites_dir else []) + crawler.settings.getlist(
                 "SITES_DIRS"
             )
-            spider.config = find_site(spider.site_arg, dirs)
+            try:
+                spider.config = find_site(spider.site_arg, dirs)
+            except SiteConfigError as exc:
+                raise spider_usage_error(str(exc)) from None
         if not crawler.settings.frozen:
             apply_site_settings(crawler.settings, spider.config)
         crawler.signals.connect(spider._robots_parsed, signal=signals.robots_parsed)
