@@ -157,10 +157,12 @@ class SiteSpider(scrapy.Spider):
         if canon in self.seen:
             return None
         self.seen.add(canon)
-        if urlsplit(canon).scheme not in ("http", "https"):
+        if urlsplit(canon).scheme not in ("http", "https") or not config.on_site(canon):
+            # off-site links are never followed, nor worth a report line; an article URL
+            # counted as discovered is, so that the summary's parts add up
+            if kind == "article":
+                self.run.record_skip(canon, "off-site: not in the site's domains", kind)
             return None
-        if not config.on_site(canon):
-            return None  # off-site links are never followed, nor worth a report line
         trap = trap_reason(
             canon,
             max_length=config.max_url_length,
@@ -216,7 +218,8 @@ class SiteSpider(scrapy.Spider):
         if not config.is_article(canon):
             if source != "link":  # a feed/sitemap entry that is not an article URL
                 self.seen.add(canon)
-                self.run.record_skip(canon, "pattern: not an article URL for this site")
+                # kind "entry": not an article, so not among the discovered articles' skips
+                self.run.record_skip(canon, "pattern: not an article URL for this site", "entry")
             return None
         self.counts["discovered"] += 1
         if published and self.cutoff and published < self.cutoff:
