@@ -18,8 +18,17 @@ from crawler.capture.warc_writer import WarcPointer
 from crawler.timebounds import iso_utc
 
 
-def capture_row(crawl_id: str, exchange: HttpExchange, pointer: WarcPointer) -> dict:
-    """The row of one written `response` (or `revisit`) record."""
+def capture_kind(meta: dict) -> str | None:
+    """What a request fetched its URL as, from its meta: the site spider names it (`kind`:
+    article, hub, feed, sitemap...); a page the `urls` spider was asked to archive
+    (`archive_url`) is an article; anything else (robots.txt...) is not known."""
+    return meta.get("kind") or ("article" if meta.get("archive_url") else None)
+
+
+def capture_row(
+    crawl_id: str, exchange: HttpExchange, pointer: WarcPointer, kind: str | None = None
+) -> dict:
+    """The row of one written `response` (or `revisit`) record; `kind`: `capture_kind`."""
     return {
         "record_id": pointer.record_id,
         "crawl_id": crawl_id,
@@ -35,6 +44,7 @@ def capture_row(crawl_id: str, exchange: HttpExchange, pointer: WarcPointer) -> 
         "refers_to": exchange.previous.record_id if pointer.record_type == "revisit" else None,
         "etag": exchange.header("ETag"),
         "last_modified": exchange.header("Last-Modified"),
+        "kind": kind,
     }
 
 

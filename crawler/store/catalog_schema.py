@@ -166,10 +166,18 @@ def _version_4(db: sqlite3.Connection, path: Path) -> None:
     db.execute("DROP TRIGGER IF EXISTS paragraphs_total")
 
 
+def _version_5(db: sqlite3.Connection, path: Path) -> None:
+    """captures.kind: what the crawl fetched the URL as (`article`, `hub`, `feed`,
+    `sitemap`, ...), so that `crawler reextract` re-derives articles only from captures
+    that were articles; NULL where not known (rows of older catalogs)."""
+    add_missing_columns(db, "captures", [("kind", "TEXT")])
+
+
 MIGRATIONS = [
     _version_1,
     _version_2,
     # 3: the upload ledger is the spool's, not the archive index's (uploads.sqlite)
     move_catalog_uploads,
     _version_4,
+    _version_5,
 ]
