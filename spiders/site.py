@@ -461,3 +461,8 @@ class SiteSpider(scrapy.Spider):
             return
         for url in sorted(self.pending_articles):
             run.record_skip(url, f"not fetched: run ended ({reason})")
+        if not self.counts.get("hub_pages") and not run.outcomes:
+            # not one page of the site could be fetched (robots.txt too large or
+            # unreachable, every start URL failing): a failed run, with the first reason
+            why = next((s["reason"] for s in run.skipped if s["kind"] != "article"), reason)
+            run.problems.append(f"site {self.config.name} could not be crawled at all: {why}")

@@ -45,6 +45,7 @@ def format_summary(run: ArchiveRun) -> str:
             "(outcomes with context_for in the run report)"
         )
     lines += health_lines(run.report.get("site_health") if run.report else None)
+    lines += [f"FAILED    {problem}" for problem in run.problems]
     if run.report and run.report.get("finish_reason") not in (None, "finished"):
         lines.append(f"run stopped early: {run.report['finish_reason']}")
     if counts.get("warc_write_errors"):
