@@ -262,7 +262,9 @@ def test_robots_5xx_means_disallow(tmp_path):
     assert report["skipped"] and all(
         s["reason"].startswith("robots:") and "503" in s["reason"] for s in report["skipped"]
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    # not one page of the site could be fetched: the run failed, and says why
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "FAILED    site newsroom could not be crawled at all: robots:" in result.stdout
 
 
 def test_site_that_keeps_refusing_is_stopped(tmp_path):
