@@ -62,3 +62,18 @@ def read_size_settings(settings) -> None:
         value = settings.get(name)
         if isinstance(value, str):
             settings.set(name, parse_size(value, name=name), priority=settings.getpriority(name))
+
+
+def read_spider_size_settings(settings) -> None:
+    """`read_size_settings` for a spider being created (`scrapy crawl urls -s
+    WARC_MAX_SIZE=1G`: Scrapy's components read the settings right after), with a size
+    that cannot be read as a usage error. Settings already frozen were read by the
+    `crawler` command that froze them."""
+    from crawler.usage_error import spider_usage_error
+
+    if settings.frozen:
+        return
+    try:
+        read_size_settings(settings)
+    except SizeError as exc:
+        raise spider_usage_error(str(exc)) from None

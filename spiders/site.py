@@ -33,6 +33,7 @@ from crawler.items import FetchFailed, captured_page
 from crawler.run import archive_run_of
 from crawler.sites.config import DISCOVER, SiteConfig, find_site
 from crawler.sites.files import SiteConfigError
+from crawler.sizes import read_spider_size_settings
 from crawler.timebounds import parse_duration
 from crawler.urls import canonical_url
 from crawler.usage_error import spider_usage_error
@@ -79,6 +80,7 @@ class SiteSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
+        read_spider_size_settings(crawler.settings)
         if spider.config is None:
             if not spider.site_arg:
                 raise spider_usage_error("the site spider needs -a site=NAME or path/to/site.toml")

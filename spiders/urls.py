@@ -21,6 +21,7 @@ from crawler.fetch.credentials import authorization_header, split_credentials
 from crawler.fetch.failures import describe_failure
 from crawler.items import FetchFailed, captured_page
 from crawler.run import archive_run_of
+from crawler.sizes import read_spider_size_settings
 from crawler.usage_error import spider_usage_error
 
 
@@ -73,6 +74,12 @@ class UrlsSpider(scrapy.Spider):
             raise spider_usage_error(
                 "no URLs given: -a urls='URL ...' or -a input=FILE (one URL a line, - = stdin)"
             )
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        read_spider_size_settings(crawler.settings)
+        return spider
 
     async def start(self):
         run = archive_run_of(self.crawler)

@@ -73,8 +73,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"Content-Length: %d\r\n\r\n%s" % (len(ARTICLE), ARTICLE))
 
     def _stream(self, ctype: bytes, total: int, line: bytes) -> None:
-        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n"
-                         % (ctype, total))
+        self.wfile.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n" % (ctype, total)
+        )
         piece = (line * (PIECE // len(line) + 1))[:PIECE]
         for _ in range(total // PIECE):
             self.wfile.write(piece)

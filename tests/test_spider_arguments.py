@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from tests.conftest import ROOT
+from tests.hostile_site import HostileSite
 
 
 def scrapy_crawl(*args: str, tmp_path) -> subprocess.CompletedProcess:
@@ -29,6 +30,7 @@ def scrapy_crawl(*args: str, tmp_path) -> subprocess.CompletedProcess:
         (["urls", "-a", "urls= "], "no URLs given"),
         (["site", "-a", "site=nosuchsite"], "no site named 'nosuchsite' in"),
         (["site"], "the site spider needs -a site=NAME"),
+        (["urls", "-a", "urls=http://127.0.0.1:1/", "-s", "WARC_MAX_SIZE=big"], "not a size"),
     ],
 )
 def test_bad_spider_arguments_fail_in_one_line(args, message, tmp_path):
@@ -39,3 +41,13 @@ def test_bad_spider_arguments_fail_in_one_line(args, message, tmp_path):
     assert len(errors) == 1 and message in errors[0], result.stderr[-2000:]
     assert "Traceback" not in result.stderr and "Task exception" not in result.stderr
     assert "archived" not in result.stdout  # no report of a run that never was
+
+
+def test_scrapy_crawl_takes_sizes_with_units(tmp_path):
+    with HostileSite() as site:
+        url = site.url("/2026/story.html")  # a page of about 3 kB
+        result = scrapy_crawl(
+            "urls", "-a", f"urls={url}", "-s", "DOWNLOAD_MAXSIZE=1kB", tmp_path=tmp_path
+        )
+    line = next(ln for ln in result.stdout.splitlines() if url in ln)
+    assert line.startswith("FAILED") and "download aborted" in line and "1000" in line, line

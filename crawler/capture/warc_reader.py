@@ -56,7 +56,7 @@ def iter_html_responses(path: str | Path, max_bytes: int) -> Iterator[WarcDocume
         try:
             for record in records:
                 offset = last = records.offset
-                doc = _html_document(path, records, record, max_bytes)
+                doc = _html_document(path, record, max_bytes)
                 # the pointer's offset and length drain the record: a block shorter than
                 # its Content-Length is a file cut inside this record
                 offset, length = records.get_record_offset(), records.get_record_length()
@@ -82,7 +82,7 @@ def _printable(text: str, limit: int = 160) -> str:
     return clean if len(clean) <= limit else clean[: limit - 3] + "..."
 
 
-def _html_document(path, records, record, max_bytes: int) -> WarcDocument | None:
+def _html_document(path: str | Path, record, max_bytes: int) -> WarcDocument | None:
     if record.rec_type != "response" or record.http_headers is None:
         return None
     ctype = record.http_headers.get_header("Content-Type")

@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     from crawler.extract.pool import ExtractionPool
     from crawler.extract.site_rules import load_all
     from crawler.sites.files import SiteConfigError
+    from crawler.sizes import SizeError, read_size_settings
 
     for path in args.paths:
         if not os.path.exists(path):
@@ -65,6 +66,10 @@ def run(args: argparse.Namespace) -> int:
             "EXTRACT_MAX_BYTES": args.max_bytes,
         },
     )
+    try:
+        read_size_settings(settings)  # a settings file's "10MiB"
+    except SizeError as exc:
+        raise UsageError(str(exc)) from exc
     try:
         site_rules = load_all(args.sites_dir or settings.getlist("SITES_DIRS"))
     except SiteConfigError as exc:
