@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+import crawler
 from crawler.commands import (
     archive,
     catalog,
@@ -40,6 +41,7 @@ COMMANDS = (archive, export, extract, reextract, sites, crawl, schedule, upload,
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crawler", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--version", action="version", version=f"crawler {crawler.__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for command in COMMANDS:
         command.add_parser(subparsers)

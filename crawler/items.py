@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+
+from crawler.timebounds import utcnow_iso
 
 
 @dataclass
@@ -50,7 +51,7 @@ def captured_page(response, url: str) -> CapturedPage:
         content_type=(headers.get("Content-Type") or b"").decode("latin-1") or None,
         content_language=(headers.get("Content-Language") or b"").decode("latin-1") or None,
         body=response.body,
-        fetched_at=datetime.now(UTC).isoformat(),
+        fetched_at=utcnow_iso(),
         warc=response.meta.get("warc"),
         redirects=[str(u) for u in response.meta.get("redirect_urls", [])],
     )

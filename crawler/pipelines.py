@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import NotConfigured
 
 from crawler.articles import ArticleSink
-from crawler.capture.warc_reader import is_html_type
+from crawler.extract.judgement import no_article_reason
 from crawler.extract.pool import ExtractionPool
 from crawler.extract.site_rules import rules_for, rules_from_settings
 from crawler.extract.trafilatura_extractor import html_for
@@ -24,14 +24,6 @@ from crawler.items import CapturedPage, FetchFailed
 from crawler.run import Outcome, archive_run_of
 
 logger = logging.getLogger(__name__)
-
-
-def is_html(content_type: str | None, body: bytes) -> bool:
-    if content_type:
-        return is_html_type(content_type)
-    # No Content-Type: sniff like a browser would for the common case.
-    head = body[:512].lstrip().lower()
-    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))
 
 
 class ExtractionPipeline:
@@ -52,9 +44,10 @@ class ExtractionPipeline:
     async def process_item(self, item):
         if not isinstance(item, CapturedPage) or item.unchanged:
             return item
-        if not is_html(item.content_type, item.body):
-            item.note = f"no article: not HTML ({item.content_type or 'no content type'})"
-            self.stats.inc_value("extract/not_html")
+        refused = no_article_reason(item.status, item.content_type, item.body)
+        if refused:
+            item.note = refused
+            self.stats.inc_value("extract/not_article")
             return item
         rules = rules_for(urlsplit(item.final_url).hostname, self.site_rules)
         result = await self.pool.extract(
@@ -67,8 +60,8 @@ class ExtractionPipeline:
             logger.warning("extraction failed for %s: %s", item.final_url, result["error"])
             return item
         item.extraction = result["extraction"]
-        if not item.extraction["text"]:
-            item.note = f"no article: {item.extraction.get('note') or 'no main text found'}"
+        item.note = no_article_reason(item.status, item.content_type, b"", item.extraction)
+        if item.note:
             self.stats.inc_value("extract/no_text")
         return item
 

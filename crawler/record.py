@@ -14,6 +14,7 @@ from importlib import resources
 from urllib.parse import urlsplit
 
 import crawler
+from crawler.timebounds import iso_utc
 from crawler.urls import TRACKING_PARAMS, canonical_url
 
 # 2: published_source, modified_source (optional fields)
@@ -57,8 +58,8 @@ def build_article_record(
     canonical = extraction.get("canonical_url") or final_url or id_fallback
     text = extraction.get("text") or ""
     site = (urlsplit(final_url).hostname or "") if final_url else None
-    if isinstance(fetched_at, datetime):
-        fetched_at = fetched_at.isoformat()
+    if fetched_at is not None:  # one format whatever the source (WARC-Date has a 'Z')
+        fetched_at = iso_utc(fetched_at)
     record = {
         "schema_version": SCHEMA_VERSION,
         "id": article_id(canonical) if canonical else None,

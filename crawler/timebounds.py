@@ -27,9 +27,19 @@ _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
+def iso_utc(value: datetime | str) -> str:
+    """A time as every record, catalog row and manifest writes it: UTC, microseconds,
+    '+00:00' (a WARC-Date's 'Z' and a naive time, taken as UTC, come out the same)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
 def utcnow_iso() -> str:
-    """Now, as the catalog and manifests write times: UTC, microseconds, '+00:00'."""
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+    """Now, in the one format of `iso_utc`."""
+    return iso_utc(datetime.now(UTC))
 
 
 class TimeBoundError(ValueError):

@@ -34,8 +34,11 @@ from crawler.fetch.redirects import RedirectRefused
 from crawler.items import FetchFailed, captured_page
 from crawler.run import archive_run_of
 from crawler.sites.config import DISCOVER, SiteConfig, find_site
+from crawler.sites.files import SiteConfigError
+from crawler.sizes import read_spider_size_settings
 from crawler.timebounds import parse_duration
 from crawler.urls import canonical_url
+from crawler.usage_error import spider_usage_error
 
 FEED_TYPES = (
     "application/rss+xml",
@@ -79,13 +82,17 @@ class SiteSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
+        read_spider_size_settings(crawler.settings)
         if spider.config is None:
             if not spider.site_arg:
-                raise ValueError("the site spider needs -a site=<name or path/to/site.toml>")
+                raise spider_usage_error("the site spider needs -a site=NAME or path/to/site.toml")
             dirs = ([spider.sites_dir] if spider.sites_dir else []) + crawler.settings.getlist(
                 "SITES_DIRS"
             )
-            spider.config = find_site(spider.site_arg, dirs)
+            try:
+                spider.config = find_site(spider.site_arg, dirs)
+            except SiteConfigError as exc:
+                raise spider_usage_error(str(exc)) from None
         if not crawler.settings.frozen:
             apply_site_settings(crawler.settings, spider.config)
         crawler.signals.connect(spider._robots_parsed, signal=signals.robots_parsed)
@@ -165,10 +172,12 @@ class SiteSpider(scrapy.Spider):
         if canon in self.seen:
             return None
         self.seen.add(canon)
-        if urlsplit(canon).scheme not in ("http", "https"):
+        if urlsplit(canon).scheme not in ("http", "https") or not config.on_site(canon):
+            # off-site links are never followed, nor worth a report line; an article URL
+            # counted as discovered is, so that the summary's parts add up
+            if kind == "article":
+                self.run.record_skip(canon, "off-site: not in the site's domains", kind)
             return None
-        if not config.on_site(canon):
-            return None  # off-site links are never followed, nor worth a report line
         trap = trap_reason(
             canon,
             max_length=config.max_url_length,
@@ -224,7 +233,8 @@ class SiteSpider(scrapy.Spider):
         if not config.is_article(canon):
             if source != "link":  # a feed/sitemap entry that is not an article URL
                 self.seen.add(canon)
-                self.run.record_skip(canon, "pattern: not an article URL for this site")
+                # kind "entry": not an article, so not among the discovered articles' skips
+                self.run.record_skip(canon, "pattern: not an article URL for this site", "entry")
             return None
         self.counts["discovered"] += 1
         if published and self.cutoff and published < self.cutoff:
@@ -466,3 +476,8 @@ class SiteSpider(scrapy.Spider):
             return
         for url in sorted(self.pending_articles):
             run.record_skip(url, f"not fetched: run ended ({reason})")
+        if not self.counts.get("hub_pages") and not run.outcomes:
+            # not one page of the site could be fetched (robots.txt too large or
+            # unreachable, every start URL failing): a failed run, with the first reason
+            why = next((s["reason"] for s in run.skipped if s["kind"] != "article"), reason)
+            run.problems.append(f"site {self.config.name} could not be crawled at all: {why}")

@@ -21,6 +21,8 @@ from crawler.fetch.credentials import authorization_header, split_credentials
 from crawler.fetch.failures import describe_failure
 from crawler.items import FetchFailed, captured_page
 from crawler.run import archive_run_of
+from crawler.sizes import read_spider_size_settings
+from crawler.usage_error import spider_usage_error
 
 
 def _is_control(char: str) -> bool:
@@ -68,6 +70,16 @@ class UrlsSpider(scrapy.Spider):
             if credentials:
                 self.credentials.setdefault(targets[i], credentials)
         self.targets = unique(targets)
+        if not self.targets:  # as `crawler archive` says: nothing to do is a mistake
+            raise spider_usage_error(
+                "no URLs given: -a urls='URL ...' or -a input=FILE (one URL a line, - = stdin)"
+            )
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        read_spider_size_settings(crawler.settings)
+        return spider
 
     async def start(self):
         run = archive_run_of(self.crawler)

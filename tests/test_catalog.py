@@ -328,6 +328,7 @@ def capture(
         "warc_file": "w.warc.gz",
         "warc_offset": 0,
         "warc_length": 1,
+        "kind": "article",
         **extra,
     }
 
@@ -404,6 +405,39 @@ def test_latest_html_captures_newest_of_each_url_since(where):
         row = catalog.latest_html_captures()[0]
         row["read_error"] = "x"
         assert row["requested_url"] is None
+    finally:
+        catalog.close()
+
+
+def test_reextract_takes_only_captures_that_were_articles(where):
+    catalog = open_catalog(where)
+    try:
+        catalog.add_captures(
+            [
+                capture("story", "http://127.0.0.1/2026/story.html"),
+                capture("home", "http://127.0.0.1/", kind="hub"),
+                capture("section", "http://127.0.0.1/world/", kind="hub"),
+                # kind unknown (older catalogs, rows rebuilt from a WARC): an article if an
+                # article record has the URL
+                capture("old-story", "http://127.0.0.1/2025/old.html", kind=None),
+                capture("old-hub", "http://127.0.0.1/politics/", kind=None),
+            ]
+        )
+        record = {
+            "id": "a1",
+            "version": 1,
+            "crawl_id": "c",
+            "url": "http://127.0.0.1/2025/old.html",
+            "fetched_at": "2026-01-01T00:00:00+00:00",
+            "content_sha256": "0" * 64,
+            "word_count": 1,
+            "warc": {"record_id": "old-story"},
+        }
+        catalog.add_article(record, "articles/x.jsonl.gz")
+        assert {c["record_id"] for c in catalog.latest_html_captures()} == {"story", "old-story"}
+        # the repair of a killed run rebuilds a row without its kind: the crawl's stays
+        catalog.add_captures([capture("home", "http://127.0.0.1/", kind=None, status=200)])
+        assert [c["kind"] for c in catalog.captures(record_ids=["home"])] == ["hub"]
     finally:
         catalog.close()
 

@@ -15,6 +15,7 @@ import io
 import json
 import os
 import re
+import shlex
 import sqlite3
 import subprocess
 import sys
@@ -348,7 +349,7 @@ def test_s3_down_for_a_whole_run_then_next_run_uploads(own_moto, site, tmp_path)
         assert re.search(rf"^archived +200 +{re.escape(url)} ", result.stdout, re.M), url
     hint = (
         f"run `crawler upload --store s3://{bucket}/{PREFIX} --s3-endpoint-url "
-        f"{own_moto.endpoint}` to retry"
+        f"{own_moto.endpoint} --spool-dir {spool.resolve()}` to retry"
     )
     line = next(ln for ln in result.stdout.splitlines() if "not uploaded" in ln)
     assert re.match(rf"\d+ files not uploaded to s3://{bucket}/{PREFIX}: S3 unreachable", line)
@@ -368,8 +369,11 @@ def test_s3_down_for_a_whole_run_then_next_run_uploads(own_moto, site, tmp_path)
         f"runs/{first_id}.json"
     }
 
-    # `crawler upload` while S3 is still down: fails clearly, still nothing lost.
-    retry = cli("upload", *store_args(own_moto, bucket, spool), *FAST_FAIL)
+    # The hinted command, as printed, while S3 is still down: it finds the files (the
+    # spool is in the hint) and fails clearly, still nothing lost.
+    hinted = shlex.split(re.search(r"run `([^`]+)` to retry", line).group(1))
+    assert hinted[:2] == ["crawler", "upload"]
+    retry = cli(*hinted[1:], *FAST_FAIL)
     assert retry.returncode == 1
     assert (
         f"{len(kept)} files not uploaded to s3://{bucket}/{PREFIX}: S3 unreachable" in retry.stderr
@@ -651,6 +655,11 @@ def test_two_uploaders_race_different_content(moto, tmp_path, s3_env, size):
             "below S3's minimum part size",
         ),
         (["upload", "--store", "./somewhere"], "is a local store: nothing to upload"),
+        # a spool no run used (a wrong --spool-dir) is an error, not "nothing pending"
+        (
+            ["upload", "--store", "s3://good-bucket/x", "--s3-endpoint-url", "http://127.0.0.1:1"],
+            "no upload ledger (and no catalog) in spool",
+        ),
     ],
 )
 def test_bad_s3_input_is_a_usage_error(args, message, tmp_path):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -87,6 +88,22 @@ def paths_of(site: NewsroomSite, urls) -> set[str]:
     return {u.replace(site.base_url, "") for u in urls}
 
 
+def summary_parts(stdout: str) -> dict[str, int]:
+    """The site-crawl summary line's figures, checked to add up: every article URL
+    discovered was archived, failed, already archived or skipped (hubs, feeds and
+    sitemaps skipped are counted on a line of their own)."""
+    match = re.search(
+        r"site crawl: (\d+) article URLs discovered = (\d+) archived \+ (\d+) failed "
+        r"\+ (\d+) already archived \+ (\d+) skipped",
+        stdout,
+    )
+    assert match, stdout
+    names = ("discovered", "archived", "failed", "already", "skipped")
+    parts = dict(zip(names, map(int, match.groups()), strict=True))
+    assert parts["discovered"] == sum(parts.values()) - parts["discovered"], parts
+    return parts
+
+
 @pytest.fixture
 def newsroom():
     with NewsroomSite() as site:
@@ -116,6 +133,7 @@ def test_first_run_archives_the_window_then_second_run_fetches_only_new(newsroom
     ]
     assert statuses == ["429", "200"]
     assert "site crawl:" in first.stdout and "robots 1" in first.stdout
+    assert summary_parts(first.stdout)["archived"] == len(expected)
 
     # Two new articles; everything else unchanged.
     new = [
@@ -141,6 +159,8 @@ def test_first_run_archives_the_window_then_second_run_fetches_only_new(newsroom
         "http://netpreserve.org/warc/1.1/revisit/server-not-modified",
     ) in revisits
     assert manifest(store)["counts"]["already_archived"] == len(expected)
+    again = summary_parts(second.stdout)
+    assert (again["archived"], again["failed"], again["already"]) == (2, 0, len(expected))
     check = warcio_check((store / "warc").rglob("*.warc.gz"))
     assert check.returncode == 0, check.stdout + check.stderr
 
@@ -242,7 +262,9 @@ def test_robots_5xx_means_disallow(tmp_path):
     assert report["skipped"] and all(
         s["reason"].startswith("robots:") and "503" in s["reason"] for s in report["skipped"]
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    # not one page of the site could be fetched: the run failed, and says why
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "FAILED    site newsroom could not be crawled at all: robots:" in result.stdout
 
 
 def test_site_that_keeps_refusing_is_stopped(tmp_path):

@@ -31,7 +31,7 @@ import crawler as crawler_pkg
 from crawler.capture.cdxj import index_warc_in
 from crawler.capture.exchange import HttpExchange, PreviousCapture
 from crawler.capture.redaction import redact_header_names, redact_request_headers
-from crawler.capture.rows import capture_row
+from crawler.capture.rows import capture_kind, capture_row
 from crawler.capture.warc_writer import ClosedFile
 from crawler.capture.writer_process import WarcWriterProcess
 from crawler.lifetime import exit_with
@@ -137,7 +137,9 @@ class WarcCaptureMiddleware:
             pointer, closed = await self.writer.write(
                 exchange,
                 lambda written: self.run.record_capture(
-                    capture_row(self.run.crawl_id, exchange, written)
+                    capture_row(
+                        self.run.crawl_id, exchange, written, capture_kind(request.meta)
+                    )
                 ),
             )
         except Exception as exc:

@@ -9,7 +9,6 @@ the same row for the same record, so writing a row twice changes nothing.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -17,15 +16,25 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler.capture.exchange import HttpExchange
 from crawler.capture.warc_writer import WarcPointer
+from crawler.timebounds import iso_utc
 
 
-def capture_row(crawl_id: str, exchange: HttpExchange, pointer: WarcPointer) -> dict:
-    """The row of one written `response` (or `revisit`) record."""
+def capture_kind(meta: dict) -> str | None:
+    """What a request fetched its URL as, from its meta: the site spider names it (`kind`:
+    article, hub, feed, sitemap...); a page the `urls` spider was asked to archive
+    (`archive_url`) is an article; anything else (robots.txt...) is not known."""
+    return meta.get("kind") or ("article" if meta.get("archive_url") else None)
+
+
+def capture_row(
+    crawl_id: str, exchange: HttpExchange, pointer: WarcPointer, kind: str | None = None
+) -> dict:
+    """The row of one written `response` (or `revisit`) record; `kind`: `capture_kind`."""
     return {
         "record_id": pointer.record_id,
         "crawl_id": crawl_id,
         "url": exchange.url,
-        "fetched_at": exchange.fetched_at.isoformat(),
+        "fetched_at": iso_utc(exchange.fetched_at),
         "status": exchange.status,
         "content_type": exchange.header("Content-Type"),
         "payload_digest": pointer.payload_digest,
@@ -36,6 +45,7 @@ def capture_row(crawl_id: str, exchange: HttpExchange, pointer: WarcPointer) -> 
         "refers_to": exchange.previous.record_id if pointer.record_type == "revisit" else None,
         "etag": exchange.header("ETag"),
         "last_modified": exchange.header("Last-Modified"),
+        "kind": kind,
     }
 
 
@@ -64,7 +74,7 @@ def capture_rows_from(fh: BinaryIO, key: str) -> Iterator[dict]:
             "record_id": headers.get_header("WARC-Record-ID"),
             "crawl_id": crawl_id,
             "url": headers.get_header("WARC-Target-URI"),
-            "fetched_at": _iso(headers.get_header("WARC-Date")),
+            "fetched_at": iso_utc(headers.get_header("WARC-Date")),
             "status": int(status) if status and status.isdigit() else 0,
             "content_type": http.get_header("Content-Type") or None,
             "payload_digest": headers.get_header("WARC-Payload-Digest"),
@@ -76,11 +86,6 @@ def capture_rows_from(fh: BinaryIO, key: str) -> Iterator[dict]:
             "etag": http.get_header("ETag") or None,
             "last_modified": http.get_header("Last-Modified") or None,
         }
-
-
-def _iso(warc_date: str) -> str:
-    # WARC-Date is UTC with a 'Z'; the middleware's rows carry datetime.isoformat().
-    return datetime.fromisoformat(warc_date.replace("Z", "+00:00")).isoformat()
 
 
 def _warcinfo_field(block: bytes, name: str) -> str:

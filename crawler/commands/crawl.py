@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings = crawl_settings(args, f"crawler crawl {args.site}")
     try:
-        config = find_site(args.site, sites_dirs(args, settings))
+        config = find_site(args.site, sites_dirs(args, settings, then_defaults=True))
     except SiteConfigError as exc:
         raise UsageError(str(exc)) from exc
     if args.since:

@@ -10,8 +10,33 @@ import argparse
 import os
 from pathlib import Path
 
+import settings as defaults
+from crawler.sizes import (
+    SIZE_FORMS,
+    SIZE_SETTINGS,
+    SizeError,
+    format_size,
+    parse_size,
+    read_size_settings,
+)
 from crawler.usage_error import UsageError
 from settings import CATALOG_FILENAME, COMMAND_LOG_LEVEL, STORE_URI
+
+
+def size_arg(text: str) -> int:
+    """argparse type of a size flag (crawler/sizes.py: `64MiB`, `1G`, `1MB`, bytes)."""
+    try:
+        return parse_size(text)
+    except SizeError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size: use {SIZE_FORMS}") from None
+
+
+def setting_help(name: str) -> str:
+    """'(NAME; default VALUE)' for a flag's help: the default as settings/__init__.py has it."""
+    value = getattr(defaults, name)
+    if name in SIZE_SETTINGS:
+        value = format_size(value)
+    return f"({name}; default {value})"
 
 
 def add_store_options(p: argparse.ArgumentParser) -> None:
@@ -48,7 +73,13 @@ def add_set_option(p: argparse.ArgumentParser, help: str) -> None:
 
 
 def add_sites_dir_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--sites-dir", action="append", help="another folder of site configs")
+    p.add_argument(
+        "--sites-dir",
+        action="append",
+        metavar="DIR",
+        help="folder of site configs (*.toml), repeatable; replaces the default folders "
+        f"(SITES_DIRS; default {', '.join(defaults.SITES_DIRS)}: the shipped examples)",
+    )
 
 
 def add_allow_private_networks_option(p: argparse.ArgumentParser) -> None:
@@ -63,23 +94,47 @@ def add_allow_private_networks_option(p: argparse.ArgumentParser) -> None:
 def add_fetch_options(p: argparse.ArgumentParser) -> None:
     """The flags of every command that runs a crawl (archive, crawl, demo)."""
     add_store_options(p)
-    p.add_argument("--concurrency", type=int, help="parallel requests (CONCURRENT_REQUESTS)")
-    p.add_argument("--timeout", type=float, help="download timeout, seconds (DOWNLOAD_TIMEOUT)")
     p.add_argument(
-        "--max-size", type=int, help="abort bodies larger than this many bytes (DOWNLOAD_MAXSIZE)"
+        "--concurrency", type=int, help=f"parallel requests {setting_help('CONCURRENT_REQUESTS')}"
     )
     p.add_argument(
-        "--ignore-robots", action="store_true", help="do not obey robots.txt (ROBOTSTXT_OBEY=False)"
+        "--timeout",
+        type=float,
+        help=f"download timeout, seconds {setting_help('DOWNLOAD_TIMEOUT')}",
     )
     add_allow_private_networks_option(p)
-    p.add_argument("--workers", type=int, help="extraction processes (EXTRACT_WORKERS)")
-    p.add_argument("--extract-timeout", type=float, help="seconds per document (EXTRACT_TIMEOUT)")
-    p.add_argument("--warc-max-size", type=int, help="rotate WARC files at (WARC_MAX_SIZE)")
-    p.add_argument("--warc-prefix", help="WARC file name prefix (WARC_PREFIX)")
+    p.add_argument(
+        "--max-size",
+        type=size_arg,
+        metavar="SIZE",
+        help=f"abort bodies larger than this, e.g. 1MB, 64MiB {setting_help('DOWNLOAD_MAXSIZE')}",
+    )
+    p.add_argument(
+        "--ignore-robots",
+        action="store_true",
+        help="do not obey robots.txt (ROBOTSTXT_OBEY=False; default: obey)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        help=f"extraction processes, 0 = one per core {setting_help('EXTRACT_WORKERS')}",
+    )
+    p.add_argument(
+        "--extract-timeout",
+        type=float,
+        help=f"seconds per document {setting_help('EXTRACT_TIMEOUT')}",
+    )
+    p.add_argument(
+        "--warc-max-size",
+        type=size_arg,
+        metavar="SIZE",
+        help=f"rotate WARC files at this size, e.g. 1G {setting_help('WARC_MAX_SIZE')}",
+    )
+    p.add_argument("--warc-prefix", help=f"WARC file name prefix {setting_help('WARC_PREFIX')}")
     p.add_argument(
         "--progress-interval",
         type=float,
-        help="seconds between progress lines; 0 = none (REPORT_PROGRESS_INTERVAL)",
+        help=f"seconds between progress lines; 0 = none {setting_help('REPORT_PROGRESS_INTERVAL')}",
     )
     p.add_argument(
         "--log-level", help=f"Scrapy log level (LOG_LEVEL; default {COMMAND_LOG_LEVEL} here)"
@@ -124,6 +179,10 @@ def apply_overrides(settings, overrides: dict, assignments: list[str] | None) ->
         settings.set(name.strip(), value, priority="cmdline")
     from crawler.store.catalog import CatalogError, catalog_location
 
+    try:
+        read_size_settings(settings)
+    except SizeError as exc:
+        raise UsageError(str(exc)) from exc
     try:
         open_store(settings.get("STORE_URI"), settings)
         if settings.get("CATALOG_URI"):
@@ -176,9 +235,12 @@ def plain_settings(args: argparse.Namespace, overrides: dict | None = None):
     return settings
 
 
-def sites_dirs(args: argparse.Namespace, settings) -> list[str]:
-    """The --sites-dir folders, then SITES_DIRS."""
+def sites_dirs(args: argparse.Namespace, settings, *, then_defaults: bool = False) -> list[str]:
+    """The --sites-dir folders if given (they replace SITES_DIRS), else SITES_DIRS.
+    `then_defaults`: SITES_DIRS after them, to find a site the user named."""
     given = list(args.sites_dir or [])
+    if given and not then_defaults:
+        return given
     return given + [d for d in settings.getlist("SITES_DIRS") if d not in given]
 
 

@@ -6,7 +6,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawler.commands.options import add_set_option, add_store_options, plain_settings
+from crawler.commands.options import (
+    add_set_option,
+    add_store_options,
+    plain_settings,
+    setting_help,
+)
 from crawler.usage_error import EXIT_FAILED, EXIT_OK, UsageError
 
 
@@ -17,8 +22,14 @@ def add_parser(subparsers) -> None:
     add_store_options(p)
     p.add_argument("--site", help="only this host (and its subdomains)")
     p.add_argument("--since", help="fetched at or after: ISO date/time or age (2d, 12h)")
-    p.add_argument("--workers", type=int, help="extraction processes (EXTRACT_WORKERS)")
-    p.add_argument("--extract-timeout", type=float, help="seconds per document")
+    p.add_argument(
+        "--workers", type=int, help=f"extraction processes {setting_help('EXTRACT_WORKERS')}"
+    )
+    p.add_argument(
+        "--extract-timeout",
+        type=float,
+        help=f"seconds per document {setting_help('EXTRACT_TIMEOUT')}",
+    )
     add_set_option(p, "any other setting, e.g. -s BOILERPLATE_REPEATS_MIN_SHARE=0.5")
     p.set_defaults(run=run)
 

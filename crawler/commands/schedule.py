@@ -1,5 +1,7 @@
-"""`crawler schedule [--once]`: every configured site on its cron schedule, each run a
-`crawler crawl` child process (`crawler.scheduler`)."""
+"""`crawler schedule [SITE...] [--once]`: every configured site on its cron schedule, each
+run a `crawler crawl` child process (`crawler.scheduler`). The example sites shipped inside
+the package (`package:` folders of SITES_DIRS) crawl the real web: they are scheduled only
+when named, never just because they are there."""
 
 from __future__ import annotations
 
@@ -24,6 +26,13 @@ def add_parser(subparsers) -> None:
         "schedule", help="run every site on its cron schedule, each run in its own process"
     )
     p.add_argument(
+        "sites",
+        nargs="*",
+        metavar="SITE",
+        help="only these sites (names); the shipped example sites are scheduled only when "
+        "named here or copied into a --sites-dir folder",
+    )
+    p.add_argument(
         "--once",
         action="store_true",
         help="run whatever is due now, wait for it, exit (for cron/systemd timers)",
@@ -46,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
         format="%(asctime)s %(name)s %(levelname)s: %(message)s",
     )
     settings = plain_settings(args)
-    sites = _scheduled_sites(sites_dirs(args, settings))
+    sites = scheduled_sites(sites_dirs(args, settings, then_defaults=bool(args.sites)), args.sites)
     scheduler = Scheduler(
         sites, store_root=store_root(settings), child_args=_child_args(args, settings)
     )
@@ -57,27 +66,43 @@ def run(args: argparse.Namespace) -> int:
     return scheduler.run(once=args.once, max_runs=args.max_runs)
 
 
-def _scheduled_sites(dirs: list[str]) -> list:
-    """The sites in `dirs` that have a schedule; a usage error if any config is invalid."""
+def scheduled_sites(dirs: list[str], named: list[str] | None = None) -> list:
+    """The sites in `dirs` that have a schedule (only those `named`, when given), less the
+    shipped examples that are not named; a usage error if any config is invalid."""
     from crawler.scheduler import ScheduledSite
     from crawler.sites.config import load_site_config
-    from crawler.sites.files import SiteConfigError, site_files
+    from crawler.sites.files import PACKAGE_PREFIX, SiteConfigError, site_files
 
-    sites, problems = [], []
-    for path in site_files(dirs):
-        try:
-            config = load_site_config(path)
-        except SiteConfigError as exc:
-            problems.append(str(exc))
-            continue
-        if config.schedule:
+    sites, problems, examples, seen = [], [], [], set()
+    for folder in dirs:
+        for path in site_files([folder]):
+            try:
+                config = load_site_config(path)
+            except SiteConfigError as exc:
+                problems.append(str(exc))
+                continue
+            if not config.schedule or config.name in seen or (named and config.name not in named):
+                continue
+            if str(folder).startswith(PACKAGE_PREFIX) and not named:
+                examples.append(config.name)
+                continue
+            seen.add(config.name)
             sites.append(ScheduledSite(config.name, path, config.schedule))
     if problems:
         raise UsageError(
             "invalid site config(s), fix them first (`crawler sites`):\n  " + "\n  ".join(problems)
         )
+    missing = sorted(set(named or []) - seen)
+    if missing:
+        raise UsageError(f"no site with a schedule named {', '.join(missing)} in {', '.join(dirs)}")
     if not sites:
-        raise UsageError(f"no site in {', '.join(dirs)} has a schedule")
+        note = (
+            f" (the shipped examples {', '.join(examples)} are scheduled only when named: "
+            f"`crawler schedule {examples[0]}`, or copied into a --sites-dir folder)"
+            if examples
+            else ""
+        )
+        raise UsageError(f"no site in {', '.join(dirs)} has a schedule{note}")
     return sites
 
 

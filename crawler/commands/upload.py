@@ -30,8 +30,11 @@ def run(args: argparse.Namespace) -> int:
             f"{store.uri} is a local store: nothing to upload; give --store s3://bucket/prefix"
         )
     if not ledger_exists(store):
-        print(f"upload: nothing pending for {store.uri} (no upload ledger in spool {store.root})")
-        return EXIT_OK
+        # no run ever queued a file here: most likely not the spool the runs used
+        raise UsageError(
+            f"no upload ledger (and no catalog) in spool {store.root}: no run of "
+            f"{store.uri} left files there; give the spool the runs used with --spool-dir"
+        )
     uploader = S3Uploader(store)
     try:
         uploader.adopt_unledgered()

@@ -10,6 +10,12 @@ from twisted.internet.defer import CancelledError
 from twisted.web._newclient import ResponseFailed
 
 from crawler.capture.exchange import reason_phrase
+from crawler.fetch import header_limit
+from crawler.fetch.header_limit import HeaderTooLarge
+
+# Every crawl imports this module (both spiders describe their failures with it): from
+# here on, a header line too long for Twisted's parser fails as HeaderTooLarge.
+header_limit.install()
 
 
 def describe_failure(failure) -> tuple[str, int | None]:
@@ -19,6 +25,9 @@ def describe_failure(failure) -> tuple[str, int | None]:
 
 def describe_exception(exc: BaseException) -> tuple[str, int | None]:
     """(reason, http_status) for the exception a download raised."""
+    too_large = _header_too_large(exc)
+    if too_large is not None:
+        return too_large.args[0], None
     if isinstance(exc, HttpError):
         status = exc.response.status
         phrase = reason_phrase(status)
@@ -60,3 +69,15 @@ def describe_exception(exc: BaseException) -> tuple[str, int | None]:
         return str(exc) or "request ignored", None
     name = type(exc).__name__
     return f"{name}: {exc}" if str(exc) else name, None
+
+
+def _header_too_large(exc: BaseException) -> HeaderTooLarge | None:
+    """The HeaderTooLarge inside a download failure: Twisted lists it among the reasons
+    of a ResponseFailed / ResponseNeverReceived, which Scrapy >= 2.14 wraps in turn."""
+    for error in (exc, exc.__cause__, exc.__context__):
+        if isinstance(error, HeaderTooLarge):
+            return error
+        for reason in getattr(error, "reasons", None) or []:
+            if isinstance(getattr(reason, "value", None), HeaderTooLarge):
+                return reason.value
+    return None

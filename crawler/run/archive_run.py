@@ -98,6 +98,7 @@ class ArchiveRun:
         self.outcomes: dict[str, Outcome] = {}
         self.skipped: list[dict] = []
         self.counts: dict[str, int] = {}  # extra counters a spider reports (site crawls)
+        self.problems: list[str] = []  # run-level failures no URL shows (site unreachable)
         self.expected: list[str] = []
         self.files: list[dict] = []
         self.repaired: list[dict] = []
@@ -410,6 +411,7 @@ class ArchiveRun:
         return (
             bool(self.report)
             and not self.failed
+            and not self.problems
             and not self.report["close_errors"]
             and not self.report["counts"]["warc_write_errors"]
             and not self.upload_problem

@@ -48,6 +48,7 @@ def build_manifest(
             "skipped": len(run.skipped),
             **run.counts,
         },
+        "problems": run.problems,
         "skipped_by_reason": count_reasons(run.skipped),
         "skipped": run.skipped,
         "close_errors": close_errors,

@@ -12,6 +12,7 @@ from twisted.internet import task
 
 from crawler.health import health_lines
 from crawler.run import ArchiveRun, archive_run_of
+from crawler.run.manifest import count_reasons
 
 
 def format_summary(run: ArchiveRun) -> str:
@@ -35,20 +36,8 @@ def format_summary(run: ArchiveRun) -> str:
         f"{counts.get('failed', 0)} failed; store {run.store.uri}; "
         f"run report runs/{run.crawl_id}.json"
     )
-    if "discovered" in counts:  # a site crawl: what discovery found and left alone
-        lines.append(
-            f"site crawl: {counts['discovered']} article URLs discovered, "
-            f"{counts.get('already_archived', 0)} already archived, "
-            f"{counts.get('unchanged', 0)} unchanged (revisit), "
-            f"{counts.get('skipped', 0)} skipped"
-            + (
-                " ("
-                + ", ".join(f"{k} {v}" for k, v in sorted(run.report["skipped_by_reason"].items()))
-                + ")"
-                if counts.get("skipped")
-                else ""
-            )
-        )
+    if "discovered" in counts:
+        lines += site_crawl_lines(run, counts)
     context = sum(1 for o in run.outcomes.values() if o.context_for and o.archived)
     if context:
         lines.append(
@@ -56,6 +45,7 @@ def format_summary(run: ArchiveRun) -> str:
             "(outcomes with context_for in the run report)"
         )
     lines += health_lines(run.report.get("site_health") if run.report else None)
+    lines += [f"FAILED    {problem}" for problem in run.problems]
     if run.report and run.report.get("finish_reason") not in (None, "finished"):
         lines.append(f"run stopped early: {run.report['finish_reason']}")
     if counts.get("warc_write_errors"):
@@ -63,6 +53,32 @@ def format_summary(run: ArchiveRun) -> str:
     if run.upload_problem:
         lines.append(run.upload_problem)
     return "\n".join(lines)
+
+
+def site_crawl_lines(run: ArchiveRun, counts: dict) -> list[str]:
+    """What discovery found and what became of it. Every article URL discovered was
+    archived, failed, already archived or skipped: the line says so and the parts add up;
+    hub pages, feeds and sitemaps skipped are counted apart (they are not articles)."""
+    articles = [s for s in run.skipped if s["kind"] == "article"]
+    others = [s for s in run.skipped if s["kind"] != "article"]
+    fetched = [o for o in run.outcomes.values() if not o.context_for]
+    archived = sum(1 for o in fetched if o.archived)
+
+    def reasons(skips: list[dict]) -> str:
+        by_reason = count_reasons(skips)
+        return f" ({', '.join(f'{k} {v}' for k, v in sorted(by_reason.items()))})" if skips else ""
+
+    lines = [
+        f"site crawl: {counts['discovered']} article URLs discovered = {archived} archived "
+        f"+ {len(fetched) - archived} failed + {counts.get('already_archived', 0)} already "
+        f"archived + {len(articles)} skipped{reasons(articles)}; "
+        f"{counts.get('unchanged', 0)} of the archived unchanged (revisit)"
+    ]
+    if others:
+        lines.append(
+            f"site crawl: {len(others)} hub pages, feeds or sitemaps skipped{reasons(others)}"
+        )
+    return lines
 
 
 class ArchiveReport:

@@ -182,6 +182,13 @@ INSERT OR IGNORE INTO article_versions (id, version, content_sha256)
     SELECT id, version, content_sha256 FROM articles ORDER BY seq;
 """
 
+def _version_6(db: sqlite3.Connection, path: Path) -> None:
+    """captures.kind: what the crawl fetched the URL as (`article`, `hub`, `feed`,
+    `sitemap`, ...), so that `crawler reextract` re-derives articles only from captures
+    that were articles; NULL where not known (rows of older catalogs)."""
+    add_missing_columns(db, "captures", [("kind", "TEXT")])
+
+
 MIGRATIONS = [
     _version_1,
     _version_2,
@@ -189,4 +196,5 @@ MIGRATIONS = [
     move_catalog_uploads,
     _version_4,
     SCHEMA_5,
+    _version_6,
 ]

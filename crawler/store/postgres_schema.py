@@ -7,7 +7,7 @@ missing, so concurrent openers migrate once (the others wait, then find nothing 
 and PostgreSQL's transactional DDL applies a version wholly or not at all.
 
 The tables are those of the SQLite catalog (crawler/store/catalog_schema.py) at its
-version 5, in PostgreSQL types: the same columns under the same names, so that the SQL of
+version 6, in PostgreSQL types: the same columns under the same names, so that the SQL of
 crawler/store/sql_catalog.py runs on both. Times stay ISO 8601 text, as in SQLite: the
 export and the site crawls compare them as text.
 """
@@ -36,7 +36,8 @@ CREATE TABLE captures (
     refers_to      TEXT,
     etag           TEXT,
     last_modified  TEXT,
-    host           TEXT NOT NULL DEFAULT ''
+    host           TEXT NOT NULL DEFAULT '',
+    kind           TEXT
 );
 CREATE INDEX captures_url ON captures (url, fetched_at);
 CREATE INDEX captures_crawl ON captures (crawl_id);

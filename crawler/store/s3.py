@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shlex
 import threading
 import time
 from dataclasses import dataclass
@@ -138,11 +139,15 @@ class S3Store(LocalStore):
         return f"{self.prefix}/{key}" if self.prefix else key
 
     def retry_hint(self) -> str:
-        """The command that uploads what is pending, with the flags this store needs."""
-        cmd = f"crawler upload --store {self.uri}"
+        """The command that uploads what is pending, with the flags this store needs: the
+        endpoint, and the spool unless it is the default one (else the command would look
+        in another folder and find nothing)."""
+        cmd = ["crawler", "upload", "--store", self.uri]
         if self.options.endpoint_url:
-            cmd += f" --s3-endpoint-url {self.options.endpoint_url}"
-        return cmd
+            cmd += ["--s3-endpoint-url", self.options.endpoint_url]
+        if self.root.resolve() != default_spool_dir(self.bucket, self.prefix).resolve():
+            cmd += ["--spool-dir", str(self.root.resolve())]
+        return shlex.join(cmd)
 
     def client(self):
         """One boto3 S3 client per store (clients are thread-safe), standard credential

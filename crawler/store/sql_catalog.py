@@ -33,6 +33,7 @@ _CAPTURE_COLUMNS = (
     "refers_to",
     "etag",
     "last_modified",
+    "kind",
 )
 _CAPTURE_OPTIONAL = {
     "content_type": None,
@@ -41,12 +42,16 @@ _CAPTURE_OPTIONAL = {
     "refers_to": None,
     "etag": None,
     "last_modified": None,
+    "kind": None,
 }
 # A record id seen before is replaced (the repair of a killed run writes its rows again).
+# A record id seen before is replaced, but for a `kind` the new row does not know (a row
+# rebuilt from the WARC file by the repair of a killed run): the crawl's own stays.
 _INSERT_CAPTURE = (
     f"INSERT INTO captures ({','.join(_CAPTURE_COLUMNS)}) "
     f"VALUES ({','.join('?' * len(_CAPTURE_COLUMNS))}) ON CONFLICT (record_id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _CAPTURE_COLUMNS if c != "record_id")
+    + ", ".join(f"{c} = excluded.{c}" for c in _CAPTURE_COLUMNS if c not in ("record_id", "kind"))
+    + ", kind = coalesce(excluded.kind, captures.kind)"
 )
 _BATCH = 500  # ids per IN (...): under SQLite's variable limit
 # Tries of claim_version when other writers keep taking the next number meanwhile.
@@ -157,9 +162,11 @@ class SqlCatalog:
         ).fetchone()
 
     def latest_html_captures(self, site: str | None = None, since: str | None = None) -> list[dict]:
-        """The newest 200 HTML capture of each URL (what `crawler reextract` re-derives),
-        on host `site` or its subdomains, fetched at or after `since`; with the URL
-        originally requested when an article record knows it."""
+        """The newest 200 HTML capture of each URL fetched as an article (what `crawler
+        reextract` re-derives; not hub pages), on host `site` or its subdomains, fetched at
+        or after `since`; with the URL originally requested when an article record knows
+        it. A capture of unknown kind (an older catalog, a row rebuilt from a WARC file)
+        counts as an article when an article record has its URL or its WARC record."""
         on_site, site_params = host_condition("c.host", site) if site else ("1=1", ())
         after, since_params = ("c.fetched_at >= ?", (since,)) if since is not None else ("1=1", ())
         return self.db.execute(
@@ -174,6 +181,10 @@ class SqlCatalog:
                    OR lower(c.content_type) LIKE 'application/xhtml+xml%')
               AND c.fetched_at = (SELECT max(c2.fetched_at) FROM captures c2
                                   WHERE c2.url = c.url AND c2.status = 200)
+              AND (c.kind = 'article'
+                   OR (c.kind IS NULL AND EXISTS (SELECT 1 FROM articles a
+                                                  WHERE a.url = c.url
+                                                     OR a.warc_record_id = c.record_id)))
               AND {after}
             ORDER BY c.fetched_at
             """,
