@@ -110,6 +110,15 @@ MEMORY_MMAP_THRESHOLD = 64 * 1024
 # the crawler process; a killed run's uncommitted rows are read back from its WARC.
 CATALOG_CAPTURE_BATCH = 200
 
+# -- the frontier (crawler/frontier/): URL work for `crawler archive` and `crawler worker`
+# A taken URL is leased for this long (renewed while it is fetched); a node that dies
+# holds its URLs no longer than this, then another node takes them.
+FRONTIER_LEASE_SECONDS = 300.0
+FRONTIER_BATCH = 50  # URLs taken (and checked against the catalog) per round trip
+# `crawler archive --frontier redis://...` with no URLs (what `crawler worker` runs) ends
+# its run after this many URLs, so that one run's report stays small; the worker goes on.
+FRONTIER_RUN_MAX_URLS = 10_000
+
 # -- Scrapy: capture first, politeness, bounds -------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     # RFC 9309: an unreachable or 5xx robots.txt disallows, not allows; Crawl-delay.

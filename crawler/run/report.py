@@ -35,6 +35,11 @@ def format_summary(run: ArchiveRun) -> str:
         f"{counts.get('failed', 0)} failed; store {run.store.uri}; "
         f"run report runs/{run.crawl_id}.json"
     )
+    if counts.get("already_archived") and "discovered" not in counts:
+        lines.append(
+            f"{counts['already_archived']} already archived in this store: skipped "
+            "(--refetch fetches them again)"
+        )
     if "discovered" in counts:  # a site crawl: what discovery found and left alone
         lines.append(
             f"site crawl: {counts['discovered']} article URLs discovered, "
