@@ -21,6 +21,7 @@ COMMANDS = [
     "crawl",
     "schedule",
     "upload",
+    "worker",
     "demo",
 ]
 PAGES = ROOT / "crawler" / "demo" / "pages"

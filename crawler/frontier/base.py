@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from crawler.urls import TRACKING_PARAMS, canonical_url
@@ -37,14 +37,17 @@ class Entry:
 
     url: str
     refetch: bool = False
+    # taken again after a lease expired: its first taker died, maybe after writing its
+    # WARC record but before cataloguing it (the taker repairs leftovers first)
+    requeued: bool = field(default=False, compare=False)
 
     def encode(self) -> str:
         return json.dumps({"url": self.url, "refetch": True} if self.refetch else {"url": self.url})
 
     @classmethod
-    def decode(cls, text: str | bytes) -> Entry:
+    def decode(cls, text: str | bytes, requeued: bool = False) -> Entry:
         data = json.loads(text)
-        return cls(data["url"], bool(data.get("refetch")))
+        return cls(data["url"], bool(data.get("refetch")), requeued)
 
 
 @dataclass

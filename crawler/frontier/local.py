@@ -28,12 +28,20 @@ CREATE TABLE IF NOT EXISTS entries (
     entry       TEXT NOT NULL,
     state       INTEGER NOT NULL DEFAULT 0,
     owner       TEXT,
-    lease_until REAL
+    lease_until REAL,
+    requeued    INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS entries_state ON entries (state, seq);
 CREATE TABLE IF NOT EXISTS sites (site TEXT PRIMARY KEY, pages INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS totals (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
+
+_INSERT = "INSERT OR IGNORE INTO entries (fp, entry) VALUES (?,?)"
+# --refetch: queued again even if seen (done or queued; a leased one stays with its taker)
+_REFETCH = (
+    "INSERT INTO entries (fp, entry) VALUES (?,?) ON CONFLICT (fp) DO UPDATE SET "
+    "entry = excluded.entry, state = CASE WHEN state = 1 THEN 1 ELSE 0 END"
+)
 
 
 class LocalFrontier:
@@ -55,7 +63,7 @@ class LocalFrontier:
             rows = [(url_fingerprint(u), Entry(u, refetch).encode()) for u in batch]
             with transaction(self.db):
                 before = self.db.total_changes
-                self.db.executemany("INSERT OR IGNORE INTO entries (fp, entry) VALUES (?,?)", rows)
+                self.db.executemany(_REFETCH if refetch else _INSERT, rows)
                 queued = self.db.total_changes - before
             added.queued += queued
             added.seen += len(rows) - queued
@@ -65,19 +73,21 @@ class LocalFrontier:
         now = time.time()
         with transaction(self.db, "IMMEDIATE"):
             expired = self.db.execute(
-                "UPDATE entries SET state=?, owner=NULL WHERE state=? AND lease_until < ?",
+                "UPDATE entries SET state=?, owner=NULL, requeued=1 "
+                "WHERE state=? AND lease_until < ?",
                 (QUEUED, LEASED, now),
             ).rowcount
             if expired:
                 self._bump("requeued", expired)
             rows = self.db.execute(
-                "SELECT seq, entry FROM entries WHERE state=? ORDER BY seq LIMIT ?", (QUEUED, n)
+                "SELECT seq, entry, requeued FROM entries WHERE state=? ORDER BY seq LIMIT ?",
+                (QUEUED, n),
             ).fetchall()
             self.db.executemany(
-                "UPDATE entries SET state=?, owner=?, lease_until=? WHERE seq=?",
+                "UPDATE entries SET state=?, owner=?, lease_until=?, requeued=0 WHERE seq=?",
                 [(LEASED, owner, now + self.lease_seconds, r["seq"]) for r in rows],
             )
-        return [Entry.decode(r["entry"]) for r in rows]
+        return [Entry.decode(r["entry"], bool(r["requeued"])) for r in rows]
 
     def renew(self, owner: str, entries: Iterable[Entry]) -> None:
         until = time.time() + self.lease_seconds

@@ -6,6 +6,7 @@ Keys, under a prefix (`redis://host:port/db?prefix=NAME`, default `crawler:front
     PREFIX:leases     sorted set: entry -> lease deadline (Redis server time)
     PREFIX:owners     hash: entry -> the node holding it (who held what, when one dies)
     PREFIX:sites      hash: site -> pages charged against its budget
+    PREFIX:requeued_entries   set: entries put back after their lease expired
     PREFIX:done, PREFIX:requeued   counters
 
 scrapy-redis pops a request and forgets it: a killed worker loses what it held. Here a
@@ -39,6 +40,7 @@ for _, e in ipairs(expired) do
   redis.call('RPUSH', KEYS[1], e)
   redis.call('ZREM', KEYS[2], e)
   redis.call('HDEL', KEYS[3], e)
+  redis.call('SADD', KEYS[5], e)
 end
 if #expired > 0 then redis.call('INCRBY', KEYS[4], #expired) end
 local out = {}
@@ -48,6 +50,7 @@ for i = 1, tonumber(ARGV[1]) do
   redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), e)
   redis.call('HSET', KEYS[3], e, ARGV[3])
   out[#out + 1] = e
+  out[#out + 1] = redis.call('SREM', KEYS[5], e)
 end
 return out
 """
@@ -103,7 +106,16 @@ class RedisFrontier:
         self.lease_seconds = lease_seconds
         self.keys = {
             name: f"{prefix}:{name}"
-            for name in ("queue", "seen", "leases", "owners", "sites", "done", "requeued")
+            for name in (
+                "queue",
+                "seen",
+                "leases",
+                "owners",
+                "sites",
+                "done",
+                "requeued",
+                "requeued_entries",
+            )
         }
         self.seen = CanonicalDupeFilter(self.server, key=self.keys["seen"])
         self._take = self.server.register_script(_TAKE)
@@ -128,9 +140,10 @@ class RedisFrontier:
 
     def take(self, owner: str, n: int) -> list[Entry]:
         k = self.keys
-        keys = [k["queue"], k["leases"], k["owners"], k["requeued"]]
+        keys = [k["queue"], k["leases"], k["owners"], k["requeued"], k["requeued_entries"]]
         taken = self._take(keys=keys, args=[n, self.lease_seconds, owner])
-        return [Entry.decode(e) for e in taken]
+        pairs = zip(taken[::2], taken[1::2], strict=True)
+        return [Entry.decode(e, requeued=bool(flag)) for e, flag in pairs]
 
     def renew(self, owner: str, entries: Iterable[Entry]) -> None:
         encoded = [e.encode() for e in entries]

@@ -72,6 +72,9 @@ class FrontierSession:
             if not entries:
                 return []
             self.taken += len(entries)
+            if any(e.requeued for e in entries):
+                # their first taker died: catalogue what its WARC files hold first
+                self.run.repair_leftovers()
             archived = self._archived(entries)
             if archived:
                 self.frontier.done(archived)

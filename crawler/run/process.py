@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
+from itertools import chain
 from pathlib import Path
 
 from crawler.usage_error import UsageError
@@ -51,15 +52,17 @@ def archive_urls(urls: Iterable[str], settings, *, refetch: bool = False, argume
     if arguments is None:
         urls = list(urls)
         arguments = {"urls": [redact_url(u) for u in urls]}
+    urls = iter(urls)
+    first = next(urls, None)
+    if first is None:  # said before anything is created
+        raise UsageError("no URLs given: pass URLs as arguments or --input FILE ('-' = stdin)")
     root = Path(open_store(settings.get("STORE_URI"), settings).root)
     with job_frontier(root / "tmp") as path:
         frontier = LocalFrontier(path, settings.getfloat("FRONTIER_LEASE_SECONDS"))
         try:
-            added = frontier.add(urls, refetch=refetch)
+            frontier.add(chain([first], urls), refetch=refetch)
         finally:
             frontier.close()
-        if not added.queued:
-            raise UsageError("no URLs given: pass URLs as arguments or --input FILE ('-' = stdin)")
         return run_spider(settings, "urls", arguments, frontier=f"sqlite:///{path}")
 
 
