@@ -2,7 +2,7 @@
 into WARC + article records, follow no links.
 
 The input is read lazily into a frontier (crawler/frontier/): a file of the run's own
-by default, or a shared Redis one with `--frontier redis://...` (then the URLs are
+by default, or a shared one with `--frontier redis://...` (then the URLs are
 queued for `crawler worker`s, and the command returns, or waits with `--wait`). URLs the
 store has archived already are skipped and counted, unless `--refetch`: re-running an
 interrupted archive fetches only what it had not finished."""
@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Iterator
 
-from crawler.commands.options import add_fetch_options, crawl_settings
+from crawler.commands.options import add_fetch_options, check_frontier, crawl_settings
 from crawler.commands.wacz_option import wacz_output, write_wacz
 from crawler.usage_error import EXIT_FAILED, EXIT_OK, UsageError
 
@@ -45,9 +45,10 @@ def add_parser(subparsers) -> None:
     )
     p.add_argument(
         "--frontier",
-        metavar="redis://HOST:PORT/DB",
-        help="a shared frontier: queue the URLs there for `crawler worker`s and return; "
-        "with no URLs, archive what it holds until it is empty",
+        metavar="URI",
+        help="a shared frontier, redis://HOST:PORT/DB (or sqlite:///FILE for processes of "
+        "one machine): queue the URLs there for `crawler worker`s and return; with no "
+        "URLs, archive what it holds until it is empty",
     )
     p.add_argument(
         "--wait",
@@ -59,16 +60,11 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crawler.frontier import is_shared
-
     settings = crawl_settings(args, "crawler archive")
-    if args.frontier and not is_shared(args.frontier):
-        raise UsageError(
-            f"--frontier {args.frontier!r}: give a redis:// URI (without --frontier the "
-            "run uses a frontier file of its own)"
-        )
-    if args.wait and not args.frontier:
-        raise UsageError("--wait goes with --frontier redis://...")
+    if args.frontier:
+        check_frontier(args.frontier)
+    elif args.wait:
+        raise UsageError("--wait goes with --frontier URI")
     wacz = wacz_output(args.wacz)
     if args.frontier:
         if wacz:

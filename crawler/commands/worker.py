@@ -13,8 +13,13 @@ import signal
 import time
 from dataclasses import dataclass, field
 
-from crawler.commands.options import add_set_option, add_sites_dir_option, add_store_options
-from crawler.usage_error import EXIT_OK, UsageError
+from crawler.commands.options import (
+    add_set_option,
+    add_sites_dir_option,
+    add_store_options,
+    check_frontier,
+)
+from crawler.usage_error import EXIT_OK
 
 POLL_SECONDS = 1.0  # between looks at an empty frontier
 
@@ -36,7 +41,12 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "worker", help="take URL work (and due site crawls) from a shared frontier"
     )
-    p.add_argument("--frontier", required=True, metavar="redis://HOST:PORT/DB")
+    p.add_argument(
+        "--frontier",
+        required=True,
+        metavar="URI",
+        help="redis://HOST:PORT/DB (or sqlite:///FILE: workers of one machine)",
+    )
     p.add_argument("--catalog", metavar="URI", help="the shared catalog (CATALOG_URI)")
     add_store_options(p)
     add_sites_dir_option(p)
@@ -52,11 +62,9 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crawler.frontier import is_shared
     from crawler.frontier.url_work import take_url_work
 
-    if not is_shared(args.frontier):
-        raise UsageError(f"--frontier {args.frontier!r}: give a redis:// URI")
+    check_frontier(args.frontier)
     ctx = WorkerContext(
         frontier=args.frontier,
         store=args.store,

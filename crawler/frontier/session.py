@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 
 from scrapy import signals
 from twisted.internet import task
@@ -68,7 +69,7 @@ class FrontierSession:
         taken). Entries the store has archived are acknowledged and counted, not returned."""
         while not self.max_urls or self.taken < self.max_urls:
             want = self.batch if not self.max_urls else min(self.batch, self.max_urls - self.taken)
-            entries = self.frontier.take(self.owner, want)
+            entries = self._call(self.frontier.take, self.owner, want)
             if not entries:
                 return []
             self.taken += len(entries)
@@ -77,7 +78,7 @@ class FrontierSession:
                 self.run.repair_leftovers()
             archived = self._archived(entries)
             if archived:
-                self.frontier.done(archived)
+                self._call(self.frontier.done, archived)
                 self.already_archived += len(archived)
                 self.run.counts["already_archived"] = self.already_archived
             fresh = [e for e in entries if e not in archived]
@@ -108,7 +109,7 @@ class FrontierSession:
             self.acknowledge()
             self._ticks += 1
             if self._ticks % self._renew_every == 0 and self.in_flight:
-                self.frontier.renew(self.owner, list(self.in_flight.values()))
+                self._call(self.frontier.renew, self.owner, list(self.in_flight.values()))
         except Exception as exc:  # noqa: BLE001 - leases expire and the work is redone
             logger.error("frontier: %s: %s", type(exc).__name__, exc)
 
@@ -117,7 +118,19 @@ class FrontierSession:
         if self._acks:
             self.run.flush_captures()
             acks, self._acks = self._acks, []
-            self.frontier.done(acks)
+            self._call(self.frontier.done, acks)
+
+    def _call(self, method, *args):
+        """A frontier call, counted with this thread's CPU time in the run report
+        (`frontier_calls`, `frontier_cpu_ms`): the coordination cost per URL."""
+        started = time.thread_time()
+        try:
+            return method(*args)
+        finally:
+            counts = self.run.counts
+            counts["frontier_calls"] = counts.get("frontier_calls", 0) + 1
+            spent = (time.thread_time() - started) * 1000
+            counts["frontier_cpu_ms"] = round(counts.get("frontier_cpu_ms", 0) + spent, 3)
 
     def close(self) -> None:
         if self._loop.running:
