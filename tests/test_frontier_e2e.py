@@ -162,6 +162,22 @@ def test_three_workers_archive_each_url_exactly_once(site, redis_url, tmp_path):
     store = tmp_path / "store"
     workers = [_worker(redis_url, store, f"node{i}", tmp_path) for i in range(3)]
     try:
+        # queued again: the seen-set has them; --wait returns once the workers are done
+        waited = run_cli(
+            "archive",
+            "--frontier",
+            redis_url,
+            "--input",
+            str(tmp_path / "urls.txt"),
+            "--wait",
+            "--progress-interval",
+            "1",
+            timeout=240,
+        )
+        assert waited.returncode == 0, waited.stdout + waited.stderr
+        assert f"queued 0 URLs on {redis_url}; {WORKER_URLS} were queued" in waited.stdout
+        assert f"frontier empty: {WORKER_URLS} done" in waited.stdout
+        assert "progress: " in waited.stderr
         for w in workers:
             assert w.wait(timeout=240) == 0, (tmp_path / "node0.log").read_text()[-3000:]
     finally:
