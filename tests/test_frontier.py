@@ -9,8 +9,9 @@ import pytest
 
 from crawler.frontier import Entry, FrontierError, open_frontier, url_fingerprint
 from crawler.store.catalog import open_catalog
+from tests.conftest import run_cli
 
-LEASE = 0.5  # seconds: short, so that expiry is seen within the test
+LEASE = 2.0  # seconds: short, so that expiry is seen within the test; margins >= 0.8 s
 
 
 @pytest.fixture(params=["local", "redis"])
@@ -57,9 +58,9 @@ def test_expired_leases_are_taken_again_marked_requeued(frontier):
     frontier.add(["http://127.0.0.1:9/a", "http://127.0.0.1:9/b"])
     held = frontier.take("dies", 2)
     assert not any(e.requeued for e in held)
-    time.sleep(LEASE * 0.4)
-    frontier.renew("dies", held[:1])  # only /a is still being worked on
-    time.sleep(LEASE * 0.8)
+    time.sleep(LEASE * 0.5)
+    frontier.renew("dies", held[:1])  # only /a is still being worked on: until 1.5 LEASE
+    time.sleep(LEASE * 0.6)  # /b's lease ended at 1.0 LEASE
     again = frontier.take("survivor", 5)
     assert [(e.url, e.requeued) for e in again] == [("http://127.0.0.1:9/b", True)]
     time.sleep(LEASE * 1.2)  # /a's renewed lease and the survivor's lease of /b expire
@@ -118,3 +119,19 @@ def test_catalog_archived_urls_are_final_answers(tmp_path):
     ]
     assert catalog.archived_urls(asked) == {"http://127.0.0.1:9/ok", "http://127.0.0.1:9/gone"}
     catalog.close()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["archive", "http://127.0.0.1:9/", "--wait"], "--wait goes with --frontier"),
+        (["archive", "--frontier", "amqp://127.0.0.1/"], "unsupported scheme 'amqp'"),
+        (["worker", "--frontier", "amqp://127.0.0.1/"], "unsupported scheme 'amqp'"),
+    ],
+)
+def test_frontier_usage_errors_exit_2(args, message, tmp_path):
+    store = tmp_path / "store"
+    result = run_cli(*args, "--store", str(store))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert message in result.stderr
+    assert not store.exists()
