@@ -11,6 +11,7 @@ batches as the crawl needs them, so memory does not grow with the input.
 
 from __future__ import annotations
 
+import asyncio
 import unicodedata
 from urllib.parse import urlsplit
 
@@ -101,7 +102,7 @@ class UrlsSpider(scrapy.Spider):
         """Requests for the frontier's URLs, a batch at a time, as the engine asks."""
         run = archive_run_of(self.crawler)
         session = FrontierSession(self.crawler, run, self.frontier, max_urls=self.max_urls)
-        while batch := session.next_batch():
+        while await self._room_for_more(session) and (batch := session.next_batch()):
             for entry in batch:
                 url, credentials = split_credentials(entry.url)
                 key = printable_url(url)
@@ -113,6 +114,29 @@ class UrlsSpider(scrapy.Spider):
                     yield FetchFailed(url=key, reason=problem, stage="input")
                     continue
                 yield self._request(url, credentials)
+
+    async def _room_for_more(self, session: FrontierSession) -> bool:
+        """Wait until fewer URLs than twice the concurrency are in flight. Scrapy reads
+        start() on while its downloader is full, and each URL read is leased: without
+        this wait one crawl would lease (and hold in memory) the whole frontier."""
+        limit = max(2 * self.crawler.settings.getint("CONCURRENT_REQUESTS"), session.batch)
+        while len(session.in_flight) >= limit:
+            if not self._engine_busy():  # their items went astray (dropped): leases expire
+                session.in_flight.clear()
+                break
+            await asyncio.sleep(0.05)
+        return True
+
+    def _engine_busy(self) -> bool:
+        engine = self.crawler.engine
+        try:
+            return bool(
+                engine.downloader.active
+                or not engine.scraper.slot.is_idle()
+                or engine._slot.scheduler.has_pending_requests()
+            )
+        except AttributeError:  # another Scrapy's internals: do not wait on them
+            return False
 
     def _request(self, url: str, credentials: tuple[str, str] | None) -> scrapy.Request:
         headers = {"Authorization": authorization_header(credentials)} if credentials else {}

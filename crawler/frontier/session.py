@@ -62,6 +62,9 @@ class FrontierSession:
         self._loop = task.LoopingCall(self._tick)
         self._loop.start(ACK_SECONDS, now=False)
         crawler.signals.connect(self._item_scraped, signal=signals.item_scraped)
+        # not acknowledged (the lease expires, another crawl retries), no longer in flight
+        crawler.signals.connect(self._item_lost, signal=signals.item_dropped)
+        crawler.signals.connect(self._item_lost, signal=signals.item_error)
         run.on_close(self.close)
 
     def next_batch(self) -> list[Entry]:
@@ -103,6 +106,9 @@ class FrontierSession:
         entry = self.in_flight.pop(getattr(item, "url", None), None)
         if entry is not None:
             self._acks.append(entry)
+
+    def _item_lost(self, item, response=None, spider=None, **kwargs) -> None:
+        self.in_flight.pop(getattr(item, "url", None), None)
 
     def _tick(self) -> None:
         try:
