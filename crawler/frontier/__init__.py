@@ -4,8 +4,9 @@
     open_frontier("redis://127.0.0.1:6379/0")         # shared by nodes (`redis` extra)
 
 crawler/frontier/base.py says what a frontier is; local.py and redis_frontier.py are the
-backends; feed.py reads a URL list into one lazily; session.py is the crawl's side
-(leases taken, archived URLs skipped, outcomes acknowledged once catalogued).
+backends (`Frontier.add` reads any iterable lazily: a URL list of millions streams in);
+session.py is the crawl's side (leases taken, archived URLs skipped, outcomes
+acknowledged once catalogued); url_work.py is `crawler worker`'s URL work.
 """
 
 from __future__ import annotations
