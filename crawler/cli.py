@@ -9,6 +9,8 @@
     crawler extract PATH... [--url URL]         # HTML (.html, .gz) or WARC files; no network
     crawler reextract [--site S] [--since DATE] # re-derive articles from the stored WARCs
     crawler sites | crawl SITE | schedule [--once]   # configured site crawls
+    crawler archive --frontier redis://... --input FILE [--wait]   # queue URLs for workers
+    crawler worker --frontier redis://... --store STORE  # a node: take queued work
     crawler demo                                # archive a built-in news site on loopback
 
 Exit status: 0 all good, 1 something failed (each failure is reported), 2 usage error.
@@ -32,11 +34,14 @@ from crawler.commands import (
     schedule,
     sites,
     upload,
+    worker,
 )
 from crawler.usage_error import EXIT_USAGE, UsageError
 
 # in the order `crawler --help` lists them
-COMMANDS = (archive, export, extract, reextract, sites, crawl, schedule, upload, catalog, demo)
+COMMANDS = (
+    archive, export, extract, reextract, sites, crawl, schedule, upload, catalog, worker, demo
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

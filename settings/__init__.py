@@ -127,6 +127,15 @@ ALLOW_PRIVATE_NETWORKS = False
 # (a proxy or an intranet mirror), with the guard still on for everything else.
 ALLOWED_PRIVATE_ADDRESSES = []
 
+# -- the frontier (crawler/frontier/): URL work for `crawler archive` and `crawler worker`
+# A taken URL is leased for this long (renewed while it is fetched); a node that dies
+# holds its URLs no longer than this, then another node takes them.
+FRONTIER_LEASE_SECONDS = 300.0
+FRONTIER_BATCH = 50  # URLs taken (and checked against the catalog) per round trip
+# `crawler archive --frontier redis://...` with no URLs (what `crawler worker` runs) ends
+# its run after this many URLs, so that one run's report stays small; the worker goes on.
+FRONTIER_RUN_MAX_URLS = 10_000
+
 # -- Scrapy: capture first, politeness, bounds -------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     # RFC 9309: an unreachable or 5xx robots.txt disallows, not allows; Crawl-delay.

@@ -3,12 +3,15 @@ LEARN_SITE_PAGES / `crawler archive --learn-site N`).
 
     scrapy crawl urls -a urls="https://a.example/x https://b.example/y"
     scrapy crawl urls -a input=urls.txt        # one URL a line, '#' comments, '-' = stdin
+    scrapy crawl urls -a frontier=redis://127.0.0.1:6379/0   # take URLs from a frontier
 
-`crawler archive` runs this spider too.
+`crawler archive` runs this spider with a frontier (crawler/frontier/): URLs are taken in
+batches as the crawl needs them, so memory does not grow with the input.
 """
 
 from __future__ import annotations
 
+import asyncio
 import unicodedata
 from urllib.parse import urlsplit
 
@@ -19,6 +22,7 @@ from crawler.discovery.siblings import sibling_links
 from crawler.discovery.url_list import read_url_list, unique
 from crawler.fetch.credentials import authorization_header, split_credentials
 from crawler.fetch.failures import describe_failure
+from crawler.frontier.session import FrontierSession
 from crawler.items import FetchFailed, captured_page
 from crawler.run import archive_run_of
 from crawler.sizes import read_spider_size_settings
@@ -58,8 +62,17 @@ def check_url(url: str) -> str | None:
 class UrlsSpider(scrapy.Spider):
     name = "urls"
 
-    def __init__(self, urls: str | list[str] = "", input: str | None = None, **kwargs):
+    def __init__(
+        self,
+        urls: str | list[str] = "",
+        input: str | None = None,
+        frontier: str | None = None,
+        max_urls: int | str = 0,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
+        self.frontier = frontier  # a frontier URI: URLs come from there, not from the list
+        self.max_urls = int(max_urls)
         targets = urls.split() if isinstance(urls, str) else list(urls)
         if input:
             targets += read_url_list(input)
@@ -82,6 +95,10 @@ class UrlsSpider(scrapy.Spider):
         return spider
 
     async def start(self):
+        if self.frontier:
+            async for request_or_item in self._from_frontier():
+                yield request_or_item
+            return
         run = archive_run_of(self.crawler)
         for url in self.targets:
             run.expect(printable_url(url))
@@ -91,16 +108,61 @@ class UrlsSpider(scrapy.Spider):
                 self.logger.error("%s: %s", printable_url(url), problem)
                 yield FetchFailed(url=printable_url(url), reason=problem, stage="input")
                 continue
-            credentials = self.credentials.get(url)
-            headers = {"Authorization": authorization_header(credentials)} if credentials else {}
-            yield scrapy.Request(
-                url,
-                callback=self.parse_page,
-                errback=self.on_error,
-                headers=headers,
-                meta={"archive_url": url},
-                dont_filter=True,
+            yield self._request(url, self.credentials.get(url))
+
+    async def _from_frontier(self):
+        """Requests for the frontier's URLs, a batch at a time, as the engine asks."""
+        run = archive_run_of(self.crawler)
+        session = FrontierSession(self.crawler, run, self.frontier, max_urls=self.max_urls)
+        while await self._room_for_more(session) and (batch := session.next_batch()):
+            for entry in batch:
+                url, credentials = split_credentials(entry.url)
+                key = printable_url(url)
+                run.expect(key)
+                session.started(key, entry)
+                problem = check_url(url)
+                if problem:
+                    self.logger.error("%s: %s", key, problem)
+                    yield FetchFailed(url=key, reason=problem, stage="input")
+                    continue
+                yield self._request(url, credentials)
+
+    async def _room_for_more(self, session: FrontierSession) -> bool:
+        """Wait until fewer URLs than twice the concurrency are in flight. Scrapy reads
+        start() on while its downloader is full, and each URL read is leased: without
+        this wait one crawl would lease (and hold in memory) the whole frontier."""
+        limit = max(2 * self.crawler.settings.getint("CONCURRENT_REQUESTS"), session.batch)
+        while len(session.in_flight) >= limit:
+            if not self._engine_busy():  # their items went astray (dropped): leases expire
+                session.in_flight.clear()
+                break
+            await asyncio.sleep(0.05)
+        return True
+
+    def _engine_busy(self) -> bool:
+        engine = self.crawler.engine
+        try:
+            return bool(
+                engine.downloader.active
+                or not engine.scraper.slot.is_idle()
+                or engine._slot.scheduler.has_pending_requests()
             )
+        except AttributeError:  # another Scrapy's internals: do not wait on them
+            return False
+
+    def _request(self, url: str, credentials: tuple[str, str] | None) -> scrapy.Request:
+        headers = {"Authorization": authorization_header(credentials)} if credentials else {}
+        return scrapy.Request(
+            url,
+            callback=self.parse_page,
+            errback=self.on_error,
+            headers=headers,
+            meta={"archive_url": url},
+            # The frontier (or `unique`) de-duplicated the input by canonical URL. Scrapy's
+            # own filter would hold every fingerprint in memory, and drop a redirect to a
+            # URL that is also in the input, leaving that input without an outcome.
+            dont_filter=True,
+        )
 
     def parse_page(self, response):
         item = captured_page(response, response.meta.get("archive_url", response.url))

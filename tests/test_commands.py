@@ -22,6 +22,7 @@ COMMANDS = [
     "schedule",
     "upload",
     "catalog",
+    "worker",
     "demo",
 ]
 PAGES = ROOT / "crawler" / "demo" / "pages"

@@ -64,7 +64,12 @@ def store(tmp_path_factory):
         time.sleep(1.1)
         site.extra_pages[CHANGING] = _page("Bridge to close", "The bridge reopens early.")
         result = run_cli(
-            "archive", site.url(CHANGING), site.url(site.article_paths()[1]), "--store", str(root)
+            "archive",
+            site.url(CHANGING),
+            site.url(site.article_paths()[1]),
+            "--refetch",  # archived already: without it the run would skip both
+            "--store",
+            str(root),
         )
         assert result.returncode == 0, result.stdout + result.stderr
         return {"root": root, "between": between, "changing": site.url(CHANGING), "feed": feed}

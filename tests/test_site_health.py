@@ -47,7 +47,10 @@ def test_second_crawl_behind_a_paywall_is_flagged(tmp_path):
         first = run_cli("archive", "--store", str(store), "-s", "CRAWL_ID=run-1", *urls)
         assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
         site.extra_pages.update({p: _paywall(i) for i, p in enumerate(paths)})
-        second = run_cli("archive", "--store", str(store), "-s", "CRAWL_ID=run-2", *urls)
+        # --refetch: the URLs are archived already (a re-run would skip them)
+        second = run_cli(
+            "archive", "--store", str(store), "--refetch", "-s", "CRAWL_ID=run-2", *urls
+        )
         assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
     one = json.loads((store / "runs" / "run-1.json").read_text())["site_health"]
     two = json.loads((store / "runs" / "run-2.json").read_text())["site_health"]

@@ -249,3 +249,13 @@ def store_root(settings) -> Path:
     from crawler.store.uri import open_store
 
     return Path(open_store(settings.get("STORE_URI"), settings).root)
+
+
+def check_frontier(uri: str) -> None:
+    """UsageError unless `uri` names a frontier this crawler can open (--frontier)."""
+    from crawler.frontier import FrontierError, open_frontier
+
+    try:
+        open_frontier(uri, 0.0).close()  # Redis: no connection made yet
+    except FrontierError as exc:
+        raise UsageError(str(exc)) from exc

@@ -19,6 +19,7 @@ At `spider_closed` the run closes the files its components registered, then writ
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import hashlib
 import json
@@ -187,7 +188,17 @@ class ArchiveRun:
 
     def repair_leftovers(self) -> None:
         """Close `.open` files a killed run left behind, keeping every whole record, and
-        catalogue what they hold that the catalog lacks."""
+        catalogue what they hold that the catalog lacks. One repair at a time per store
+        (`tmp/repair.lock`): a run that meets a file another run is repairing (locked, like
+        a live writer's) waits until its records are catalogued, instead of going on
+        without them and fetching their URLs again (crawler/frontier/session.py)."""
+        lock_path = self.store.path("tmp/repair.lock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(lock_path, "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released on close, or by the kernel on death
+            self._repair_leftovers()
+
+    def _repair_leftovers(self) -> None:
         for kind, fixed in repair_store(self.store):
             key = self.store.key_of(fixed.path)
             entry = {

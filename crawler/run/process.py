@@ -10,6 +10,11 @@ spider loader finds them through SPIDER_MODULES), so nothing in `crawler/` impor
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
+from itertools import chain
+from pathlib import Path
+
+from crawler.usage_error import UsageError
 
 
 def run_spider(settings, spider: str, arguments: dict, **spider_args):
@@ -35,8 +40,37 @@ def run_spider(settings, spider: str, arguments: dict, **spider_args):
     return run
 
 
-def archive_urls(urls: list[str], settings):
-    """Run the `urls` spider over exactly these URLs; the finished ArchiveRun or None."""
+def archive_urls(urls: Iterable[str], settings, *, refetch: bool = False, arguments=None):
+    """Run the `urls` spider over these URLs (read lazily: an iterator of millions is
+    fine) through a frontier file of the run's own in the store's `tmp/`; the finished
+    ArchiveRun, or None. URLs the store has archived are skipped (counted as
+    `already_archived`) unless `refetch`. Raises UsageError if `urls` is empty."""
+    from crawler.fetch.credentials import redact_url
+    from crawler.frontier.local import LocalFrontier, job_frontier
+    from crawler.store.uri import open_store
+
+    if arguments is None:
+        urls = list(urls)
+        arguments = {"urls": [redact_url(u) for u in urls]}
+    urls = iter(urls)
+    first = next(urls, None)
+    if first is None:  # said before anything is created
+        raise UsageError("no URLs given: pass URLs as arguments or --input FILE ('-' = stdin)")
+    root = Path(open_store(settings.get("STORE_URI"), settings).root)
+    with job_frontier(root / "tmp") as path:
+        frontier = LocalFrontier(path, settings.getfloat("FRONTIER_LEASE_SECONDS"))
+        try:
+            frontier.add(chain([first], urls), refetch=refetch)
+        finally:
+            frontier.close()
+        return run_spider(settings, "urls", arguments, frontier=f"sqlite:///{path}")
+
+
+def archive_from_frontier(uri: str, settings, *, max_urls: int = 0):
+    """Run the `urls` spider over what the shared frontier `uri` holds, until it is
+    empty or `max_urls` were taken (0 = no limit); the finished ArchiveRun, or None."""
     from crawler.fetch.credentials import redact_url
 
-    return run_spider(settings, "urls", {"urls": [redact_url(u) for u in urls]}, urls=urls)
+    return run_spider(
+        settings, "urls", {"frontier": redact_url(uri)}, frontier=uri, max_urls=max_urls
+    )

@@ -36,6 +36,11 @@ def format_summary(run: ArchiveRun) -> str:
         f"{counts.get('failed', 0)} failed; store {run.store.uri}; "
         f"run report runs/{run.crawl_id}.json"
     )
+    if counts.get("already_archived") and "discovered" not in counts:
+        lines.append(
+            f"{counts['already_archived']} already archived in this store: skipped "
+            "(--refetch fetches them again)"
+        )
     if "discovered" in counts:
         lines += site_crawl_lines(run, counts)
     context = sum(1 for o in run.outcomes.values() if o.context_for and o.archived)

@@ -153,6 +153,22 @@ class SqlCatalog:
             ).fetchall()
         return sorted(rows, key=lambda r: r["fetched_at"])
 
+    def archived_urls(self, urls: list[str]) -> set[str]:
+        """Those of `urls` archived in this catalog: with a capture whose HTTP status is a
+        final answer (below 500; a 5xx or no response at all is worth another try)."""
+        found: set[str] = set()
+        for start in range(0, len(urls), _BATCH):
+            chunk = urls[start : start + _BATCH]
+            found.update(
+                row["url"]
+                for row in self.db.execute(
+                    f"SELECT DISTINCT url FROM captures WHERE status < 500 "
+                    f"AND url IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+            )
+        return found
+
     def last_full_capture(self, url: str) -> dict | None:
         """The newest 200 `response` record of `url` (the body a revisit refers to)."""
         return self.db.execute(
