@@ -255,3 +255,21 @@ def test_robots_directives_and_reasons():
     ) == ["tdm-reservation", "x-robots-noai", "robots-ai-disallowed"]
     assert reservation_reasons({"tdm_reserved": False, "x_robots": []}) == []
     assert reservation_reasons(None) == []
+
+
+def test_without_robots_txt_or_tdmrep_json_the_record_says_so(site, tmp_path):
+    """--ignore-robots: robots.txt is not consulted, so no AI-agent answer (null, not
+    []); the demo site has no tdmrep.json (404): none was read."""
+    url = site.url(site.article_paths()[1])
+    result = run_cli("archive", url, "--store", str(tmp_path), "--ignore-robots")
+    assert result.returncode == 0, result.stdout + result.stderr
+    (shard,) = (tmp_path / "articles").rglob("*.jsonl.gz")
+    (record,) = [json.loads(line) for line in gzip.open(shard, "rt")]
+    assert record["rights"]["robots_ai_disallowed"] is None
+    assert record["rights"]["source"] == {
+        "tdm": None,
+        "x_robots": [],
+        "robots_txt": False,
+        "tdmrep_json": False,
+    }
+    assert site.hits("/.well-known/tdmrep.json") >= 1
