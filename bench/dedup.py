@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crawler.export import Dedup, export  # noqa: E402
 from crawler.export.destination import LocalPublisher  # noqa: E402
+from crawler.export.near_duplicates import DedupParams  # noqa: E402
 from crawler.export.selection import Selection  # noqa: E402
 from crawler.record import build_article_record  # noqa: E402
 from crawler.store.catalog import open_catalog  # noqa: E402
@@ -165,18 +166,16 @@ def main() -> None:
         build_store(work / "store", 0, args.records, texts, args.copies)
         print(f"built {args.records} records in {time.perf_counter() - t:.0f}s", flush=True)
         store = LocalStore(work / "store")
-        dedup = Dedup(
-            "mark", EXPORT_DEDUP_THRESHOLD, EXPORT_DEDUP_NUM_PERM, EXPORT_DEDUP_SHINGLE_WORDS
+        params = DedupParams(
+            EXPORT_DEDUP_THRESHOLD, EXPORT_DEDUP_NUM_PERM, EXPORT_DEDUP_SHINGLE_WORDS
         )
+        dedup = Dedup("mark", params)
         base = timed("plain", store, work / "plain")
         marked = timed("dedup mark, new index", store, work / "mark", dedup=dedup, incremental=True)
         more = max(1, args.records // 100)
         build_store(work / "store", args.records, more, texts, args.copies)
         timed("dedup mark, incremental", store, work / "mark", dedup=dedup, incremental=True)
-        state = store.path(
-            f"state/near-duplicates-j{dedup.threshold:.2f}-p{dedup.num_perm}"
-            f"-w{dedup.shingle_words}.npz"
-        )
+        state = store.path(params.state_key)
         per_article = (marked["cpu_s"] - base["cpu_s"]) / args.records * 1000
         print(
             json.dumps(

@@ -212,6 +212,7 @@ def _publish(
 def _dedup(args: argparse.Namespace, settings):
     """--dedup with the EXPORT_DEDUP_* settings, or None."""
     from crawler.export import Dedup
+    from crawler.export.near_duplicates import DedupParams
 
     if not args.dedup:
         return None
@@ -220,9 +221,11 @@ def _dedup(args: argparse.Namespace, settings):
         raise UsageError(f"EXPORT_DEDUP_THRESHOLD must be in (0, 1], not {threshold}")
     return Dedup(
         args.dedup,
-        threshold,
-        settings.getint("EXPORT_DEDUP_NUM_PERM"),
-        settings.getint("EXPORT_DEDUP_SHINGLE_WORDS"),
+        DedupParams(
+            threshold,
+            settings.getint("EXPORT_DEDUP_NUM_PERM"),
+            settings.getint("EXPORT_DEDUP_SHINGLE_WORDS"),
+        ),
     )
 
 

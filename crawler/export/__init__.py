@@ -67,9 +67,7 @@ class Dedup:
     """`--dedup mark|cluster` with its parameters (crawler.export.near_duplicates)."""
 
     mode: str
-    threshold: float
-    num_perm: int
-    shingle_words: int
+    params: DedupParams
 
 
 def watermark(
@@ -235,8 +233,7 @@ class _Marking:
 
 
 def _dedup_plan(catalog, store: LocalStore, dedup: Dedup, selected) -> _Marking:
-    params = DedupParams(dedup.threshold, dedup.num_perm, dedup.shingle_words)
-    index = NearDuplicateIndex.load(store, params)
+    index = NearDuplicateIndex.load(store, dedup.params)
     unseen = catalog.first_record_of_each_version(index.through_seq, selected.through_seq)
     by_seq = {row["seq"]: row for row in unseen}
     by_seq.update((row["seq"], row) for row in selected.rows)
