@@ -51,6 +51,7 @@ from settings import (  # noqa: E402
 )
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+POOL = 5000
 
 
 class Texts:
@@ -65,6 +66,8 @@ class Texts:
         weights = 1.0 / np.arange(1, len(self.vocab) + 1)
         self.p = weights / weights.sum()
         self.words = words
+        # the stories copies are made of: the latest POOL, so the bench's own memory
+        # stays small next to the export's
         self.stories: list[np.ndarray] = []
 
     def story(self) -> np.ndarray:
@@ -97,6 +100,7 @@ def build_store(root: Path, first: int, count: int, texts: Texts, copies: float)
                 else:
                     ids = texts.story()
                     texts.stories.append(ids)
+                    del texts.stories[:-POOL]
                 url = f"http://127.0.0.1/{n}.html"
                 records.append(
                     build_article_record(
@@ -145,6 +149,8 @@ def timed(label: str, store: LocalStore, dest: Path, **kwargs) -> dict:
         # the machine may be shared: per CPU second is the figure that compares
         "articles_per_cpu_s": round(n / cpu) if cpu else None,
     }
+    # ru_maxrss only grows: the peak so far, which is this run's when it is the largest
+    line["peak_rss_mb_so_far"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     if result.manifest and "dedup" in result.manifest:
         d = result.manifest["dedup"]
         line |= {"clusters": d["clusters"], "shared": d["clusters_with_several_records"]}
@@ -164,7 +170,10 @@ def main() -> None:
         texts = Texts(14, args.words)
         t = time.perf_counter()
         build_store(work / "store", 0, args.records, texts, args.copies)
-        print(f"built {args.records} records in {time.perf_counter() - t:.0f}s", flush=True)
+        rss = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        print(
+            f"built {args.records} records in {time.perf_counter() - t:.0f}s, {rss} MB", flush=True
+        )
         store = LocalStore(work / "store")
         params = DedupParams(
             EXPORT_DEDUP_THRESHOLD, EXPORT_DEDUP_NUM_PERM, EXPORT_DEDUP_SHINGLE_WORDS
