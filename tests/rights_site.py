@@ -8,7 +8,9 @@ each way a site declares a reservation, a paywall or a licence is one page.
     /robots-ai/story.html        an AI crawler path robots.txt disallows
     /header/story.html           tdm-reservation: 1, tdm-policy, X-Robots-Tag: noai, noimageai
     /meta/story.html             <meta name=tdm-reservation content=1>, <meta name=robots noai>
-    /tdm-file/story.html         header tdm-reservation: 0, but tdmrep.json reserves the path
+    /tdm-file/story.html         tdmrep.json reserves the path
+    /tdm-file/header-zero.html   tdmrep.json reserves the path, its header tdm-reservation: 0
+                                 supersedes that (TDMRep processing priority)
     /paywall/jsonld-teaser.html  JSON-LD isAccessibleForFree false, hasPart .paywall not served
     /paywall/metered.html        the same JSON-LD, but the .paywall part is served whole
     /paywall/prompt.html         a paywall widget and "Subscribe to continue reading"
@@ -92,8 +94,9 @@ PAGES: dict[str, tuple[bytes, list[tuple[str, str]]]] = {
         ),
         [],
     ),
-    "/tdm-file/story.html": (
-        page("Tram line", paragraphs("The tram line")),
+    "/tdm-file/story.html": (page("Tram line", paragraphs("The tram line")), []),
+    "/tdm-file/header-zero.html": (
+        page("Ferry timetable", paragraphs("The ferry")),
         [("tdm-reservation", "0")],
     ),
     "/paywall/jsonld-teaser.html": (

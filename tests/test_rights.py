@@ -58,10 +58,13 @@ def test_reservations_with_their_sources(crawled):
     assert r["/meta/story.html"]["source"]["tdm"] == "html-meta"
     assert r["/meta/story.html"]["x_robots"] == ["index", "noai"]
     assert r["/meta/story.html"]["source"]["x_robots"] == ["html-meta"]
-    # the site's tdmrep.json rule wins over the page's own header saying 0
     assert r["/tdm-file/story.html"]["tdm_reserved"] is True
     assert r["/tdm-file/story.html"]["tdm_policy"] == POLICY
     assert r["/tdm-file/story.html"]["source"]["tdm"] == "tdmrep.json"
+    # TDMRep processing priority: the response's header supersedes the tdmrep.json rule
+    assert r["/tdm-file/header-zero.html"]["tdm_reserved"] is False
+    assert r["/tdm-file/header-zero.html"]["tdm_policy"] is None
+    assert r["/tdm-file/header-zero.html"]["source"]["tdm"] == "http-header"
     assert r["/robots-ai/story.html"]["robots_ai_disallowed"] == ["GPTBot", "CCBot"]
     for path in ("/plain/free.html", "/header/story.html"):
         assert r[path]["robots_ai_disallowed"] == []
@@ -146,6 +149,7 @@ def test_export_leaves_out_reserved_and_paywalled_and_counts_why(crawled, tmp_pa
             "/plain/free.html",
             "/plain/mentions.html",
             "/paywall/metered.html",
+            "/tdm-file/header-zero.html",
             "/license/link.html",
             "/license/jsonld.html",
             "/license/footer.html",
@@ -273,3 +277,22 @@ def test_without_robots_txt_or_tdmrep_json_the_record_says_so(site, tmp_path):
         "tdmrep_json": False,
     }
     assert site.hits("/.well-known/tdmrep.json") >= 1
+
+
+def test_tdm_processing_priority_meta_over_header_over_tdmrep_json():
+    from crawler.rights.declared import HostRights, rights_of
+    from crawler.rights.tdmrep import TdmRule
+
+    host = HostRights([], TdmRule("/", True, POLICY), True)
+    header = {"tdm-reservation": ["0"]}
+    meta = {"tdm_reservation": "1", "tdm_policy": "http://127.0.0.1/meta-policy"}
+    assert rights_of({}, {}, host)["source"]["tdm"] == "tdmrep.json"
+    assert rights_of({}, header, host)["tdm_reserved"] is False
+    chosen = rights_of(meta, header, host)
+    assert (chosen["tdm_reserved"], chosen["tdm_policy"], chosen["source"]["tdm"]) == (
+        True,
+        "http://127.0.0.1/meta-policy",
+        "html-meta",
+    )
+    # a malformed value declares nothing: the next source decides
+    assert rights_of({"tdm_reservation": "yes"}, {}, host)["source"]["tdm"] == "tdmrep.json"

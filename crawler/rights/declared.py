@@ -11,8 +11,9 @@ export's `--exclude-reserved` reads `reservation_reasons`.
                 "x_robots": ["http-header", "html-meta"], "robots_txt": bool,
                 "tdmrep_json": bool}}         whether robots.txt / tdmrep.json were read
 
-TDMRep's order of precedence: the site's tdmrep.json rule for the path, then the
-`tdm-reservation` HTTP header, then the page's <meta> (TDMRep 3.4, processing priority).
+TDMRep's processing priority (final report, "Processing priority"): the site's
+tdmrep.json rule for the path is read first, a `tdm-reservation` HTTP header supersedes
+it, and the page's <meta name="tdm-reservation"> supersedes both.
 """
 
 from __future__ import annotations
@@ -57,16 +58,17 @@ def _first(headers: dict[str, list[str]], name: str) -> str | None:
 
 
 def _tdm(page: dict, headers: dict[str, list[str]], host: HostRights):
-    """(reserved, policy, source) by TDMRep's precedence."""
-    rule = host.tdm_rule
-    if rule is not None and rule.reserved is not None:
-        return rule.reserved, rule.policy, "tdmrep.json"
-    reserved = reservation_value(_first(headers, "tdm-reservation"))
-    if reserved is not None:
-        return reserved, _first(headers, "tdm-policy"), "http-header"
+    """(reserved, policy, source) by TDMRep's processing priority: <meta> over the HTTP
+    header over tdmrep.json. Each source gives its reservation and its own policy."""
     reserved = reservation_value(page.get("tdm_reservation"))
     if reserved is not None:
         return reserved, page.get("tdm_policy"), "html-meta"
+    reserved = reservation_value(_first(headers, "tdm-reservation"))
+    if reserved is not None:
+        return reserved, _first(headers, "tdm-policy"), "http-header"
+    rule = host.tdm_rule
+    if rule is not None and rule.reserved is not None:
+        return rule.reserved, rule.policy, "tdmrep.json"
     return None, None, None
 
 
