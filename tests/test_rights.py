@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import jsonschema
@@ -168,6 +169,14 @@ def test_export_leaves_out_reserved_and_paywalled_and_counts_why(crawled, tmp_pa
         },
     }
     assert manifest["selection"]["exclude_reserved"] is True
+    # --wacz packages the exported records' pages: what was left out is not among them
+    wacz = tmp_path / "kept.wacz"
+    result = run_cli("export", "--store", str(crawled["root"]), "--to", str(tmp_path / "w"),
+                     "--exclude-reserved", "--exclude-paywalled", "--wacz", str(wacz))  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    with zipfile.ZipFile(wacz) as zf:
+        lines = zf.read("pages/pages.jsonl").splitlines()[1:]
+    assert sorted(json.loads(line)["url"][len(base) :] for line in lines) == kept
     # an incremental destination keeps its selection: the flags cannot change midway
     run_cli("export", "--store", str(crawled["root"]), "--to", str(tmp_path / "inc"),
             "--incremental", "--exclude-reserved")  # fmt: skip

@@ -175,8 +175,9 @@ def export(
         parts = PartWriter(staging, fmt, part_records)
         text = WetWriter(staging) if wet else None
         exclusions = Exclusions(selection.exclude_reserved, selection.exclude_paywalled)
-        fetched = []
+        fetched, written = [], set()
         for record in _records_out(store, selected.rows, exclusions, marking):
+            written.add(_row_key(record))
             parts.add(record)
             if text is not None:
                 text.add(record, captured.get((record.get("warc") or {}).get("record_id")))
@@ -205,6 +206,8 @@ def export(
             os.fsync(fh.fileno())
         result.location = publisher.publish(export_id, staging, [f["name"] for f in files])
         result.manifest = manifest
+        # what was left out (--exclude-*, --dedup cluster) is in no --wacz either
+        result.rows = [row for row in selected.rows if _row_key(row) in written]
     except BaseException:
         publisher.discard(staging)
         raise
