@@ -296,6 +296,8 @@ def test_user_errors_are_clear_and_publish_nothing(store, tmp_path):
         (["--to", str(tmp_path / "x"), "--incremental", "--until", "2d"], "--until"),
         (["--since", "2d"], "--to DIR"),
         (["--to", str(tmp_path / "x"), "--wacz", str(tmp_path / "x.zip")], ".wacz"),
+        (["--wacz", str(tmp_path / "x.wacz"), "--exclude-reserved"], "need(s) --to"),
+        (["--wacz", str(tmp_path / "x.wacz"), "--dedup", "mark"], "--dedup need(s) --to"),
     ]
     for args, message in cases:
         result = _export(store, *args, ok=False)

@@ -107,6 +107,20 @@ def _check_flags(args: argparse.Namespace) -> str | None:
         raise UsageError("say where to: --to DIR (dataset shards) and/or --wacz OUT.wacz")
     if args.wet and not args.to:
         raise UsageError("--wet needs --to: the text file is part of an export folder")
+    picked = [
+        flag
+        for flag, on in (
+            ("--exclude-reserved", args.exclude_reserved),
+            ("--exclude-paywalled", args.exclude_paywalled),
+            ("--dedup", args.dedup),
+        )
+        if on
+    ]
+    if picked and not args.to:
+        raise UsageError(
+            f"{' and '.join(picked)} need(s) --to: records are read and left out or marked "
+            "as they are exported"
+        )
     if args.incremental and not args.to:
         raise UsageError("--incremental needs --to: the watermark lives in the destination")
     if args.incremental and args.until:
