@@ -60,6 +60,7 @@ class ArticleSink:
         content_type: str | None,
         warc: dict | None,
         only_if_changed: bool = False,
+        rights: dict | None = None,
     ) -> dict | None:
         """Store one article; returns its record, or None when `only_if_changed` and the
         text equals the latest stored version's (or the text ended up empty)."""
@@ -70,6 +71,7 @@ class ArticleSink:
             "http_status": http_status,
             "content_type": content_type,
             "warc": warc,
+            "rights": rights,
         }
         before = None
         site = urlsplit(final_url).hostname

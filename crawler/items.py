@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from crawler.rights.declared import RIGHTS_HEADERS
 from crawler.timebounds import utcnow_iso
 
 
@@ -19,10 +20,13 @@ class CapturedPage:
     warc: dict | None  # WarcPointer of the final response record
     redirects: list[str] = field(default_factory=list)
     context_for: str | None = None  # fetched by the sibling probe for this requested URL
+    # X-Robots-Tag, tdm-reservation, tdm-policy values (crawler.rights.declared)
+    rights_headers: dict[str, list[str]] = field(default_factory=dict)
     # filled by the extraction pipeline:
     extraction: dict | None = None  # Extraction fields (trafilatura + boilerplate stage)
     note: str | None = None  # why there is no article (non-HTML, no text, extraction error)
     extraction_failed: bool = False
+    rights: dict | None = None  # the record's `rights`, filled by the rights pipeline
     # a site crawl's refetch that matched the last capture (304, or a revisit record):
     # archived, nothing to extract
     unchanged: bool = False
@@ -54,4 +58,9 @@ def captured_page(response, url: str) -> CapturedPage:
         fetched_at=utcnow_iso(),
         warc=response.meta.get("warc"),
         redirects=[str(u) for u in response.meta.get("redirect_urls", [])],
+        rights_headers={
+            name: [v.decode("latin-1") for v in headers.getlist(name)]
+            for name in RIGHTS_HEADERS
+            if headers.getlist(name)
+        },
     )

@@ -106,6 +106,7 @@ class StorePipeline:
                 http_status=item.status,
                 content_type=item.content_type,
                 warc=item.warc,
+                rights=item.rights,
             )
             if record is None:
                 outcome.reason = "no article: nothing left after boilerplate removal"

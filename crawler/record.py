@@ -14,11 +14,14 @@ from importlib import resources
 from urllib.parse import urlsplit
 
 import crawler
+from crawler.rights.declared import rights_of
 from crawler.timebounds import iso_utc
 from crawler.urls import TRACKING_PARAMS, canonical_url
 
 # 2: published_source, modified_source (optional fields)
-SCHEMA_VERSION = 2
+# 3: rights, access, access_evidence, license, license_source; cluster_id in --dedup
+#    exports; Parquet timestamps typed (issue 14)
+SCHEMA_VERSION = 3
 SCHEMA_NAME = f"article-{SCHEMA_VERSION}.json"
 
 
@@ -50,11 +53,14 @@ def build_article_record(
     version: int = 1,
     source: dict | None = None,
     id_fallback: str | None = None,
+    rights: dict | None = None,
 ) -> dict:
     """Assemble the record from what extraction found and what the capture knows.
 
     `id_fallback` names the document when there is neither a canonical nor a final URL
-    (an HTML file given to `crawler extract` without --url): its file:// URI."""
+    (an HTML file given to `crawler extract` without --url): its file:// URI.
+    `rights`: what the crawl found (`crawler.rights.declared.rights_of`); without it, what
+    the page's own markup declares."""
     canonical = extraction.get("canonical_url") or final_url or id_fallback
     text = extraction.get("text") or ""
     site = (urlsplit(final_url).hostname or "") if final_url else None
@@ -89,7 +95,40 @@ def build_article_record(
         "extractor": {"crawler": crawler.__version__, **extractor},
         "crawl_id": crawl_id,
         "warc": warc,
+        "rights": rights
+        if rights is not None
+        else rights_of(extraction.get("page_rights"), None, None),
+        "access": extraction.get("access"),
+        "access_evidence": list(extraction.get("access_evidence") or []),
+        "license": (extraction.get("page_rights") or {}).get("license"),
+        "license_source": (extraction.get("page_rights") or {}).get("license_source"),
     }
     if source is not None:
         record["source"] = source
     return record
+
+
+# Fields a record of an older schema lacks, with the value meaning "not known": exports
+# give every record the current shape (Parquet columns, `datasets` features).
+_ADDED_SINCE = {
+    "published_source": None,
+    "modified_source": None,
+    "rights": None,
+    "access": None,
+    "access_evidence": [],
+    "license": None,
+    "license_source": None,
+}
+
+
+def as_current_schema(record: dict) -> dict:
+    """A stored record (schema 1, 2 or current) in the current schema's shape: absent
+    fields as unknown (null, []), `schema_version` the current one. Current records are
+    returned as they are."""
+    if record.get("schema_version") == SCHEMA_VERSION:
+        return record
+    upgraded = dict(record)
+    for name, unknown in _ADDED_SINCE.items():
+        upgraded.setdefault(name, list(unknown) if isinstance(unknown, list) else unknown)
+    upgraded["schema_version"] = SCHEMA_VERSION
+    return upgraded

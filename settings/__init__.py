@@ -102,8 +102,34 @@ BOILERPLATE_REPEATS_BATCH = 500
 # blocks they repeat. 0 = off.
 LEARN_SITE_PAGES = 0
 
+# -- rights: what sites declare about mining and AI use (crawler/rights/) ----------------
+RIGHTS_ENABLED = True  # the record's `rights`; off: rights from the page's markup only
+# AI crawler user agents whose robots.txt access to each page is recorded (the one list)
+RIGHTS_AI_USER_AGENTS = [
+    "GPTBot",
+    "CCBot",
+    "Google-Extended",
+    "ClaudeBot",
+    "anthropic-ai",
+    "PerplexityBot",
+    "Bytespider",
+    "Applebot-Extended",
+    "meta-externalagent",
+]
+# /.well-known/tdmrep.json (TDMRep), once per host and run, archived in the WARC
+RIGHTS_TDMREP_ENABLED = True
+RIGHTS_TDMREP_MAX_BYTES = 256 * 1024
+RIGHTS_TDMREP_TIMEOUT = 10.0  # seconds
+
 # -- export (`crawler export`) -----------------------------------------------------------
 EXPORT_PART_RECORDS = 100_000  # records per part file (--part-records)
+# --dedup: near-duplicates are records whose word-shingle Jaccard similarity (estimated
+# by MinHash, EXPORT_DEDUP_NUM_PERM permutations) is at least EXPORT_DEDUP_THRESHOLD.
+# Shingles of 2 words: at 0.8 they join a story with up to ~5% of its words edited, and
+# not a 15% rewrite (bench/near_duplicate_set.py); 3-word shingles missed every 5% edit.
+EXPORT_DEDUP_THRESHOLD = 0.8
+EXPORT_DEDUP_NUM_PERM = 128
+EXPORT_DEDUP_SHINGLE_WORDS = 2
 
 # -- progress and summary --------------------------------------------------------------
 REPORT_ENABLED = True
@@ -156,6 +182,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractionPipeline": 300,
+    "crawler.rights.pipeline.RightsPipeline": 500,
     "crawler.pipelines.StorePipeline": 800,
 }
 EXTENSIONS = {

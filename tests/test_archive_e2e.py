@@ -208,7 +208,7 @@ def test_request_records_follow_responses(archived, site):
 
 
 def test_articles_validate_against_schema(archived):
-    schema = json.loads(resources.files("crawler").joinpath("schema/article-2.json").read_text())
+    schema = json.loads(resources.files("crawler").joinpath("schema/article-3.json").read_text())
     articles = _articles(archived["store"])
     assert articles
     for article in articles:

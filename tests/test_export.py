@@ -109,7 +109,7 @@ def test_full_export_manifest_and_installed_schema(store, tmp_path):
     manifest = json.loads((batch / "manifest.json").read_text())
     records = _records(batch)
     assert manifest["record_count"] == len(records) == 5  # 4 articles + the changing page
-    assert manifest["schema"]["version"] == 2 and manifest["schema"]["name"] == "article-2.json"
+    assert manifest["schema"]["version"] == 3 and manifest["schema"]["name"] == "article-3.json"
     assert not list(dest.glob(".*staging"))
     for entry in manifest["files"]:
         data = (batch / entry["name"]).read_bytes()
@@ -301,6 +301,8 @@ def test_user_errors_are_clear_and_publish_nothing(store, tmp_path):
         (["--to", str(tmp_path / "x"), "--incremental", "--until", "2d"], "--until"),
         (["--since", "2d"], "--to DIR"),
         (["--to", str(tmp_path / "x"), "--wacz", str(tmp_path / "x.zip")], ".wacz"),
+        (["--wacz", str(tmp_path / "x.wacz"), "--exclude-reserved"], "need(s) --to"),
+        (["--wacz", str(tmp_path / "x.wacz"), "--dedup", "mark"], "--dedup need(s) --to"),
     ]
     for args, message in cases:
         result = _export(store, *args, ok=False)
@@ -386,7 +388,7 @@ def test_schema_ships_in_the_wheel(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     (wheel,) = tmp_path.glob("news_archive_crawler-*.whl")
     with zipfile.ZipFile(wheel) as zf:
-        shipped = json.loads(zf.read("crawler/schema/article-2.json"))
+        shipped = json.loads(zf.read("crawler/schema/article-3.json"))
         names = zf.namelist()
         (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
         entry_points = zf.read(entry_points).decode()

@@ -1,6 +1,7 @@
 """`crawler export --to DIR [--since D] [--until D] [--site S] [--format jsonl|parquet]
-[--incremental] [--all-versions] [--wet] [--wacz OUT.wacz]`: article records as dataset
-shards + manifest (`crawler.export`), and/or the WARC files holding them as a WACZ."""
+[--incremental] [--all-versions] [--exclude-reserved] [--exclude-paywalled]
+[--dedup mark|cluster] [--wet] [--wacz OUT.wacz]`: article records as dataset shards +
+manifest (`crawler.export`), and/or the WARC files holding them as a WACZ."""
 
 from __future__ import annotations
 
@@ -45,6 +46,25 @@ def add_parser(subparsers) -> None:
         help="every version of each article, not only the newest",
     )
     p.add_argument(
+        "--exclude-reserved",
+        action="store_true",
+        help="leave out records whose site reserved text-and-data-mining or AI use "
+        "(TDMRep tdm-reservation 1, noai, robots.txt disallowing an AI crawler for the "
+        "page); the manifest counts them by reason",
+    )
+    p.add_argument(
+        "--exclude-paywalled",
+        action="store_true",
+        help="leave out records whose text is a paywall teaser (access: paywalled)",
+    )
+    p.add_argument(
+        "--dedup",
+        choices=["mark", "cluster"],
+        help="near-duplicates (EXPORT_DEDUP_* settings): mark gives every record the "
+        "cluster_id of its first-seen near-duplicate; cluster writes one record per "
+        "cluster, the members in clusters.jsonl.gz (needs the [dedup] extra)",
+    )
+    p.add_argument(
         "--wet",
         action="store_true",
         help="also write the text as WARC conversion records (text-00000.warc.wet.gz)"
@@ -87,6 +107,20 @@ def _check_flags(args: argparse.Namespace) -> str | None:
         raise UsageError("say where to: --to DIR (dataset shards) and/or --wacz OUT.wacz")
     if args.wet and not args.to:
         raise UsageError("--wet needs --to: the text file is part of an export folder")
+    picked = [
+        flag
+        for flag, on in (
+            ("--exclude-reserved", args.exclude_reserved),
+            ("--exclude-paywalled", args.exclude_paywalled),
+            ("--dedup", args.dedup),
+        )
+        if on
+    ]
+    if picked and not args.to:
+        raise UsageError(
+            f"{' and '.join(picked)} need(s) --to: records are read and left out or marked "
+            "as they are exported"
+        )
     if args.incremental and not args.to:
         raise UsageError("--incremental needs --to: the watermark lives in the destination")
     if args.incremental and args.until:
@@ -101,6 +135,7 @@ def _open(args: argparse.Namespace, settings):
     """The store, the selection and the destination's publisher (None without --to)."""
     from crawler.export.destination import DestinationError, open_destination
     from crawler.export.formats import FormatUnavailable, arrow_schema
+    from crawler.export.near_duplicates import DedupUnavailable, datasketch
     from crawler.export.selection import Selection
     from crawler.store.catalog import CatalogError, catalog_exists
     from crawler.store.uri import StoreURIError, open_store
@@ -113,11 +148,21 @@ def _open(args: argparse.Namespace, settings):
             until=parse_time_bound(args.until, flag="--until") if args.until else None,
             site=args.site.lower().strip(".") if args.site else None,
             all_versions=args.all_versions,
+            exclude_reserved=args.exclude_reserved,
+            exclude_paywalled=args.exclude_paywalled,
         )
         publisher = open_destination(args.to, settings) if args.to else None
         if args.format == "parquet":
             arrow_schema()  # fails early, before any work, when pyarrow is missing
-    except (StoreURIError, TimeBoundError, DestinationError, FormatUnavailable) as exc:
+        if args.dedup:
+            datasketch()  # the same for the [dedup] extra
+    except (
+        StoreURIError,
+        TimeBoundError,
+        DestinationError,
+        FormatUnavailable,
+        DedupUnavailable,
+    ) as exc:
         raise UsageError(str(exc)) from exc
     if selection.since and selection.until and selection.since >= selection.until:
         raise UsageError("--since must be before --until")
@@ -150,6 +195,7 @@ def _publish(
             incremental=args.incremental,
             part_records=settings.getint("EXPORT_PART_RECORDS"),
             wet=args.wet,
+            dedup=_dedup(args, settings),
         )
     except DestinationError as exc:
         raise UsageError(str(exc)) from exc
@@ -179,6 +225,26 @@ def _publish(
             f" (catalog seq {result.after_seq}..{result.through_seq}){waiting}"
         )
     return EXIT_OK, result.rows
+
+
+def _dedup(args: argparse.Namespace, settings):
+    """--dedup with the EXPORT_DEDUP_* settings, or None."""
+    from crawler.export import Dedup
+    from crawler.export.near_duplicates import DedupParams
+
+    if not args.dedup:
+        return None
+    threshold = settings.getfloat("EXPORT_DEDUP_THRESHOLD")
+    if not 0.0 < threshold <= 1.0:
+        raise UsageError(f"EXPORT_DEDUP_THRESHOLD must be in (0, 1], not {threshold}")
+    return Dedup(
+        args.dedup,
+        DedupParams(
+            threshold,
+            settings.getint("EXPORT_DEDUP_NUM_PERM"),
+            settings.getint("EXPORT_DEDUP_SHINGLE_WORDS"),
+        ),
+    )
 
 
 def _wacz_of_rows(store, rows: list[dict], out: str) -> int:

@@ -22,11 +22,20 @@ from datetime import UTC, datetime
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from crawler.export.dataset_card import write_dataset_card
 from crawler.export.destination import MANIFEST, DestinationError, LocalPublisher
+from crawler.export.exclusions import Exclusions
 from crawler.export.formats import PartWriter
+from crawler.export.near_duplicates import (
+    CLUSTERS_FILE,
+    ClusterFold,
+    DedupParams,
+    NearDuplicateIndex,
+    version_key,
+)
 from crawler.export.selection import Selection, select
 from crawler.export.wet import WetWriter
-from crawler.record import SCHEMA_NAME, SCHEMA_VERSION, load_schema
+from crawler.record import SCHEMA_NAME, SCHEMA_VERSION, as_current_schema, load_schema
 from crawler.store.catalog import open_catalog
 from crawler.store.local import LocalStore
 from settings import EXPORT_PART_RECORDS
@@ -53,7 +62,17 @@ def new_export_id() -> str:
     return f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{secrets.token_hex(2)}"
 
 
-def watermark(manifests: list[dict], store_uri: str, selection: Selection) -> int:
+@dataclass(frozen=True)
+class Dedup:
+    """`--dedup mark|cluster` with its parameters (crawler.export.near_duplicates)."""
+
+    mode: str
+    params: DedupParams
+
+
+def watermark(
+    manifests: list[dict], store_uri: str, selection: Selection, dedup: Dedup | None = None
+) -> int:
     """Highest seq already exported incrementally to this destination with this selection."""
     prior = [m for m in manifests if m.get("incremental")]
     for m in prior:
@@ -63,14 +82,22 @@ def watermark(manifests: list[dict], store_uri: str, selection: Selection) -> in
                 f"({m.get('store')}); use a separate destination per store"
             )
         sel = m.get("selection", {})
-        if (sel.get("site"), bool(sel.get("all_versions"))) != (
-            selection.site,
-            selection.all_versions,
+        theirs = Selection(
+            site=sel.get("site"),
+            all_versions=bool(sel.get("all_versions")),
+            exclude_reserved=bool(sel.get("exclude_reserved")),
+            exclude_paywalled=bool(sel.get("exclude_paywalled")),
+        )
+        prior_dedup = (m.get("dedup") or {}).get("mode")
+        if (theirs.incremental_key(), prior_dedup) != (
+            selection.incremental_key(),
+            dedup.mode if dedup else None,
         ):
             raise DestinationError(
                 f"the destination holds incremental exports with --site "
-                f"{sel.get('site')!r}, all versions={bool(sel.get('all_versions'))}; use "
-                "the same selection or another destination"
+                f"{theirs.site!r}, all versions={theirs.all_versions}, exclude reserved="
+                f"{theirs.exclude_reserved}, exclude paywalled={theirs.exclude_paywalled}, "
+                f"dedup={prior_dedup}; use the same selection or another destination"
             )
     return max((m["watermark"]["through_seq"] for m in prior), default=0)
 
@@ -121,13 +148,15 @@ def export(
     part_records: int = EXPORT_PART_RECORDS,
     wet: bool = False,
     export_id: str | None = None,
+    dedup: Dedup | None = None,
 ) -> ExportResult:
     export_id = export_id or new_export_id()
     catalog = open_catalog(store)
     try:
-        after = watermark(publisher.manifests(), store.uri, selection) if incremental else 0
+        after = watermark(publisher.manifests(), store.uri, selection, dedup) if incremental else 0
         selected = select(catalog, selection, after)
         captured = _capture_times(catalog, selected.rows) if wet else {}
+        marking = _dedup_plan(catalog, store, dedup, selected) if dedup and selected.rows else None
     finally:
         catalog.close()
     result = ExportResult(
@@ -145,8 +174,10 @@ def export(
     try:
         parts = PartWriter(staging, fmt, part_records)
         text = WetWriter(staging) if wet else None
-        fetched = []
-        for record in iter_records(store, selected.rows):
+        exclusions = Exclusions(selection.exclude_reserved, selection.exclude_paywalled)
+        fetched, written = [], set()
+        for record in _records_out(store, selected.rows, exclusions, marking):
+            written.add(_row_key(record))
             parts.add(record)
             if text is not None:
                 text.add(record, captured.get((record.get("warc") or {}).get("record_id")))
@@ -155,19 +186,88 @@ def export(
         record_count = sum(f["records"] for f in files)
         if text is not None:
             files.append(text.close())
+        if marking is not None:
+            marking.index.through_seq = max(marking.index.through_seq, selected.through_seq)
+            marking.index.save(store)  # the catalog is indexed further, whatever is published
+            if dedup.mode == "cluster":
+                files.append(marking.fold.write(staging))
+        files += write_dataset_card(
+            staging, fmt, [f["name"] for f in files if f["kind"] == "records"]
+        )
         manifest = _manifest(
             export_id, store, fmt, incremental, selection, selected, files, record_count, fetched
         )
+        manifest["excluded"] = exclusions.describe()
+        if marking is not None:
+            manifest["dedup"] = marking.describe(dedup.mode)
         with open(staging / MANIFEST, "w", encoding="utf-8") as fh:
             fh.write(json.dumps(manifest, indent=2, ensure_ascii=False))
             fh.flush()
             os.fsync(fh.fileno())
         result.location = publisher.publish(export_id, staging, [f["name"] for f in files])
         result.manifest = manifest
+        # what was left out (--exclude-*, --dedup cluster) is in no --wacz either
+        result.rows = [row for row in selected.rows if _row_key(row) in written]
     except BaseException:
         publisher.discard(staging)
         raise
     return result
+
+
+@dataclass
+class _Marking:
+    """A --dedup export's index, the catalog rows it reads, and the export's clusters."""
+
+    index: NearDuplicateIndex
+    rows: list[dict]  # the selected rows plus those the index has not seen, seq order
+    fold: ClusterFold
+
+    def describe(self, mode: str) -> dict:
+        clusters = self.fold.members
+        return {
+            "mode": mode,
+            **self.index.params.describe(),
+            "clusters": len(clusters),
+            "clusters_with_several_records": sum(len(m) > 1 for m in clusters.values()),
+            "records_folded": self.fold.folded() if mode == "cluster" else 0,
+            "members_file": CLUSTERS_FILE if mode == "cluster" else None,
+            "index": {"key": self.index.params.state_key, "versions": len(self.index)},
+        }
+
+
+def _dedup_plan(catalog, store: LocalStore, dedup: Dedup, selected) -> _Marking:
+    index = NearDuplicateIndex.load(store, dedup.params)
+    unseen = catalog.first_record_of_each_version(index.through_seq, selected.through_seq)
+    by_seq = {row["seq"]: row for row in unseen}
+    by_seq.update((row["seq"], row) for row in selected.rows)
+    return _Marking(index, [by_seq[seq] for seq in sorted(by_seq)], ClusterFold(dedup.mode))
+
+
+def _row_key(row: dict) -> tuple:
+    return (row.get("id"), row.get("version"), row.get("fetched_at"), row.get("crawl_id"))
+
+
+def _records_out(
+    store: LocalStore, rows: list[dict], exclusions: Exclusions, marking: _Marking | None
+) -> Iterator[dict]:
+    """The selected records as exported: current schema shape, exclusions applied, with
+    their cluster_id under --dedup (every record read is indexed, exported or not)."""
+    wanted = {_row_key(row) for row in rows} if marking is not None else None
+    for record in iter_records(store, marking.rows if marking is not None else rows):
+        cluster = None
+        if marking is not None:
+            key = version_key(record)
+            cluster = marking.index.mark(key, record.get("text") or "", record["id"])
+            if _row_key(record) not in wanted:
+                continue
+        if exclusions and exclusions.reasons(record):
+            continue
+        record = as_current_schema(record)
+        if marking is not None:
+            record = {**record, "cluster_id": cluster}
+            if not marking.fold.add(record):
+                continue
+        yield record
 
 
 def _capture_times(catalog, rows: list[dict]) -> dict[str, str]:
@@ -209,7 +309,10 @@ def _manifest(
             "after_seq": selected.after_seq,
             "through_seq": selected.through_seq,
         },
-        "time_range": {"field": "fetched_at", "min": min(fetched), "max": max(fetched)},
+        # None when every selected record was left out (--exclude-*, --dedup cluster)
+        "time_range": {"field": "fetched_at", "min": min(fetched), "max": max(fetched)}
+        if fetched
+        else None,
         "records_waiting_in_open_shards": selected.pending,
         "files": files,
     }

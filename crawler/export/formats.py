@@ -5,6 +5,9 @@ shard of every export has the same column types whatever values happen to be nul
 empty in it (`authors` list<string>, `warc` struct, `boilerplate_removed`
 list<struct<kind, layer, text, length>>); pandas, DuckDB and `datasets` then read the
 shards together with no extra code. pyarrow is an optional extra (`[parquet]`).
+Fields the JSON Schema marks `"x-arrow": "timestamp"` (fetched_at, published, modified)
+are timezone-aware timestamp columns in UTC in Parquet; JSON Lines keeps the ISO strings
+with their offsets, as stored.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import gzip
 import hashlib
 import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 from crawler.record import load_schema
@@ -37,10 +41,10 @@ def _require_pyarrow():
     return pyarrow
 
 
-def arrow_schema(json_schema: dict | None = None):
-    """The Arrow schema of an article record, derived from its JSON Schema."""
-    pa = _require_pyarrow()
-    json_schema = json_schema or load_schema()
+TIMESTAMP_UNIT = "us"
+
+
+def _resolver(json_schema: dict):
     defs = json_schema.get("$defs", {})
 
     def resolve(prop: dict) -> dict:
@@ -48,8 +52,45 @@ def arrow_schema(json_schema: dict | None = None):
             prop = defs[prop["$ref"].rsplit("/", 1)[-1]]
         return prop
 
+    return resolve
+
+
+def timestamp_fields(json_schema: dict | None = None) -> list[str]:
+    """Top-level fields the JSON Schema marks as timestamps (`"x-arrow": "timestamp"`)."""
+    json_schema = json_schema or load_schema()
+    resolve = _resolver(json_schema)
+    return [
+        name
+        for name, prop in json_schema["properties"].items()
+        if resolve(prop).get("x-arrow") == "timestamp"
+    ]
+
+
+def parse_timestamp(value: str | None) -> datetime | None:
+    """An ISO 8601 record value as an aware datetime: a bare date is its midnight UTC, a
+    time without offset is UTC (as crawler.extract.metadata reads pages)."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if not isinstance(parsed, datetime):  # pragma: no cover - fromisoformat gives datetimes
+        parsed = datetime.combine(parsed, datetime.min.time())
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def arrow_schema(json_schema: dict | None = None, typed_timestamps: bool = True):
+    """The Arrow schema of an article record, derived from its JSON Schema.
+    `typed_timestamps=False`: timestamp fields as strings (the JSON Lines shape)."""
+    pa = _require_pyarrow()
+    json_schema = json_schema or load_schema()
+    resolve = _resolver(json_schema)
+
     def to_arrow(prop: dict, where: str):
         prop = resolve(prop)
+        if typed_timestamps and prop.get("x-arrow") == "timestamp":
+            return pa.timestamp(TIMESTAMP_UNIT, tz="UTC")
         if "const" in prop:  # schema_version
             return {bool: pa.bool_(), int: pa.int64(), float: pa.float64(), str: pa.string()}[
                 type(prop["const"])
@@ -115,6 +156,7 @@ class PartWriter:
             raise ValueError(f"unknown format {fmt!r}")
         self.folder, self.fmt, self.max_records = folder, fmt, max_records
         self.schema = arrow_schema() if fmt == "parquet" else None
+        self.timestamps = timestamp_fields() if fmt == "parquet" else []
         self.files: list[dict] = []
         self._batch: list[dict] = []
 
@@ -147,18 +189,25 @@ class PartWriter:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
-            table = pa.Table.from_pylist(self._batch, schema=self.schema)
+            rows = [
+                {**r, **{f: parse_timestamp(r.get(f)) for f in self.timestamps}}
+                for r in self._batch
+            ]
+            table = pa.Table.from_pylist(rows, schema=self.schema)
             pq.write_table(table, path, compression="zstd")
-        with open(path, "rb") as fh:
-            os.fsync(fh.fileno())
-            digest = hashlib.file_digest(fh, "sha256").hexdigest()
-        self.files.append(
-            {
-                "name": name,
-                "kind": "records",
-                "records": len(self._batch),
-                "size": path.stat().st_size,
-                "sha256": digest,
-            }
-        )
+        self.files.append(file_entry(path, "records", len(self._batch)))
         self._batch = []
+
+
+def file_entry(path: Path, kind: str, records: int) -> dict:
+    """The manifest's entry of a written export file (fsynced here)."""
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+        digest = hashlib.file_digest(fh, "sha256").hexdigest()
+    return {
+        "name": path.name,
+        "kind": kind,
+        "records": records,
+        "size": path.stat().st_size,
+        "sha256": digest,
+    }

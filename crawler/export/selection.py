@@ -7,6 +7,9 @@
   inclusive, `until` exclusive; both are read by `crawler.timebounds.parse_time_bound`.
 - `--site` keeps a host and its subdomains.
 - Unless `all_versions`, only the newest version of each article among those selected.
+- `exclude_reserved` / `exclude_paywalled` leave records out as they are read
+  (`crawler.export.exclusions`); they are part of the selection an incremental
+  destination keeps.
 - The watermark is the catalog's `articles.seq`: an export covers (after_seq, through_seq],
   where through_seq stops before the first record still in a shard being written.
 """
@@ -28,6 +31,8 @@ class Selection:
     until: datetime | None = None
     site: str | None = None
     all_versions: bool = False
+    exclude_reserved: bool = False
+    exclude_paywalled: bool = False
 
     def describe(self) -> dict:
         return {
@@ -35,7 +40,14 @@ class Selection:
             "until": self.until.isoformat() if self.until else None,
             "site": self.site,
             "all_versions": self.all_versions,
+            "exclude_reserved": self.exclude_reserved,
+            "exclude_paywalled": self.exclude_paywalled,
         }
+
+    def incremental_key(self) -> tuple:
+        """What must stay the same between incremental exports to one destination: the
+        records the watermark passed were chosen with it."""
+        return (self.site, self.all_versions, self.exclude_reserved, self.exclude_paywalled)
 
 
 @dataclass

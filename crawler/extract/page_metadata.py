@@ -11,7 +11,8 @@ where the page declares no author: it deep-copies the whole tree to prune it). S
   became 2019-01-01) is not taken as a date unless htmldate's exact search finds it too;
 - the author heuristic prunes the caller's tree in place instead of a copy: call this
   last, on a tree nothing reads afterwards;
-- no licence search (the record has no licence field).
+- no licence search here: `page_rights.page_license` reads JSON-LD and <link> first, then
+  runs trafilatura's own search (`extract_license`).
 """
 
 from __future__ import annotations

@@ -23,6 +23,8 @@ from crawler.extract.metadata import (
     split_list,
 )
 from crawler.extract.page_metadata import page_metadata
+from crawler.extract.page_rights import page_rights
+from crawler.extract.paywall import access_of, paywall_evidence
 from crawler.extract.site_rules import SiteRules, apply_text_rules, prune_tree
 
 
@@ -45,6 +47,10 @@ class Extraction:
     text: str = ""
     note: str | None = None  # why there is no text, when there is none
     boilerplate_removed: list[dict] = field(default_factory=list)
+    # what the markup declares: TDMRep meta, robots directives, licence (page_rights.py)
+    page_rights: dict = field(default_factory=dict)
+    access: str | None = None  # free | paywalled | partial (paywall.py)
+    access_evidence: list[str] = field(default_factory=list)
     # DOM path of each line of `text` (few-page site templates, crawler.extract.repeats);
     # not part of the article record
     paragraph_paths: list[str] = field(default_factory=list)
@@ -167,6 +173,8 @@ def extract_html(
     language = declared_language(tree, content_language)
     canonical = _canonical(tree, url)
     titles = declared_titles(tree)
+    rights = page_rights(tree)
+    paywall = paywall_evidence(tree)
     blocks = block_elements(tree) if boilerplate else {}  # site templates (dom_paths.py)
     removed: list[dict] = []
     if site_rules is not None and boilerplate:
@@ -181,6 +189,7 @@ def extract_html(
             language=language,
             canonical_url=canonical,
             note="no main text found",
+            page_rights=rights,
         )
     text = main_text(doc)
     byline_authors: list[str] = []
@@ -190,6 +199,7 @@ def extract_html(
     # bare_extraction worked on a copy of the tree (trafilatura 2.3: "if tree is
     # filecontent: tree = copy(tree)"); page_metadata prunes ours, so it comes last
     meta, published_source = page_metadata(tree, url, dates)
+    access, access_evidence = access_of(paywall, text)
     title = meta.title or None
     # a removed credit line ("Articles by: X") names the author when the metadata does not
     authors = split_authors(meta.author) or byline_authors
@@ -209,5 +219,8 @@ def extract_html(
         text=text,
         note=None if text else "no main text found",
         boilerplate_removed=removed,
+        page_rights=rights,
+        access=access,
+        access_evidence=access_evidence,
         paragraph_paths=paragraph_paths(text.split("\n"), blocks) if blocks and text else [],
     )
