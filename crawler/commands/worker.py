@@ -47,7 +47,6 @@ def add_parser(subparsers) -> None:
         metavar="URI",
         help="redis://HOST:PORT/DB (or sqlite:///FILE: workers of one machine)",
     )
-    p.add_argument("--catalog", metavar="URI", help="the shared catalog (CATALOG_URI)")
     add_store_options(p)
     add_sites_dir_option(p)
     p.add_argument("--node-id", metavar="ID", help="this node's name (NODE_ID)")
