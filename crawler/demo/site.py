@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import base64
 import gzip
+import random
 import threading
 import time
 import zlib
@@ -206,6 +207,10 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(200, _small_article("A slow page"))
             if path == "/big":
                 return self._big(int(query.get("mb", ["1"])[0]))
+            if path == "/random":  # incompressible: fills a small disk in a few pages
+                seed, kb = query.get("seed", ["0"])[0], int(query.get("kb", ["64"])[0])
+                body = random.Random(seed).randbytes(min(kb, 16384) << 10)
+                return self._send(200, body, "application/octet-stream")
             if path == "/gzip-bomb":
                 return self._send(200, site.gzip_bomb(), headers=[("Content-Encoding", "gzip")])
             if path == "/broken.html":
