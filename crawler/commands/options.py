@@ -136,6 +136,7 @@ def crawl_settings(args: argparse.Namespace, command: str):
         # neither --log-level nor -s LOG_LEVEL: the commands' own level (-s may set it)
         settings.set("LOG_LEVEL", settings.get("COMMAND_LOG_LEVEL"), priority="cmdline")
     settings.set("RUN_COMMAND", command, priority="cmdline")
+    require_writable(store_root(settings))
     return settings
 
 
@@ -158,3 +159,14 @@ def store_root(settings) -> Path:
     from crawler.store.uri import open_store
 
     return Path(open_store(settings.get("STORE_URI"), settings).root)
+
+
+def require_writable(folder: Path) -> None:
+    """A usage error, before any work, if files cannot be written in `folder` (a store,
+    an S3 store's spool, an export destination): a file there, a read-only mount, no
+    permission (`crawler.store.local.unwritable_reason`)."""
+    from crawler.store.local import unwritable_reason
+
+    reason = unwritable_reason(folder)
+    if reason is not None:
+        raise UsageError(f"cannot write to {folder}: {reason}")

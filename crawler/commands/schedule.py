@@ -12,6 +12,7 @@ from crawler.commands.options import (
     add_sites_dir_option,
     add_store_options,
     plain_settings,
+    require_writable,
     sites_dirs,
     store_root,
 )
@@ -44,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
         format="%(asctime)s %(name)s %(levelname)s: %(message)s",
     )
     settings = plain_settings(args)
+    require_writable(store_root(settings))  # every run it starts would fail
     sites = _scheduled_sites(sites_dirs(args, settings))
     scheduler = Scheduler(
         sites, store_root=store_root(settings), child_args=_child_args(args, settings)
