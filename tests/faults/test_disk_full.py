@@ -214,3 +214,21 @@ def test_export_reports_a_damaged_shard_and_exports_the_rest(site, tmp_path):
     assert again.returncode == 0, again.stdout + again.stderr
     assert "left out" not in again.stderr
     assert os.path.exists(store / damaged)
+
+
+def test_no_room_for_the_reserve_is_one_line_before_fetching(tmpfs, site):
+    store = tmpfs("5m") / "store"
+    path = site.article_paths()[3]
+    before = site.hits(path)
+    result = run_cli("archive", site.url(path), "--store", str(store))  # reserve: 8 MiB
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.strip().splitlines() == [
+        f"crawler: disk full writing {store}/.disk-reserve-{_reserve_id(result.stderr)}: "
+        "No space left on device"
+    ]
+    assert site.hits(path) == before
+    assert not list(store.iterdir())
+
+
+def _reserve_id(stderr: str) -> str:
+    return stderr.split(".disk-reserve-", 1)[1].split(":", 1)[0]
