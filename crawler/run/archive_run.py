@@ -162,7 +162,7 @@ class ArchiveRun:
         limit_heap_fragmentation(settings.getint("MEMORY_MMAP_THRESHOLD"))
         run = cls.open(settings)
         run._stats = crawler.stats
-        run.disk.stop_crawl_with(lambda reason: _close_spider(crawler, reason))
+        run.disk.stops(crawler)
         crawler.signals.connect(run._spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(run._spider_closed, signal=signals.spider_closed)
         return run
@@ -403,11 +403,3 @@ class ArchiveRun:
             and not self.upload_problem
             and not self.disk.hit_already
         )
-
-
-def _close_spider(crawler, reason: str) -> None:
-    """Stop the crawl as Scrapy's CloseSpider does: requests in flight end, no new ones."""
-    if crawler.engine is not None and crawler.spider is not None:
-        from scrapy.utils.defer import deferred_from_coro
-
-        deferred_from_coro(crawler.engine.close_spider_async(reason=reason))

@@ -15,6 +15,8 @@ import os
 from collections.abc import Callable
 from typing import TypeVar
 
+from scrapy.utils.defer import deferred_from_coro
+
 from crawler.store.disk import DiskReserve, is_disk_full
 
 logger = logging.getLogger(__name__)
@@ -28,11 +30,11 @@ class DiskFullStop:
         self.reserve = reserve
         self.message: str | None = None  # set by the first "no space" error
         self.lost_writes = 0  # writes that failed even in the reserve's room
-        self._stop_crawl: Callable[[str], None] | None = None
+        self._crawler = None  # the Scrapy crawler to stop, if the run has one
 
-    def stop_crawl_with(self, stop: Callable[[str], None]) -> None:
-        """How to stop the crawl (the engine's close_spider, given by the run)."""
-        self._stop_crawl = stop
+    def stops(self, crawler) -> None:
+        """The crawl that a full disk stops (`crawler reextract` has none)."""
+        self._crawler = crawler
 
     @property
     def hit_already(self) -> bool:
@@ -49,8 +51,10 @@ class DiskFullStop:
         if self.reserve is not None:
             self.reserve.release()
         logger.error("%s; stopping the crawl, closing what was written", self.message)
-        if self._stop_crawl is not None:
-            self._stop_crawl(FINISH_REASON)
+        crawler = self._crawler
+        if crawler is not None and crawler.engine is not None and crawler.spider is not None:
+            # As Scrapy's CloseSpider: the requests in flight end, no new ones start.
+            deferred_from_coro(crawler.engine.close_spider_async(reason=FINISH_REASON))
 
     def write(self, path, write: Callable[..., T], *args, **kwargs) -> T | None:
         """`write(*args, **kwargs)`; on "no space", `hit` and try once more in the room
