@@ -112,7 +112,7 @@ class ArticleSink:
         """Articles stored before their site's template was learned, cleaned again with
         what the whole run learned: a new version where the text changes, the blocks it
         removes marked with `reason`. Returns how many new versions were written."""
-        if self.repeats is None:
+        if self.repeats is None or self.run.disk.hit_already:  # no room left for more
             return 0
         self.repeats.flush()
         written = 0

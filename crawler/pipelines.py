@@ -22,6 +22,7 @@ from crawler.extract.site_rules import rules_for, rules_from_settings
 from crawler.extract.trafilatura_extractor import html_for
 from crawler.items import CapturedPage, FetchFailed
 from crawler.run import Outcome, archive_run_of
+from crawler.store.disk import is_disk_full
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +99,19 @@ class StorePipeline:
         if not outcome.archived:
             outcome.reason = "no WARC record was written for this response"
         elif item.extraction and item.extraction.get("text"):
+            self._store_article(item, outcome)
+        self.run.record_outcome(outcome)
+        self.stats.inc_value("archive/archived" if outcome.archived else "archive/failed")
+        item.body = b""  # the WARC has it; don't keep megabytes alive in Scrapy's item chain
+        item.extraction = None
+        return item
+
+    def _store_article(self, item: CapturedPage, outcome: Outcome) -> None:
+        """The article record of an archived page; the outcome says what became of it."""
+        if self.run.disk.hit_already:  # the reserve's room is for closing the run
+            outcome.reason = f"no article stored, the run stopped: {self.run.disk.message}"
+            return
+        try:
             record = self.sink.add(
                 item.extraction,
                 url=item.url,
@@ -108,15 +122,16 @@ class StorePipeline:
                 warc=item.warc,
                 rights=item.rights,
             )
-            if record is None:
-                outcome.reason = "no article: nothing left after boilerplate removal"
-            else:
-                self.stats.inc_value("extract/articles")
-                outcome.title = record["title"]
-                outcome.word_count = record["word_count"]
-                outcome.article_id = record["id"]
-        self.run.record_outcome(outcome)
-        self.stats.inc_value("archive/archived" if outcome.archived else "archive/failed")
-        item.body = b""  # the WARC has it; don't keep megabytes alive in Scrapy's item chain
-        item.extraction = None
-        return item
+        except Exception as exc:
+            if not is_disk_full(exc):
+                raise
+            self.run.disk.hit(exc, self.run.store.root)  # stops the crawl
+            outcome.reason = f"no article stored: {self.run.disk.message}"
+            return
+        if record is None:
+            outcome.reason = "no article: nothing left after boilerplate removal"
+            return
+        self.stats.inc_value("extract/articles")
+        outcome.title = record["title"]
+        outcome.word_count = record["word_count"]
+        outcome.article_id = record["id"]

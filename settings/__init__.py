@@ -27,6 +27,10 @@ CATALOG_URI = ""
 NODE_ID = ""
 # Records per article shard (articles/YYYY/MM/DD/<crawl-id>-<serial>.jsonl.gz).
 STORE_SHARD_MAX_RECORDS = 10_000
+# Bytes each run sets aside in the store (a `.disk-reserve-<crawl-id>` file) and frees when
+# the disk fills, so that it can still close its files, catalogue what it fetched and
+# write its manifest (crawler/store/disk.py). 0 = none.
+STORE_DISK_RESERVE = 8 * 1024 * 1024
 
 # -- S3 storage (STORE_URI = s3://...) ----------------------------------------------------
 # Credentials come only from boto3's standard chain (AWS_* variables, AWS_PROFILE,

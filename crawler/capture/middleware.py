@@ -36,6 +36,7 @@ from crawler.capture.warc_writer import ClosedFile
 from crawler.capture.writer_process import WarcWriterProcess
 from crawler.lifetime import exit_with
 from crawler.run import archive_run_of
+from crawler.store.disk import is_disk_full
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +134,9 @@ class WarcCaptureMiddleware:
         previous = request.meta.get("previous_capture")
         if previous and response.url == previous["url"]:
             exchange.previous = PreviousCapture(**previous)
+        if self.run.disk.hit_already:  # the reserve's room is for closing, not for pages
+            self.stats.inc_value("warc/write_errors")
+            raise WarcWriteError(f"not written, the run stopped: {self.run.disk.message}")
         try:
             pointer, closed = await self.writer.write(
                 exchange,
@@ -144,6 +148,10 @@ class WarcCaptureMiddleware:
             )
         except Exception as exc:
             self.stats.inc_value("warc/write_errors")
+            if is_disk_full(exc):  # said once by the run, which stops the crawl
+                self.run.disk.hit(exc, self.run.store.root)
+                message = f"could not write the WARC record: {self.run.disk.message}"
+                raise WarcWriteError(message) from None
             logger.error("WARC write failed for %s: %s", response.url, exc)
             raise WarcWriteError(f"could not write the WARC record: {exc}") from exc
         for done in closed:  # this write rotated the file

@@ -34,7 +34,8 @@ from warcio.timeutils import datetime_to_iso_date
 from warcio.warcwriter import WARCWriter
 
 from crawler.capture.exchange import HttpExchange
-from crawler.store.local import LocalStore
+from crawler.store.disk import append_whole, file_is_whole
+from crawler.store.local import OPEN_SUFFIX, LocalStore
 from crawler.store.recovery import lock_exclusive
 from settings import WARC_GZIP_LEVEL, WARC_MAX_SIZE, WARC_PREFIX
 
@@ -100,10 +101,11 @@ class WarcFileWriter:
         self.on_close = on_close
         self.hostname = _safe_host(socket.gethostname())
         self._serial = 0
-        self._fh: io.BufferedWriter | None = None
+        self._fh: io.FileIO | None = None
         self._key: str | None = None
         self._sha256 = None
         self._records = 0
+        self._torn = False  # a failed append could not be cut back: never publish the file
 
     # -- public API -------------------------------------------------------------------
 
@@ -119,8 +121,8 @@ class WarcFileWriter:
         resp_member = self._serialise(response)
         req_member = self._serialise(request)
         self._ensure_open()
-        offset = self._append(resp_member)
-        self._append(req_member)
+        # One append: a full disk keeps neither record, never a response without request.
+        offset = self._append(resp_member + req_member)
         pointer = WarcPointer(
             filename=self._key,
             offset=offset,
@@ -137,6 +139,11 @@ class WarcFileWriter:
     def close(self) -> None:
         self._close_current()
 
+    @property
+    def current_path(self):
+        """The `.open` file being written, or None."""
+        return self.store.path(self._key + OPEN_SUFFIX) if self._key else None
+
     # -- internals --------------------------------------------------------------------
 
     def _serialise(self, record) -> bytes:
@@ -147,10 +154,14 @@ class WarcFileWriter:
         return gzip_member(raw.getvalue(), self.gzip_level)
 
     def _append(self, member: bytes) -> int:
+        # Unbuffered, each record written whole: a crash leaves whole members plus at most
+        # one torn one, and a full disk none (append_whole cuts a failed record back).
         offset = self._fh.tell()
-        self._fh.write(member)
-        # Flush each record whole so a crash leaves whole members plus at most one torn one.
-        self._fh.flush()
+        try:
+            append_whole(self._fh, member)
+        except OSError:
+            self._torn = self._torn or not file_is_whole(self._fh, offset)
+            raise
         self._sha256.update(member)
         return offset
 
@@ -165,33 +176,46 @@ class WarcFileWriter:
         self._serial += 1
         self._key = f"warc/{now:%Y/%m/%d}/{name}"
         path = self.store.open_path(self._key)
-        fh = open(path, "xb")
+        fh = open(path, "xb", buffering=0)
         if not lock_exclusive(fh):  # pragma: no cover - the name is new; nobody else has it
             fh.close()
             raise OSError(f"cannot lock new WARC file {path}")
         self._fh = fh
         self._sha256 = hashlib.sha256()
         self._records = 0
+        self._torn = False
         builder = RecordBuilder(warc_version=WARC_VERSION)
         info = builder.create_warcinfo_record(name, self.warcinfo)
-        self._append(self._serialise(info))
+        try:
+            self._append(self._serialise(info))
+        except OSError:
+            fh.close()  # not even the warcinfo fits: no file rather than a headless one
+            path.unlink(missing_ok=True)
+            self._fh = self._key = None
+            raise
         self._records += 1
 
     def _close_current(self) -> None:
         if self._fh is None:
             return
         fh, key = self._fh, self._key
-        fh.flush()
-        os.fsync(fh.fileno())
         size = fh.tell()
+        if self._torn or size == 0:
+            # A torn tail (the disk filled and the cut-back failed) keeps the `.open`
+            # name for the next run's repair; a file without even its warcinfo goes.
+            fh.close()
+            if size == 0:
+                self.store.path(key + OPEN_SUFFIX).unlink(missing_ok=True)
+            self._fh = self._key = None
+            return
+        os.fsync(fh.fileno())
         # Publish (rename) while still holding the flock so repair never races us.
         self.store.publish(key)
         fh.close()
         closed = ClosedFile(
             key=key, size=size, sha256=self._sha256.hexdigest(), records=self._records
         )
-        self._fh = None
-        self._key = None
+        self._fh = self._key = None
         if self.on_close:
             self.on_close(closed)
 

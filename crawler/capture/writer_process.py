@@ -39,6 +39,7 @@ from pathlib import Path
 
 from crawler.capture.exchange import HttpExchange
 from crawler.capture.warc_writer import ClosedFile, WarcPointer
+from crawler.store.disk import is_disk_full
 
 _PIPE_SIZE = 1 << 20  # several 150 KB exchanges fit: the reactor rarely waits for the child
 _F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)
@@ -68,7 +69,22 @@ def _settle(waiting: tuple[asyncio.Future, Callable | None], status: str, detail
     if status == "ok":
         future.set_result(detail)
     else:
-        future.set_exception(OSError(detail))
+        future.set_exception(_error_of(detail))
+
+
+def _error_of(detail) -> OSError:
+    """The OSError a child's error reply stands for: (strerror, errno, path) of an OSError
+    (so that a full disk is known as one, with the file it hit), or a message."""
+    if isinstance(detail, tuple):
+        message, err, path = detail
+        return OSError(err, message, path) if err else OSError(message)
+    return OSError(detail)
+
+
+def _describe(exc: Exception, path) -> tuple[str, int | None, str | None]:
+    if isinstance(exc, OSError) and exc.errno:
+        return exc.strerror or str(exc), exc.errno, str(exc.filename or path or "")
+    return f"{type(exc).__name__}: {exc}", None, None
 
 
 # -- the child --------------------------------------------------------------------------
@@ -101,6 +117,7 @@ def child_main() -> int:
         replies.send(("error", f"{type(exc).__name__}: {exc}"))
         return 1
     replies.send(("ok", None))
+    disk_full = None  # the first "no space" reply: every later write gets it too
     while True:
         try:
             kind, payload = requests.recv()
@@ -111,7 +128,11 @@ def child_main() -> int:
             # whole; leave the `.open` file to the next run's repair.
             return 1
         try:
-            if kind == "write":
+            if kind == "write" and disk_full:
+                # Writes already in the pipe when the disk filled: the crawler stops the
+                # crawl, and the room its reserve frees is for closing, not for these.
+                reply = ("error", disk_full)
+            elif kind == "write":
                 reply = ("ok", (writer.write_exchange(payload), drain()))
             elif kind == "close":
                 writer.close()
@@ -119,7 +140,9 @@ def child_main() -> int:
             else:
                 reply = ("error", f"unknown message {kind!r}")
         except Exception as exc:  # noqa: BLE001 - one failed write fails one URL, not the run
-            reply = ("error", f"{type(exc).__name__}: {exc}")
+            reply = ("error", _describe(exc, writer.current_path))
+            if is_disk_full(exc):
+                disk_full = reply[1]
         replies.send(reply)
         if kind == "close":
             return 0
@@ -226,7 +249,7 @@ class WarcWriterProcess:
                 _settle(self._waiting.popleft(), *self._reply_blocking())
             status, detail = self._reply_blocking()  # the close's own
             if status != "ok":
-                raise OSError(detail)
+                raise _error_of(detail)
             return detail
         finally:
             self._fail(self._dead or "the WARC writer is closed")

@@ -8,7 +8,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from crawler.commands.options import add_set_option, add_store_options, plain_settings
+from crawler.commands.options import (
+    add_set_option,
+    add_store_options,
+    plain_settings,
+    require_writable,
+)
 from crawler.commands.wacz_option import wacz_output, write_wacz
 from crawler.usage_error import EXIT_FAILED, EXIT_OK, UsageError
 from settings import EXPORT_PART_RECORDS
@@ -133,7 +138,7 @@ def _check_flags(args: argparse.Namespace) -> str | None:
 
 def _open(args: argparse.Namespace, settings):
     """The store, the selection and the destination's publisher (None without --to)."""
-    from crawler.export.destination import DestinationError, open_destination
+    from crawler.export.destination import DestinationError, LocalPublisher, open_destination
     from crawler.export.formats import FormatUnavailable, arrow_schema
     from crawler.export.near_duplicates import DedupUnavailable, datasketch
     from crawler.export.selection import Selection
@@ -164,6 +169,8 @@ def _open(args: argparse.Namespace, settings):
         DedupUnavailable,
     ) as exc:
         raise UsageError(str(exc)) from exc
+    if isinstance(publisher, LocalPublisher):
+        require_writable(publisher.root)
     if selection.since and selection.until and selection.since >= selection.until:
         raise UsageError("--since must be before --until")
     try:
@@ -224,6 +231,16 @@ def _publish(
             f"{' + WET text' if args.wet else ''} -> {result.location}"
             f" (catalog seq {result.after_seq}..{result.through_seq}){waiting}"
         )
+    if result.skipped_shards:
+        # Exported the rest rather than wait: say which records are missing, exit 1.
+        print(
+            f"crawler export: {sum(result.skipped_shards.values())} record(s) left out, in "
+            "shard(s) an interrupted run left unfinished (the next crawl run on this store "
+            "repairs them; then export again, without --incremental to get them): "
+            + ", ".join(sorted(result.skipped_shards)),
+            file=sys.stderr,
+        )
+        return EXIT_FAILED, result.rows
     return EXIT_OK, result.rows
 
 

@@ -224,6 +224,7 @@ def crawl_settings(args: argparse.Namespace, command: str):
         # neither --log-level nor -s LOG_LEVEL: the commands' own level (-s may set it)
         settings.set("LOG_LEVEL", settings.get("COMMAND_LOG_LEVEL"), priority="cmdline")
     settings.set("RUN_COMMAND", command, priority="cmdline")
+    require_writable(store_root(settings))
     return settings
 
 
@@ -259,3 +260,14 @@ def check_frontier(uri: str) -> None:
         open_frontier(uri, 0.0).close()  # Redis: no connection made yet
     except FrontierError as exc:
         raise UsageError(str(exc)) from exc
+
+
+def require_writable(folder: Path) -> None:
+    """A usage error, before any work, if files cannot be written in `folder` (a store,
+    an S3 store's spool, an export destination): a file there, a read-only mount, no
+    permission (`crawler.store.local.unwritable_reason`)."""
+    from crawler.store.local import unwritable_reason
+
+    reason = unwritable_reason(folder)
+    if reason is not None:
+        raise UsageError(f"cannot write to {folder}: {reason}")

@@ -15,6 +15,7 @@ from crawler.commands.options import (
     add_sites_dir_option,
     add_store_options,
     plain_settings,
+    require_writable,
     sites_dirs,
     store_root,
 )
@@ -55,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         format="%(asctime)s %(name)s %(levelname)s: %(message)s",
     )
     settings = plain_settings(args)
+    require_writable(store_root(settings))  # every run it starts would fail
     sites = scheduled_sites(sites_dirs(args, settings, then_defaults=bool(args.sites)), args.sites)
     scheduler = Scheduler(
         sites, store_root=store_root(settings), child_args=_child_args(args, settings)

@@ -5,7 +5,8 @@ Faults are endpoints, like Scrapy's own mock server: /gzip/..., /br/..., /deflat
 /redirect/<n>, /redirect-loop, /status/<code>, /flaky/<key> (503 then 200),
 /non-html/report.pdf, /non-html/data.json, /charset/wrong.html (latin-1 bytes declared
 utf-8), /charset/latin1-declared.html, /charset/cp1251-header-only.html (no <meta>),
-/slow?delay=S, /big?mb=N, /gzip-bomb, /broken.html, /cookies.html, /query.html?..., /empty.html,
+/slow?delay=S, /drip?seconds=S (a byte every 0.5 s), /big?mb=N[&unsized=1], /random?kb=N&seed=S
+(incompressible bytes), /gzip-bomb, /broken.html, /cookies.html, /query.html?..., /empty.html,
 /auth/basic.html (401 unless sent BASIC_AUTH's user and password).
 
     python -m crawler.demo.site [--port N]
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import base64
 import gzip
+import random
 import threading
 import time
 import zlib
@@ -204,8 +206,14 @@ class _Handler(BaseHTTPRequestHandler):
             if path == "/slow":
                 time.sleep(min(float(query.get("delay", ["1"])[0]), 30.0))
                 return self._send(200, _small_article("A slow page"))
-            if path == "/big":
-                return self._big(int(query.get("mb", ["1"])[0]))
+            if path == "/drip":  # a byte every half second: only a timeout ends it
+                return self._drip(min(float(query.get("seconds", ["10"])[0]), 120.0))
+            if path == "/big":  # &unsized=1: no Content-Length, the body ends at close
+                return self._big(int(query.get("mb", ["1"])[0]), "unsized" in query)
+            if path == "/random":  # incompressible: fills a small disk in a few pages
+                seed, kb = query.get("seed", ["0"])[0], int(query.get("kb", ["64"])[0])
+                body = random.Random(seed).randbytes(min(kb, 16384) << 10)
+                return self._send(200, body, "application/octet-stream")
             if path == "/gzip-bomb":
                 return self._send(200, site.gzip_bomb(), headers=[("Content-Encoding", "gzip")])
             if path == "/broken.html":
@@ -248,11 +256,26 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
         self.wfile.write(b"0\r\n\r\n")
 
-    def _big(self, mb: int) -> None:
+    def _drip(self, seconds: float) -> None:
+        count = int(seconds * 2)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(count))
+        self.end_headers()
+        for _ in range(count):
+            self.wfile.write(b" ")
+            self.wfile.flush()
+            time.sleep(0.5)
+
+    def _big(self, mb: int, unsized: bool = False) -> None:
         total = mb << 20
         self.send_response(200)
         self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(total))
+        if unsized:  # only a size limit counting streamed bytes stops it
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        else:
+            self.send_header("Content-Length", str(total))
         self.end_headers()
         block = (b"<p>filler</p>" * 5042)[: 64 << 10]
         sent = 0

@@ -37,7 +37,8 @@ from crawler.export.selection import Selection, select
 from crawler.export.wet import WetWriter
 from crawler.record import SCHEMA_NAME, SCHEMA_VERSION, as_current_schema, load_schema
 from crawler.store.catalog import open_catalog
-from crawler.store.local import LocalStore
+from crawler.store.local import OPEN_SUFFIX, LocalStore
+from crawler.store.recovery import held_by_live_writer
 from settings import EXPORT_PART_RECORDS
 
 MANIFEST_FORMAT = "news-archive-crawler/export-manifest/1"
@@ -56,6 +57,8 @@ class ExportResult:
     after_seq: int = 0
     through_seq: int = 0
     pending: int = 0
+    # shard -> records: damaged shards no writer will close, left out (and reported)
+    skipped_shards: dict[str, int] = field(default_factory=dict)
 
 
 def new_export_id() -> str:
@@ -154,7 +157,8 @@ def export(
     catalog = open_catalog(store)
     try:
         after = watermark(publisher.manifests(), store.uri, selection, dedup) if incremental else 0
-        selected = select(catalog, selection, after)
+        skipped = stalled_shards(store, catalog)
+        selected = select(catalog, selection, after, skipped)
         captured = _capture_times(catalog, selected.rows) if wet else {}
         marking = _dedup_plan(catalog, store, dedup, selected) if dedup and selected.rows else None
     finally:
@@ -167,6 +171,7 @@ def export(
         selected.after_seq,
         selected.through_seq,
         selected.pending,
+        skipped,
     )
     if not selected.rows:
         return result
@@ -200,6 +205,9 @@ def export(
         manifest["excluded"] = exclusions.describe()
         if marking is not None:
             manifest["dedup"] = marking.describe(dedup.mode)
+        manifest["skipped_damaged_shards"] = [
+            {"shard": shard, "records": n} for shard, n in sorted(skipped.items())
+        ]
         with open(staging / MANIFEST, "w", encoding="utf-8") as fh:
             fh.write(json.dumps(manifest, indent=2, ensure_ascii=False))
             fh.flush()
@@ -322,6 +330,18 @@ def selected_rows(store: LocalStore, selection: Selection) -> list[dict]:
     """The catalog rows of the article records `selection` picks, without exporting them."""
     catalog = open_catalog(store)
     try:
-        return select(catalog, selection).rows
+        return select(catalog, selection, skip_shards=stalled_shards(store, catalog)).rows
     finally:
         catalog.close()
+
+
+def stalled_shards(store: LocalStore, catalog) -> dict[str, int]:
+    """Unregistered shards (`Catalog.unregistered_shards`) that no live process is writing:
+    left torn by a full disk or a killed run (the next crawl run repairs and registers
+    them), or lost. An export leaves them out and says so instead of waiting for them,
+    which might be forever."""
+    return {
+        shard: n
+        for shard, n in catalog.unregistered_shards().items()
+        if not held_by_live_writer(store.path(shard + OPEN_SUFFIX))
+    }

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -66,11 +67,17 @@ def _fetched(row: dict) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def select(catalog: Catalog, selection: Selection, after_seq: int = 0) -> Selected:
-    through_seq, pending = catalog.exportable_through_seq()
+def select(
+    catalog: Catalog, selection: Selection, after_seq: int = 0, skip_shards: Collection[str] = ()
+) -> Selected:
+    """The rows `selection` picks after `after_seq`; those in `skip_shards` (damaged
+    shards no writer will close) are left out, and do not hold the later ones back."""
+    through_seq, pending = catalog.exportable_through_seq(skip_shards)
     rows = catalog.first_record_of_each_version(after_seq, through_seq)
     kept = []
     for row in rows:
+        if row["shard"] in skip_shards:
+            continue
         if selection.site and not host_in_domains(row["site"], [selection.site]):
             continue
         if selection.since or selection.until:

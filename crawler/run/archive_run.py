@@ -20,7 +20,6 @@ At `spider_closed` the run closes the files its components registered, then writ
 from __future__ import annotations
 
 import fcntl
-import gzip
 import hashlib
 import json
 import logging
@@ -35,15 +34,16 @@ from scrapy.utils.reactor import is_asyncio_reactor_installed
 from twisted.internet import task
 
 from crawler.capture.cdxj import IndexFile, index_warc
-from crawler.capture.rows import capture_rows_in
 from crawler.memory import limit_heap_fragmentation
 from crawler.node import node_id
+from crawler.run.disk_stop import FINISH_REASON, DiskFullStop
+from crawler.run.leftovers import repair_leftovers
 from crawler.run.manifest import build_manifest
 from crawler.run.outcome import Outcome
 from crawler.run.uploads import RunUploads
 from crawler.store.catalog import Catalog, open_catalog
-from crawler.store.local import LocalStore, sha256_file
-from crawler.store.recovery import repair_store
+from crawler.store.disk import DiskReserve
+from crawler.store.local import LocalStore
 from crawler.store.uri import open_store
 from crawler.timebounds import utcnow_iso
 
@@ -85,6 +85,7 @@ class ArchiveRun:
         uploads: RunUploads | None = None,
         capture_batch: int = 200,
         node: str | None = None,
+        disk: DiskFullStop | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -93,6 +94,7 @@ class ArchiveRun:
         self.arguments = arguments
         self.uploads = uploads  # S3 stores: closed files upload on a background thread
         self.node_id = node or node_id()  # in shard names and the manifest
+        self.disk = disk or DiskFullStop(None)  # a full disk stops the run cleanly
         self.started_at = utcnow_iso()
         self.finished_at: str | None = None
         self.catalog.start_run(crawl_id, command, self.started_at)
@@ -132,18 +134,25 @@ class ArchiveRun:
         """A run over `store` (default: the one the settings name), leftovers of killed
         runs repaired."""
         store = store or open_store(settings.get("STORE_URI"), settings)
+        crawl_id = settings.get("CRAWL_ID") or new_crawl_id()
+        store.root.mkdir(parents=True, exist_ok=True)
+        # First, while there is room: the space the run closes with if the disk fills.
+        reserve = DiskReserve(store.root, crawl_id, settings.getint("STORE_DISK_RESERVE"))
         uploads = RunUploads.start(store)
         run = cls(
             store,
             open_catalog(store),
-            settings.get("CRAWL_ID") or new_crawl_id(),
+            crawl_id,
             command or settings.get("RUN_COMMAND") or " ".join(sys.argv),
             arguments if arguments is not None else settings.getdict("RUN_ARGUMENTS"),
             uploads=uploads,
             capture_batch=settings.getint("CATALOG_CAPTURE_BATCH"),
             node=node_id(settings),
+            disk=DiskFullStop(reserve),
         )
         run.repair_leftovers()
+        if uploads is not None:
+            uploads.resume()
         return run
 
     @classmethod
@@ -159,6 +168,7 @@ class ArchiveRun:
         limit_heap_fragmentation(settings.getint("MEMORY_MMAP_THRESHOLD"))
         run = cls.open(settings)
         run._stats = crawler.stats
+        run.disk.stops(crawler)
         crawler.signals.connect(run._spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(run._spider_closed, signal=signals.spider_closed)
         return run
@@ -187,54 +197,16 @@ class ArchiveRun:
     # -- leftovers of killed runs --------------------------------------------------------
 
     def repair_leftovers(self) -> None:
-        """Close `.open` files a killed run left behind, keeping every whole record, and
-        catalogue what they hold that the catalog lacks. One repair at a time per store
-        (`tmp/repair.lock`): a run that meets a file another run is repairing (locked, like
-        a live writer's) waits until its records are catalogued, instead of going on
-        without them and fetching their URLs again (crawler/frontier/session.py)."""
+        """Close, catalogue, index and register what killed runs left behind
+        (`crawler.run.leftovers`). One repair at a time per store (`tmp/repair.lock`): a
+        run that meets a file another run is repairing (locked, like a live writer's) waits
+        until its records are catalogued, instead of going on without them and fetching
+        their URLs again (crawler/frontier/session.py)."""
         lock_path = self.store.path("tmp/repair.lock")
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         with open(lock_path, "a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # released on close, or by the kernel on death
-            self._repair_leftovers()
-
-    def _repair_leftovers(self) -> None:
-        for kind, fixed in repair_store(self.store):
-            key = self.store.key_of(fixed.path)
-            entry = {
-                "key": key,
-                "kind": kind,
-                "kept_bytes": fixed.kept_bytes,
-                "dropped_bytes": fixed.dropped_bytes,
-            }
-            self.repaired.append(entry)
-            if not fixed.kept_bytes:
-                continue
-            sha256 = sha256_file(fixed.path)
-            if kind == "warc":
-                # Rows the killed crawler had not committed yet (its last batch).
-                rows = list(capture_rows_in(fixed.path, key))
-                self.catalog.add_captures(rows)
-                entry["catalogued"] = len(rows)
-                self.warc_closed(key, fixed.kept_bytes, sha256, None)
-            else:
-                entry["catalogued"] = self._catalog_shard_records(fixed.path, key)
-                self.file_closed(kind, key, fixed.kept_bytes, sha256, None)
-
-    def _catalog_shard_records(self, path, key: str) -> int:
-        """A run killed between writing a record and cataloguing it: the shard is the
-        truth, so catalogue what it holds and the catalog lacks (the next run then does
-        not fetch that article again)."""
-        added = 0
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
-            for line in fh:
-                record = json.loads(line)
-                if not self.catalog.has_article(
-                    record["id"], record["version"], record["content_sha256"]
-                ):
-                    self.catalog.add_article(record, key)
-                    added += 1
-        return added
+            repair_leftovers(self)
 
     # -- captures ------------------------------------------------------------------------
 
@@ -249,7 +221,11 @@ class ArchiveRun:
     def flush_captures(self) -> None:
         if self._captures:
             rows, self._captures = self._captures, []
-            self.catalog.add_captures(rows)
+            self.disk.write(self._catalog_path, self.catalog.add_captures, rows)
+
+    @property
+    def _catalog_path(self):
+        return getattr(self.catalog, "path", self.store.root)
 
     def _spider_opened(self, spider) -> None:
         self._flusher = task.LoopingCall(self.flush_captures)
@@ -306,7 +282,9 @@ class ArchiveRun:
         self.files.append(
             {"key": key, "kind": kind, "size": size, "sha256": sha256, "records": records}
         )
-        self.catalog.add_file(
+        self.disk.write(
+            self._catalog_path,
+            self.catalog.add_file,
             key=key,
             kind=kind,
             crawl_id=self.crawl_id,
@@ -336,7 +314,9 @@ class ArchiveRun:
         calls it for every item; `finish` for URLs never fetched)."""
         self.outcomes[outcome.url] = outcome
         if not outcome.archived:
-            self.catalog.add_failure(
+            self.disk.write(
+                self._catalog_path,
+                self.catalog.add_failure,
                 crawl_id=self.crawl_id,
                 url=outcome.url,
                 at=utcnow_iso(),
@@ -357,6 +337,8 @@ class ArchiveRun:
         """Close registered files, write `runs/<crawl-id>.json`, close the catalog."""
         if self._flusher is not None and self._flusher.running:
             self._flusher.stop()
+        if self.disk.hit_already:
+            reason = FINISH_REASON
         errors = []
         for closer in self._closers:
             try:
@@ -396,8 +378,15 @@ class ArchiveRun:
         )
         key = f"runs/{self.crawl_id}.json"
         data = json.dumps(self.report, indent=2, sort_keys=True, default=str).encode("utf-8")
-        self.store.write_atomic(key, data)
-        self.catalog.finish_run(self.crawl_id, self.finished_at, self.report["counts"])
+        self.disk.write(self.store.path(key), self.store.write_atomic, key, data)
+        self.disk.write(
+            self._catalog_path,
+            self.catalog.finish_run,
+            self.crawl_id,
+            self.finished_at,
+            self.report["counts"],
+        )
+        self.disk.release()
         if self.uploads is not None:
             self.uploads.queue("manifest", key, len(data), hashlib.sha256(data).hexdigest())
             self.upload_status = self.uploads.finish()
@@ -426,4 +415,5 @@ class ArchiveRun:
             and not self.report["close_errors"]
             and not self.report["counts"]["warc_write_errors"]
             and not self.upload_problem
+            and not self.disk.hit_already
         )

@@ -24,19 +24,28 @@ def run_spider(settings, spider: str, arguments: dict, **spider_args):
     from scrapy.crawler import CrawlerProcess
 
     from crawler.run import ArchiveRun
+    from crawler.store.disk import DiskFullError
 
     settings.set("RUN_ARGUMENTS", arguments, priority="cmdline")
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider)
-    process.crawl(crawler, **spider_args)
+    failed = []
+    process.crawl(crawler, **spider_args).addErrback(failed.append)
     process.start()
     try:
         run = crawler.get_extension(ArchiveRun)
     except RuntimeError:  # the crawl failed before its extensions existed
         run = None
+    if failed and failed[0].check(DiskFullError):  # no room to start: one line, no trace
+        print(f"crawler: {failed[0].value.strerror}", file=sys.stderr)
+        return None
+    if failed:
+        failed[0].printTraceback(file=sys.stderr)
     if run is None or run.report is None:
         print("error: the run did not finish; see the log above", file=sys.stderr)
         return None
+    if run.disk.message:  # the one line a full disk gets (crawler.run.disk_stop)
+        print(f"crawler: {run.disk.message}", file=sys.stderr)
     return run
 
 

@@ -20,17 +20,22 @@ class RunUploads:
 
     @classmethod
     def start(cls, store: LocalStore) -> RunUploads | None:
-        """For an S3 store: the uploader thread, leftovers of earlier runs queued first."""
+        """For an S3 store: the uploader thread (earlier runs' files: `resume`)."""
         if not isinstance(store, S3Store):
             return None
         uploader = S3Uploader(store)
+        return cls(store, BackgroundUploads(uploader), open_ledger(store))
+
+    def resume(self) -> None:
+        """Queue what earlier runs left: pending uploads, and closed spool files no ledger
+        knows. Called once the run has repaired the spool: a closed WARC a killed run
+        never registered gets its index (and is ledgered) before anything uploads it and
+        drops the spool copy."""
+        uploader = self.uploads.uploader
         uploader.adopt_unledgered()
         uploader.close_thread_ledger()
-        ledger = open_ledger(store)
-        uploads = BackgroundUploads(uploader)
-        for entry in ledger.pending_uploads(store.uri):
-            uploads.submit(entry["key"])
-        return cls(store, uploads, ledger)
+        for entry in self.ledger.pending_uploads(self.store.uri):
+            self.uploads.submit(entry["key"])
 
     def queue(self, kind: str, key: str, size: int, sha256: str) -> None:
         # Ledgered before the upload starts: a killed run leaves it pending, not lost.

@@ -13,7 +13,7 @@ upload) belongs to one machine, not to the shared index: crawler/store/upload_le
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
@@ -63,6 +63,7 @@ class Catalog(Protocol):
         records: int | None,
         closed_at: str,
     ) -> None: ...
+    def registered_files(self, kind: str) -> dict[str, int]: ...
     def add_failure(self, *, crawl_id: str, url: str, at: str, stage: str, reason: str) -> None: ...
 
     # captures: one row per WARC response or revisit record
@@ -84,7 +85,8 @@ class Catalog(Protocol):
     def archived_articles(self) -> dict[str, dict]: ...
 
     # the dataset export
-    def exportable_through_seq(self) -> tuple[int, int]: ...
+    def unregistered_shards(self) -> dict[str, int]: ...
+    def exportable_through_seq(self, skip_shards: Collection[str] = ()) -> tuple[int, int]: ...
     def first_record_of_each_version(
         self, after_seq: int, through_seq: int, site: str | None = None
     ) -> list[dict]: ...

@@ -10,7 +10,9 @@ under its final name.
 
 from __future__ import annotations
 
+import errno
 import os
+import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
@@ -52,10 +54,14 @@ class LocalStore:
         final = self.root / key
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = final.with_name(final.name + ".tmp")
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        try:
+            with open(tmp, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # a full disk leaves no empty or partial .tmp
+            raise
         os.replace(tmp, final)
         fsync_dir(final.parent)
         return final
@@ -91,6 +97,27 @@ class LocalStore:
     def key_of(self, path: Path) -> str:
         rel = path.relative_to(self.root).as_posix()
         return rel[: -len(OPEN_SUFFIX)] if rel.endswith(OPEN_SUFFIX) else rel
+
+
+def unwritable_reason(folder: str | os.PathLike[str]) -> str | None:
+    """Why files cannot be created in `folder` (or, if it does not exist yet, in the
+    nearest existing folder above it, where it would be made), or None if they can.
+
+    A real file is created and removed: the permission bits alone do not say it (root
+    ignores them, a read-only mount or a full quota does not show in them). Nothing is
+    created when the answer is no, and nothing is left when it is yes."""
+    path = Path(folder).expanduser().absolute()
+    while not path.exists() and not path.is_symlink() and path != path.parent:
+        path = path.parent
+    if not path.is_dir():
+        return os.strerror(errno.ENOTDIR).lower()
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".write-probe-", dir=path)
+    except OSError as exc:
+        return (exc.strerror or str(exc)).lower()
+    os.close(fd)
+    os.unlink(probe)
+    return None
 
 
 def sha256_file(path: Path) -> str:

@@ -69,6 +69,15 @@ def lock_exclusive(fh) -> bool:
     return True
 
 
+def held_by_live_writer(path: Path) -> bool:
+    """Whether a live process is writing the `.open` file `path` (holds its lock)."""
+    try:
+        with open(path, "rb") as fh:
+            return not lock_exclusive(fh)  # closing the file drops a lock we took
+    except FileNotFoundError:
+        return False
+
+
 def repair_open_file(path: Path) -> RepairedFile | None:
     """Truncate `path` (a `.open` file) to its complete members and rename it closed.
 

@@ -16,7 +16,8 @@ import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from crawler.store.local import LocalStore
+from crawler.store.disk import append_whole, file_is_whole
+from crawler.store.local import OPEN_SUFFIX, LocalStore
 from crawler.store.recovery import lock_exclusive
 from settings import STORE_SHARD_MAX_RECORDS
 
@@ -43,6 +44,7 @@ class ShardWriter:
         self._key: str | None = None
         self._sha256 = None
         self._records = 0
+        self._torn = False  # a failed append could not be cut back: never publish the file
 
     def append(self, record: dict) -> str:
         """Append one record; returns the key of the shard it went to."""
@@ -51,8 +53,14 @@ class ShardWriter:
         line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
         comp = zlib.compressobj(self.gzip_level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
         member = comp.compress(line.encode("utf-8")) + comp.flush()
-        self._fh.write(member)
-        self._fh.flush()
+        offset = self._fh.tell()
+        try:
+            append_whole(self._fh, member)  # whole or not at all, even on a full disk
+        except OSError as exc:
+            self._torn = self._torn or not file_is_whole(self._fh, offset)
+            if exc.filename is None:  # name the file in the message a user sees
+                exc.filename = str(self.store.path(self._key + OPEN_SUFFIX))
+            raise
         self._sha256.update(member)
         self._records += 1
         key = self._key
@@ -64,8 +72,16 @@ class ShardWriter:
         if self._fh is None:
             return
         fh, key = self._fh, self._key
-        os.fsync(fh.fileno())
         size = fh.tell()
+        if self._torn or size == 0:
+            # A torn tail keeps the `.open` name (the next run's repair cuts it back and
+            # catalogues it); an empty shard (its one record did not fit) goes.
+            fh.close()
+            if size == 0:
+                self.store.path(key + OPEN_SUFFIX).unlink(missing_ok=True)
+            self._fh = None
+            return
+        os.fsync(fh.fileno())
         self.store.publish(key)
         fh.close()
         self._fh = None
@@ -76,8 +92,9 @@ class ShardWriter:
         now = datetime.now(UTC)
         self._key = f"articles/{now:%Y/%m/%d}/{self.name}-{self._serial:05d}.jsonl.gz"
         self._serial += 1
-        fh = open(self.store.open_path(self._key), "xb")
+        fh = open(self.store.open_path(self._key), "xb", buffering=0)
         lock_exclusive(fh)
         self._fh = fh
         self._sha256 = hashlib.sha256()
         self._records = 0
+        self._torn = False

@@ -12,7 +12,7 @@ can do: opening and migrating, and the export watermark.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import AbstractContextManager
 
 from crawler.store.catalog_schema import url_host
@@ -115,6 +115,13 @@ class SqlCatalog:
             "records = excluded.records, closed_at = excluded.closed_at",
             (key, kind, crawl_id, size, sha256, records, closed_at),
         )
+
+    def registered_files(self, kind: str) -> dict[str, int]:
+        """Key -> size of every registered (closed) file of `kind`: warc, cdxj, articles..."""
+        return {
+            row["key"]: row["size"]
+            for row in self.db.execute("SELECT key, size FROM files WHERE kind=?", (kind,))
+        }
 
     def add_failure(self, *, crawl_id: str, url: str, at: str, stage: str, reason: str) -> None:
         self.db.execute(
@@ -311,19 +318,37 @@ class SqlCatalog:
 
     # -- what the dataset export reads ---------------------------------------------------
 
-    def exportable_through_seq(self) -> tuple[int, int]:
+    def unregistered_shards(self) -> dict[str, int]:
+        """Shards that article rows name but no `files` row registers, with their record
+        counts: being written now, or left unfinished by a killed or stopped run."""
+        return {
+            row["shard"]: row["n"]
+            for row in self.db.execute(
+                "SELECT shard, count(*) AS n FROM articles WHERE shard NOT IN "
+                "(SELECT key FROM files WHERE kind = 'articles') GROUP BY shard"
+            )
+        }
+
+    def exportable_through_seq(self, skip_shards: Collection[str] = ()) -> tuple[int, int]:
         """(highest seq whose record and every earlier one sit in closed shards, how many
-        records wait in shards still being written or left `.open` by a killed run)."""
+        records wait in shards still being written or left `.open` by a killed run).
+        Unregistered shards in `skip_shards` (damaged ones, `export` reports them) do not
+        hold the rest back."""
+        skip = list(skip_shards)
+        # `NOT IN ()` is SQLite's alone: no condition at all when nothing is skipped
+        not_skipped = f" AND shard NOT IN ({','.join('?' * len(skip))})" if skip else ""
         first_open = self.db.execute(
             "SELECT min(seq) AS seq FROM articles WHERE shard NOT IN "
-            "(SELECT key FROM files WHERE kind = 'articles')"
+            "(SELECT key FROM files WHERE kind = 'articles')" + not_skipped,
+            skip,
         ).fetchone()["seq"]
         if first_open is None:
             return self.db.execute("SELECT coalesce(max(seq), 0) AS seq FROM articles").fetchone()[
                 "seq"
             ], 0
         waiting = self.db.execute(
-            "SELECT count(*) AS n FROM articles WHERE seq >= ?", (first_open,)
+            "SELECT count(*) AS n FROM articles WHERE seq >= ?" + not_skipped,
+            (first_open, *skip),
         ).fetchone()["n"]
         return first_open - 1, waiting
 
