@@ -83,7 +83,8 @@ class UrlsSpider(scrapy.Spider):
             if credentials:
                 self.credentials.setdefault(targets[i], credentials)
         self.targets = unique(targets)
-        if not self.targets:  # as `crawler archive` says: nothing to do is a mistake
+        # as `crawler archive` says: nothing to do is a mistake (a frontier brings its own)
+        if not self.targets and not self.frontier:
             raise spider_usage_error(
                 "no URLs given: -a urls='URL ...' or -a input=FILE (one URL a line, - = stdin)"
             )
