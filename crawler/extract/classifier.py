@@ -102,14 +102,16 @@ def apply_block_model(
     *,
     known_boilerplate: bool = False,
     model: BlockModel | None = None,
+    index: dict[str, object] | None = None,
 ) -> tuple[list[str], list[dict], list[str]]:
     """(kept paragraphs, removals, authors): the rules' removals plus the blocks the model
-    removes (`removes`). `tree`: the parsed page (for the blocks' DOM
-    context), the rest as `boilerplate.apply_generic_rules`."""
+    removes (`removes`). `tree`: the parsed page (for the blocks' DOM context; `index`: its
+    `blocks.element_index`, when built already), the rest as
+    `boilerplate.apply_generic_rules`."""
     model = model or default_model()
     kinds = [classify(p) for p in paragraphs]
     removed = rule_removals(paragraphs, titles, known_boilerplate=known_boilerplate, kinds=kinds)
-    features = page_features(page_blocks(tree, paragraphs), kinds, removed)
+    features = page_features(page_blocks(tree, paragraphs, index), kinds, removed)
     layers: dict[int, str] = {}
     for i, p in enumerate(model.probabilities(features)):
         if i not in removed and removes(p, paragraphs[i], model.threshold):

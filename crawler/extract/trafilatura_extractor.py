@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass, field
 import trafilatura
 from trafilatura.utils import load_html
 
-from crawler.extract.dom_paths import block_elements, paragraph_paths
+from crawler.extract.blocks import element_index
+from crawler.extract.dom_paths import paragraph_paths
 from crawler.extract.metadata import (
     absolute_url,
     declared_language,
@@ -128,11 +129,17 @@ def main_text(doc) -> str:
 
 
 def _boilerplate_stage(
-    tree, text: str, titles: list[str], site_rules: SiteRules | None, removed: list[dict]
+    tree,
+    index: dict[str, object],
+    text: str,
+    titles: list[str],
+    site_rules: SiteRules | None,
+    removed: list[dict],
 ) -> tuple[str, list[str]]:
     """(text, authors a removed credit line names) after the site's text rules, the phrase
     rules and the learned block classifier (classifier.py); removals appended to
-    `removed` (which holds the site's tree removals already)."""
+    `removed` (which holds the site's tree removals already). `index`: the page's block
+    elements (blocks.element_index)."""
     paragraphs = text.split("\n")
     if site_rules is not None:
         paragraphs, site_removed = apply_text_rules(paragraphs, site_rules)
@@ -142,7 +149,7 @@ def _boilerplate_stage(
     from crawler.extract.classifier import apply_block_model
 
     paragraphs, generic_removed, byline_authors = apply_block_model(
-        tree, paragraphs, titles, [], known_boilerplate=bool(removed)
+        tree, paragraphs, titles, [], known_boilerplate=bool(removed), index=index
     )
     removed += generic_removed
     return "\n".join(paragraphs), byline_authors
@@ -167,7 +174,6 @@ def extract_html(
     language = declared_language(tree, content_language)
     canonical = _canonical(tree, url)
     titles = declared_titles(tree)
-    blocks = block_elements(tree) if boilerplate else {}  # site templates (dom_paths.py)
     removed: list[dict] = []
     if site_rules is not None and boilerplate:
         removed += prune_tree(tree, site_rules)
@@ -184,9 +190,13 @@ def extract_html(
         )
     text = main_text(doc)
     byline_authors: list[str] = []
+    paths: list[str] = []
     if boilerplate and text:
-        # it reads the blocks' DOM context, so it runs before page_metadata prunes the tree
-        text, byline_authors = _boilerplate_stage(tree, text, titles, site_rules, removed)
+        # the blocks' DOM context (classifier) and paths (site templates) come from the
+        # tree, so this runs before page_metadata prunes it
+        index = element_index(tree)
+        text, byline_authors = _boilerplate_stage(tree, index, text, titles, site_rules, removed)
+        paths = paragraph_paths(text.split("\n"), index) if text else []
     # bare_extraction worked on a copy of the tree (trafilatura 2.3: "if tree is
     # filecontent: tree = copy(tree)"); page_metadata prunes ours, so it comes last
     meta, published_source = page_metadata(tree, url, dates)
@@ -209,5 +219,5 @@ def extract_html(
         text=text,
         note=None if text else "no main text found",
         boilerplate_removed=removed,
-        paragraph_paths=paragraph_paths(text.split("\n"), blocks) if blocks and text else [],
+        paragraph_paths=paths,
     )
