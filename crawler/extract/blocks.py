@@ -119,17 +119,29 @@ def _first_words(element) -> str | None:
     return " ".join(words[:_KEY_WORDS]) if words else None
 
 
-def element_index(tree) -> dict[str, object]:
+def _opening_word(element) -> str | None:
+    for piece in element.itertext():
+        match = _WORD.search(piece.lower())
+        if match:
+            return match.group()
+    return None
+
+
+def element_index(tree, paragraphs: list[str] | None = None) -> dict[str, object]:
     """First words -> the deepest block element whose text opens with them (descendants
-    come after their ancestors in document order and overwrite them)."""
+    come after their ancestors in document order and overwrite them). `paragraphs`: only
+    the elements whose text can open like one of these are indexed (an element whose own
+    text starts with another word is skipped unread: on link-list padding most are)."""
     index: dict[str, object] = {}
+    firsts = None
+    if paragraphs is not None:
+        firsts = {k.partition(" ")[0] for k in map(_key, paragraphs) if k}
     body = tree.find(".//body")
     for element in (body if body is not None else tree).iter(*_BLOCK_TAGS):
-        if (
-            (not element.text or element.text.isspace())
-            and len(element)
-            and element[0].tag in _CONTAINERS
-        ):
+        text = element.text
+        if (not text or text.isspace()) and len(element) and element[0].tag in _CONTAINERS:
+            continue
+        if firsts is not None and _opening_word(element) not in firsts:
             continue
         key = _first_words(element)
         if key:
@@ -183,7 +195,7 @@ def page_blocks(
     a paragraph not found there gets no context. `index`: `element_index(tree)`, when the
     caller has built it already."""
     if index is None:
-        index = element_index(tree) if tree is not None else {}
+        index = element_index(tree, paragraphs) if tree is not None else {}
     blocks = []
     for text in paragraphs:
         element = element_of(index, text)
