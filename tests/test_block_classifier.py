@@ -183,3 +183,27 @@ def test_element_index_reads_only_elements_that_open_like_a_paragraph():
     assert len(only) < 10 < len(full)
     for p in ARTICLE:
         assert element_of(only, p) is element_of(full, p) is not None
+
+
+REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "bench" / "trafilatura-realworld"
+
+
+@pytest.mark.skipif(not REALWORLD.is_dir(), reason="../shared/bench not present")
+def test_short_fast_mode_output_falls_back_to_trafilaturas_comparison():
+    """A page where fast mode finds only a 400-character header keeps its article: below
+    SHORT_OUTPUT_CHARS the readability/jusText comparison runs after all."""
+    import trafilatura
+    from trafilatura.utils import load_html
+
+    from crawler.extract.trafilatura_extractor import (
+        SHORT_OUTPUT_CHARS,
+        TRAFILATURA_ARGS,
+        decode_html,
+    )
+
+    html = (REALWORLD / "cache" / "laviedesidees.fr.evaluation.html").read_bytes()
+    body = "Depuis longtemps, les économistes et les gestionnaires"
+    fast = trafilatura.bare_extraction(load_html(decode_html(html)), **TRAFILATURA_ARGS)
+    assert len(fast.text) < SHORT_OUTPUT_CHARS and body not in fast.text
+    got = extract_html(html, "http://127.0.0.1/evaluation")
+    assert body in got.text and len(got.text) > 20_000
