@@ -188,6 +188,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
             "{Help keep [outlet] free|Keep local news alive|Keep this site running}{: |. }"
             "{a monthly gift|[amount] a month|a one-off contribution} {makes all the "
             "difference|goes a long way|funds our reporters}.",
+            "{Can we count on you|Will you stand with us|Are you in}? {Click here|Tap "
+            "here|Go to our support page} to {give|make a contribution|become a member}.",
+            "{Our goal|This month's goal}: {500|1,000|2,500} new {members|supporters} by "
+            "{Friday|the end of the month}. {Be one of them|Help us get there}.",
         ],
         "de": [
             "{Unabhängiger Journalismus kostet Geld|Gute Recherche braucht Zeit}. "
@@ -197,6 +201,8 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
             "Mitglied|Jetzt spenden|Helfen Sie uns mit [amount] im Monat}.",
             "{Wir finanzieren uns|Diese Seite finanziert sich} {über unsere Leserinnen und "
             "Leser|ohne Paywall}. {Jeder Beitrag zählt|Machen Sie mit}.",
+            "{Können wir auf Sie zählen|Sind Sie dabei}? {Hier klicken|Jetzt} und "
+            "{Mitglied werden|einen Beitrag leisten|unterstützen}.",
         ],
         "fr": [
             "{Soutenez-nous|Soutenez [outlet]}{ dès [amount]|} : {notre journalisme est "
@@ -205,6 +211,9 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
             "pour [amount]|Devenez membre} {dès aujourd'hui|maintenant}.",
             "{Chaque contribution compte|Votre soutien est essentiel} : {aidez-nous|"
             "rejoignez nos donateurs} {à rester libres|à enquêter sur [topic]}.",
+            "{Pouvons-nous compter sur vous|Êtes-vous des nôtres} ? {Cliquez "
+            "ici|Rendez-vous sur notre page de soutien} pour {faire un don|devenir "
+            "membre|nous soutenir}.",
         ],
         "es": [
             "{Apoya el periodismo independiente|Apoya a [outlet]}: {haz una donación|"
@@ -213,6 +222,8 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
             "con [amount]|Hazte socio|Dona ahora}.",
             "{Este periodismo existe gracias a|Dependemos de} {nuestros lectores|tu apoyo}."
             " {Cada aportación cuenta|Colabora hoy}.",
+            "{¿Podemos contar contigo|¿Te unes}? {Haz clic aquí|Entra en nuestra página} "
+            "para {hacer una donación|hacerte socio|apoyarnos}.",
         ],
     },
     "newsletter": {
@@ -289,6 +300,11 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
             "shares} in {the companies mentioned|any stock named here}.",
             "[outlet] {is not responsible for|accepts no liability for} {the content of "
             "external sites|any errors in third-party data}.",
+            "{Correction|Update|Clarification}: {An earlier version of this article|This "
+            "story previously} {misstated|gave the wrong} {the date of the hearing|a "
+            "figure for the budget}.",
+            "{This story has been updated|This article was updated} {with new "
+            "information|to include comment from [person]}{.| at 5pm.}",
         ],
         "de": [
             "{Haftungsausschluss|Hinweis}: {Der Beitrag gibt die Meinung des Autors wieder|"
@@ -296,12 +312,17 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
             "Meinung der Redaktion|nicht die von [outlet]}.",
             "{Transparenzhinweis|Offenlegung}: {[person] hält keine Aktien der genannten "
             "Unternehmen|Dieser Text ist keine Anlageberatung}.",
+            "{Korrektur|Aktualisierung}: In einer früheren Version {dieses Artikels|dieses "
+            "Textes} {hieß es fälschlich|stand ein falsches Datum}{.|, wir bitten um "
+            "Entschuldigung.}",
         ],
         "fr": [
             "{Avertissement|Note de la rédaction} : {les opinions exprimées n'engagent que "
             "leur auteur|cet article ne constitue pas un conseil en investissement}.",
             "{Déclaration d'intérêts|Transparence} : [person] {ne détient aucune action|"
             "n'a aucun lien} {des entreprises citées|avec les sociétés mentionnées}.",
+            "{Rectificatif|Mise à jour} : une version précédente de cet article "
+            "{comportait une erreur|indiquait une date erronée}{.|, nous nous en excusons.}",
         ],
         "es": [
             "{Aviso legal|Nota de la redacción}: {las opiniones expresadas son "
@@ -309,6 +330,8 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
             "financiero} y no reflejan necesariamente {la línea de [outlet]|nuestra opinión}.",
             "{Declaración de intereses|Transparencia}: [person] {no posee acciones|no tiene "
             "relación} con {las empresas citadas|ninguna de las compañías mencionadas}.",
+            "{Fe de errores|Actualización}: una versión anterior de este artículo "
+            "{contenía un error|indicaba una fecha equivocada}{.|, pedimos disculpas.}",
         ],
     },
     "copyright": {
@@ -405,6 +428,12 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
             "work has won {two|several} regional awards|}.",
             "[person] is {the author of|working on} {a book about [topic]|two books on "
             "[beat]}{ and teaches journalism at a local college|}.",
+            "{Before joining [outlet]|Before [outlet]}, [person] {spent {five|ten} "
+            "years|worked} {as a [role]|covering [beat]} {in Denver|in Glasgow|at a wire "
+            "service}.",
+            "[person] {lives|is based} in {Portland|Bristol|Ottawa} {with {her|his|their} "
+            "{family|two dogs}|}{ and can be reached at [email]|}.",
+            "{Written by|By} [person], [role]{ | - }{[outlet]|covering [beat]}",
         ],
         "de": [
             "[person] ist [role]{ bei [outlet]|} und {schreibt über|berichtet über} [beat].",
@@ -412,14 +441,27 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
             "{ und leitet das Ressort [beat]|}.",
             "{Zur Autorin|Zum Autor}: [person] {arbeitet als|ist} [role] {in Berlin|in "
             "Hamburg|bei [outlet]}.",
+            "[person] {lebt|wohnt} in {Leipzig|Köln|München} und {schreibt|berichtet} "
+            "{seit Jahren|regelmäßig} für [outlet] über [beat].",
+            "{Über die Autorin|Über den Autor}: [person]{, Jahrgang 1984,|} "
+            "{studierte|hat} {Politik|Geschichte} {und arbeitet heute als [role]|studiert}.",
         ],
         "fr": [
             "[person] est [role]{ à [outlet]|}{, spécialiste de| et couvre} [beat].",
             "{L'auteur|À propos de l'auteur} : [person] est [role] {basée à Lyon|à [outlet]}.",
+            "[person] {vit|habite} à {Nantes|Lille|Bordeaux} et {écrit|travaille} {pour "
+            "[outlet]|comme [role]} depuis {2016|2020}.",
+            "{Journaliste|Ancienne enseignante}, [person] {collabore|travaille} {avec "
+            "[outlet]|pour [outlet]} {depuis plusieurs années|depuis 2018}{ et s'intéresse "
+            "à [beat]|}.",
         ],
         "es": [
             "[person] es [role]{ de [outlet]|} {especializada en|y cubre} [beat].",
             "{Sobre el autor|La autora}: [person] es [role] {en Madrid|en [outlet]}.",
+            "[person] {vive|reside} en {Sevilla|Valencia|Bilbao} y {escribe|colabora} "
+            "{en|con} [outlet] desde {2017|2021}.",
+            "{Periodista|Licenciada en Historia}, [person] {trabaja|colabora} {en "
+            "[outlet]|con [outlet]} {desde hace años|desde 2019}{ y cubre [beat]|}.",
         ],
     },
     "republication": {
@@ -461,20 +503,35 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
             "comments that break our rules will be removed| and read our community "
             "guidelines|}. {Sign in|Log in|Register} to {comment|join in}.",
             "{[amount] comments|12 comments|View comments|Show comments} {»|→|}",
+            "{Comments|Discussion} {({3|14|27})|}{ | - }{Sort by newest|Be the first to "
+            "comment|Start the conversation}",
+            "{Want to comment|To join the discussion}? {You need an account|Subscribers "
+            "can comment}{: {sign in|register} {here|for free}|}.",
         ],
         "de": [
             "{Was meinen Sie|Wie sehen Sie das}? {Diskutieren Sie mit|Kommentieren Sie} "
             "{unten|hier}.",
             "{Die Kommentarfunktion|Das Forum} {ist für diesen Artikel geschlossen|wird "
             "moderiert}{. Bitte bleiben Sie sachlich|}.",
+            "{Kommentare|Leserkommentare} {({3|14|27})|}{ | - }{Jetzt kommentieren|Seien "
+            "Sie der Erste, der kommentiert|Diskussion anzeigen}",
+            "{Um zu kommentieren|Zum Kommentieren}, {melden Sie sich an|brauchen Sie ein "
+            "Konto}{. Die Registrierung ist kostenlos|}.",
         ],
         "fr": [
             "{Qu'en pensez-vous|Et vous} ? {Laissez un commentaire|Donnez votre avis} "
             "{ci-dessous|en commentaire}.",
+            "{Commentaires|Réactions} {({3|14|27})|}{ | - }{Réagir|Soyez le premier à "
+            "réagir|Voir les commentaires}",
+            "{Pour commenter|Pour réagir}, {connectez-vous|créez un compte}{. "
+            "L'inscription est gratuite|}.",
         ],
         "es": [
             "{¿Qué opinas|¿Qué te parece}? {Déjanos tu comentario|Deja un comentario} "
             "{abajo|al final de la página}.",
+            "{Comentarios|Opiniones} {({3|14|27})|}{ | - }{Comenta|Sé el primero en "
+            "comentar|Ver comentarios}",
+            "{Para comentar|Para participar}, {inicia sesión|regístrate}{. Es gratis|}.",
         ],
     },
     "sponsor": {
@@ -494,6 +551,14 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
             "{When you buy through links on our site|If you buy something through our "
             "links}, {we may earn|[outlet] may receive} {a commission|an affiliate fee}"
             "{ at no cost to you|}.",
+            "{This story is brought to you by|Today's newsletter is supported by|A word "
+            "from our sponsor:} {the Harbor Foundation|a local credit union|[outlet] "
+            "Partners}{. Learn more at harbor.example|}.",
+            "{Promoted|Sponsored|Partner} {stories|links|offers} {by|from} "
+            "{Taboola|Outbrain|our partners}",
+            "{We independently review everything we recommend|Our editors pick these "
+            "products independently}. {We may get paid|We earn a commission} {if you "
+            "buy|when you shop} {from links on this page|through our links}.",
         ],
         "de": [
             "{Anzeige|Werbung|Gesponserter Inhalt}",
@@ -502,6 +567,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
             "{Wenn Sie über diese Links einkaufen|Bei einem Kauf über unsere Links}, "
             "{erhalten wir|bekommt [outlet]} {eine Provision|eine kleine Vergütung}{. Am "
             "Preis ändert sich nichts|}.",
+            "{Dieser Artikel entstand|Diese Serie entsteht} {mit Unterstützung|mit "
+            "freundlicher Unterstützung} {der Stadtwerke|einer Stiftung}{, die keinen "
+            "Einfluss auf den Inhalt hat|}.",
+            "{Präsentiert von|In Kooperation mit|Mit freundlicher Unterstützung von} [outlet]",
         ],
         "fr": [
             "{Publicité|Contenu sponsorisé|Contenu partenaire}",
@@ -509,6 +578,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
             "[outlet]}{ ; la rédaction n'a pas participé à sa réalisation|}.",
             "{Si vous achetez via nos liens|En cas d'achat via ces liens}, [outlet] "
             "{peut percevoir|perçoit} une commission{, sans surcoût pour vous|}.",
+            "{Cet article a été réalisé|Cette série est réalisée} {avec le soutien|grâce "
+            "au soutien} {d'une fondation|de la région}{, qui n'a exercé aucun contrôle "
+            "éditorial|}.",
+            "{Présenté par|En partenariat avec|Avec le soutien de} [outlet]",
         ],
         "es": [
             "{Publicidad|Contenido patrocinado|Contenido de marca}",
@@ -516,6 +589,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
             "[outlet]}{; la redacción no ha participado en su elaboración|}.",
             "{Si compras a través de nuestros enlaces|Al comprar desde estos enlaces}, "
             "[outlet] {puede recibir|recibe} una comisión{, sin coste para ti|}.",
+            "{Este reportaje se ha realizado|Esta serie se publica} {con el apoyo|gracias "
+            "al apoyo} {de una fundación|del ayuntamiento}{, que no ha intervenido en su "
+            "contenido|}.",
+            "{Presentado por|En colaboración con|Con el patrocinio de} [outlet]",
         ],
     },
 }
@@ -548,6 +625,14 @@ HARD_NEGATIVES: dict[str, list[str]] = {
         "{energy|defence} companies, {according to|the filings show} {the filings|records}.",
         "{Volunteers|Organisers} asked residents to {donate blankets|bring food} to "
         "{the town hall|the school gym} {before Friday|this weekend}.",
+        "{Many thanks|Thanks}, [person] {told the crowd|said at the end of the "
+        "meeting}, {were due to|went to} the volunteers who {had kept the shelter "
+        "open|ran the kitchen}.",
+        "{The author|The novelist} [person], {who lives in Leeds|a former teacher}, "
+        "{read from her new book|spoke about [topic]} at the library on "
+        "{Thursday|Saturday}.",
+        "{Readers|Several readers} {wrote in|commented online} to {complain|ask} about "
+        "the {new bus timetable|closure of the bridge}, {the paper|the council} said.",
     ],
     "de": [
         "{Der Verein|Die Stiftung} {meldete|verzeichnete} {ein Spendenplus|weniger "
@@ -572,6 +657,14 @@ HARD_NEGATIVES: dict[str, list[str]] = {
         "{sagte|kritisierte} [person].",
         "{Wer|Wer im Sommer} {die Region|den Ort} {besucht|besucht hat}, {sieht|erlebt} "
         "{Weinberge, Burgen und kleine Dörfer|volle Cafés und leere Parkplätze}.",
+        "{Vielen Dank|Ein großes Dankeschön} {richtete|sprach} [person] {an die "
+        "Helfer|an die Feuerwehr} aus, die {tagelang|bis in die Nacht} {im Einsatz "
+        "waren|geholfen hatten}.",
+        "{Im Interview|Im Gespräch} {erzählt|berichtet} [person], wie {der Verein|die "
+        "Initiative} {entstanden ist|über die Jahre gewachsen ist}.",
+        "{Wer mitmachen möchte|Interessierte}, {kann sich|können sich} {bis "
+        "Freitag|bis Ende des Monats} beim {Bürgerbüro|Verein} {anmelden|melden}, "
+        "{sagte|erklärte} [person].",
     ],
     "fr": [
         "{L'association|La fondation} a {reçu|collecté} {2 millions d'euros|40 000 euros} "
@@ -593,6 +686,11 @@ HARD_NEGATIVES: dict[str, list[str]] = {
         "{Pour l'opposition|Pour les syndicats}, {le projet|la réforme} {arrive trop tard|"
         "ne va pas assez loin}, {a estimé|a déclaré} [person] {mardi|lors d'un point "
         "presse}.",
+        "{Un grand merci|Merci} {a été adressé|fut adressé} aux bénévoles qui {ont "
+        "tenu le refuge|ont servi les repas} {tout l'hiver|pendant la crue}, a "
+        "{dit|déclaré} [person].",
+        "{Les lecteurs|Plusieurs habitants} ont {réagi|écrit} {au sujet|à propos} {du "
+        "nouvel horaire des bus|de la fermeture du pont}, selon {la mairie|le journal}.",
     ],
     "es": [
         "{La fundación|La ONG} {recaudó|recibió} {2 millones de euros|40.000 euros} en "
@@ -612,6 +710,12 @@ HARD_NEGATIVES: dict[str, list[str]] = {
         "niña} ya {jugaba en el club|nadaba en el embalse}.",
         "{Para la oposición|Para los sindicatos}, {el plan|la reforma} {llega tarde|se "
         "queda corta}, {afirmó|explicó} [person] {el martes|en rueda de prensa}.",
+        "{Muchas gracias|Gracias}, {dijo|afirmó} [person], a los voluntarios que "
+        "{mantuvieron abierto el albergue|sirvieron las comidas} {durante el "
+        "invierno|durante la riada}.",
+        "{Varios lectores|Muchos vecinos} {escribieron|comentaron} {sobre|acerca de} "
+        "{el nuevo horario de autobuses|el cierre del puente}, según {el "
+        "ayuntamiento|el diario}.",
     ],
 }
 

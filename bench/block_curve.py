@@ -21,6 +21,8 @@ class Scored:
     paragraphs: list[str]
     probs: list[float]
     by_rules: set[int]
+    blocks: list  # blocks.PageBlock: their DOM context, for the container threshold
+    kinds: list  # the rules' kind of each block (boilerplate.classify)
 
 
 def score_page(html: bytes, url: str | None) -> Scored:
@@ -33,20 +35,16 @@ def score_page(html: bytes, url: str | None) -> Scored:
     tree, paragraphs, titles = segment(html, url)
     kinds = [classify(p) for p in paragraphs]
     removed = rule_removals(paragraphs, titles, kinds=kinds)
-    probs = default_model().probabilities(
-        page_features(page_blocks(tree, paragraphs), kinds, removed)
-    )
-    return Scored(paragraphs, probs, set(removed))
+    blocks = page_blocks(tree, paragraphs)
+    probs = default_model().probabilities(page_features(blocks, kinds, removed))
+    return Scored(paragraphs, probs, set(removed), blocks, kinds)
 
 
-def kept_at(s: Scored, threshold: float) -> tuple[list[str], list[str]]:
-    from crawler.extract.classifier import removes
+def kept_at(s: Scored, threshold: float, container: float) -> tuple[list[str], list[str]]:
+    from crawler.extract.classifier import model_removals
 
-    gone = {
-        i
-        for i, p in enumerate(s.probs)
-        if i in s.by_rules or removes(p, s.paragraphs[i], threshold)
-    }
+    by_model = model_removals(s.probs, s.blocks, s.kinds, s.by_rules, threshold, container)
+    gone = s.by_rules | set(by_model)
     if len(gone) == len(s.paragraphs):  # all boilerplate: the page's content
         gone = set()
     return (
@@ -58,15 +56,20 @@ def kept_at(s: Scored, threshold: float) -> tuple[list[str], list[str]]:
 def print_curve(pages) -> None:
     """`pages`: quality.Page objects (realworld with snippets, gold corpora with gold)."""
     from bench.quality import Score, score_against_gold
+    from crawler.extract.classifier import default_model
 
     scored = [(page, score_page(page.html, page.url)) for page in pages]
+    container = default_model().container_threshold
     datasets = sorted({p.dataset for p, _ in scored if p.gold is not None})
     head = (
         f"{'threshold':>9} "
         + " ".join(f"{d + ' F1':>15}" for d in datasets)
         + f" {'boiler removed':>15} {'words lost':>11} {'realworld incl.':>16}"
     )
-    print("\n== block classifier threshold curve (validation pages; 1.01 = rules alone) ==")
+    print(
+        "\n== block classifier threshold curve (validation pages; 1.01 = rules alone; blocks in"
+        f" the article's container at max(threshold, {container:g})) =="
+    )
     print(head)
     for t in THRESHOLDS:
         f1s = {d: [] for d in datasets}
@@ -74,7 +77,7 @@ def print_curve(pages) -> None:
         words = [0, 0]
         found = total = 0
         for page, s in scored:
-            kept, gone = kept_at(s, t)
+            kept, gone = kept_at(s, t, max(t, container))
             text = "\n".join(kept)
             if page.gold is not None:
                 score = Score()

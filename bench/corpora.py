@@ -5,6 +5,11 @@ One split for everything: `quality.py` reports on the validation part only, the 
 classifier's training script (crawler/extract/model/train.py) never reads it.
 
     validation  <=>  sha256(group key) mod 5 == 0
+    development <=>  not validation and sha256("dev:" + group key) mod 4 == 0
+
+The development part is carved from the training part, by the same groups: thresholds and
+other settings are chosen on it (bench/calibrate_blocks.py), with a model trained on the
+rest, so that the validation figures stay unseen.
 
 The group key is the page's site where the page names it (L3S-GN1, Dragnet: pages of one
 site must not straddle the split, or a model learns the site's template and the figure
@@ -26,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 VALIDATION_MOD = 5  # one fifth of the groups is validation
+DEV_MOD = 4  # a quarter of the other groups is the development part
 
 # L3S-GN1 block labels (README of the corpus): 2 full text and 3 supplemental are the
 # article body; 1 the headline (neither body nor boilerplate: trafilatura's text has no
@@ -67,6 +73,12 @@ def site_of(html: bytes) -> str | None:
 def is_validation(group_key: str) -> bool:
     digest = hashlib.sha256(group_key.encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big") % VALIDATION_MOD == 0
+
+
+def is_development(group_key: str) -> bool:
+    """In the development part of the training groups (never a validation group)."""
+    digest = hashlib.sha256(("dev:" + group_key).encode("utf-8")).digest()
+    return not is_validation(group_key) and int.from_bytes(digest[:8], "big") % DEV_MOD == 0
 
 
 @dataclass

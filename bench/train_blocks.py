@@ -41,14 +41,20 @@ from bench.corpora import GoldIndex, GoldPage, load_gold_pages, tokens  # noqa: 
 from crawler.extract.block_features import DIM, Vector, page_features  # noqa: E402
 from crawler.extract.blocks import PageBlock, page_blocks  # noqa: E402
 from crawler.extract.boilerplate import classify, rule_removals  # noqa: E402
-from crawler.extract.classifier import removes  # noqa: E402
+from crawler.extract.classifier import model_removals  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "bench"
 MODEL_DIR = REPO / "crawler" / "extract" / "model"
 FIXTURES = REPO / "tests" / "fixtures" / "boilerplate"
 KIND_BITS = 14
-C = 0.5  # inverse L2 strength (a default; not tuned)
-THRESHOLD = 0.8  # where the validation curve bends (bench/quality.py --curve)
+# Chosen on the development split (bench/calibrate_blocks.py; bench/README.md has the grid):
+# the highest mean F1 over the three corpora with at most 1% of the held-out hard negatives
+# lost. C: inverse L2 strength (0.25 over 0.5: +0.002 mean F1, 1.27% vs 1.82% words lost);
+# THRESHOLD: P(boilerplate) at which the model removes a block; CONTAINER_THRESHOLD: the
+# same for a block in the article's own container (classifier.model_removals).
+C = 0.25
+THRESHOLD = 0.8
+CONTAINER_THRESHOLD = 0.95
 ARTICLE, BOILERPLATE = 0, 1
 OTHER = "other"  # boilerplate the corpora label without a kind: navigation, link lists...
 
@@ -63,21 +69,22 @@ class Page:
     labels: list[int]  # ARTICLE / BOILERPLATE
     kinds: list[str | None]  # the boilerplate kind where known
     snippet: list[Snippet | None] = field(default_factory=list)  # inserted appeal/negative
+    group: str = ""  # the split's key (bench/corpora.py); "" for the fixture pages
+    gold: str = ""  # the corpus' article text, for scoring (bench/calibrate_blocks.py)
 
 
 def segment(html: bytes, url: str | None) -> tuple[object, list[str], list[str]]:
     """(tree, paragraphs, titles) exactly as extract_html gets them."""
-    import trafilatura
     from trafilatura.utils import load_html
 
     from crawler.extract.metadata import declared_titles
-    from crawler.extract.trafilatura_extractor import TRAFILATURA_ARGS, decode_html, main_text
+    from crawler.extract.trafilatura_extractor import article_container, decode_html, main_text
 
     tree = load_html(decode_html(html))
     if tree is None:
         return None, [], []
     titles = declared_titles(tree)
-    doc = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_ARGS)
+    doc = article_container(tree, url)
     text = main_text(doc) if doc is not None else ""
     return tree, (text.split("\n") if text else []), titles
 
@@ -94,6 +101,8 @@ def corpus_page(gp: GoldPage) -> Page:
         labels,
         kinds,
         [None] * len(paragraphs),
+        gp.group,
+        gp.gold,
     )
 
 
@@ -172,7 +181,9 @@ def insert_snippets(
         else:
             j = article[len(article) // 2]
             put(j + 1, snippet, j)
-    return Page(page.id + "+appeals", blocks, page.titles, labels, kinds, snippets)
+    return Page(
+        page.id + "+appeals", blocks, page.titles, labels, kinds, snippets, page.group, page.gold
+    )
 
 
 def augmented(pages: list[Page], snippets: list[Snippet], copies: int, seed: str) -> list[Page]:
@@ -247,7 +258,7 @@ class Fitted:
         return 1 / (1 + np.exp(-np.clip(z, -30, 30)))
 
 
-def fit(pages: list[Page]) -> Fitted:
+def fit(pages: list[Page], c: float = C) -> Fitted:
     from sklearn.linear_model import LogisticRegression
 
     rows, labels, kind_rows, kind_labels = [], [], [], []
@@ -261,11 +272,11 @@ def fit(pages: list[Page]) -> Fitted:
                 kind_labels.append(kind or OTHER)
     # liblinear: deterministic for a fixed random_state; the "bias" feature is the intercept
     model = LogisticRegression(
-        C=C, solver="liblinear", fit_intercept=False, random_state=0, max_iter=1000
+        C=c, solver="liblinear", fit_intercept=False, random_state=0, max_iter=1000
     )
     model.fit(matrix(rows, DIM), np.array(labels))
     kinds = sorted(set(kind_labels))
-    kind_model = LogisticRegression(C=C, solver="lbfgs", fit_intercept=False, max_iter=300)
+    kind_model = LogisticRegression(C=c, solver="lbfgs", fit_intercept=False, max_iter=300)
     kind_model.fit(
         matrix(kind_rows, 1 << KIND_BITS, (1 << KIND_BITS) - 1),
         np.array([kinds.index(k) for k in kind_labels]),
@@ -284,26 +295,55 @@ def fit(pages: list[Page]) -> Fitted:
 # -- evaluation -------------------------------------------------------------------------------
 
 
-def block_scores(fitted: Fitted, pages: list[Page]) -> list[tuple[float, bool, int, str]]:
-    """Per block: (P(boilerplate), removed by the rules, label, text)."""
+@dataclass
+class ScoredPage:
+    page: Page
+    probabilities: list[float]
+    by_rules: dict[int, str]
+    rule_kinds: list[str | None]
+
+    def removed(self, threshold: float, container_threshold: float) -> set[int]:
+        """What the stage removes at these thresholds (rules and model)."""
+        return set(self.by_rules) | set(
+            model_removals(
+                self.probabilities,
+                self.page.blocks,
+                self.rule_kinds,
+                self.by_rules,
+                threshold,
+                container_threshold,
+            )
+        )
+
+
+def score_pages(fitted: Fitted, pages: list[Page]) -> list[ScoredPage]:
     out = []
     for page in pages:
         feats, removed = features_of(page)
-        probs = fitted.probabilities(feats) if feats else []
-        for i, (p, lab) in enumerate(zip(probs, page.labels, strict=True)):
-            out.append((float(p), i in removed, lab, page.blocks[i].text))
+        probs = [float(p) for p in fitted.probabilities(feats)] if feats else []
+        kinds = [classify(b.text) for b in page.blocks]
+        out.append(ScoredPage(page, probs, removed, kinds))
     return out
 
 
-def curve(scored: list[tuple[float, bool, int, str]], thresholds) -> list[str]:
-    boiler = sum(1 for _, _, lab, _ in scored if lab == BOILERPLATE)
-    words = sum(len(tokens(w)) for _, _, lab, w in scored if lab == ARTICLE)
+def curve(scored: list[ScoredPage], thresholds) -> list[str]:
+    """Blocks removed and article words lost at each threshold (the container threshold as
+    shipped, or the threshold where that is lower)."""
+    labelled = [(s, i) for s in scored for i in range(len(s.page.labels))]
+    boiler = sum(1 for s, i in labelled if s.page.labels[i] == BOILERPLATE)
+    words = sum(
+        len(tokens(s.page.blocks[i].text)) for s, i in labelled if s.page.labels[i] == ARTICLE
+    )
     lines = [
         f"  {'threshold':>9} {'boilerplate removed':>20} {'article words lost':>19} "
         f"{'precision':>9}"
     ]
     for t in thresholds:
-        gone = [(lab, text) for p, r, lab, text in scored if r or removes(p, text, t)]
+        gone = [
+            (s.page.labels[i], s.page.blocks[i].text)
+            for s in scored
+            for i in s.removed(t, max(t, CONTAINER_THRESHOLD))
+        ]
         hit = sum(1 for lab, _ in gone if lab == BOILERPLATE)
         lost = sum(len(tokens(text)) for lab, text in gone if lab == ARTICLE)
         lines.append(
@@ -344,6 +384,7 @@ def write_model(fitted: Fitted, out: Path, notes: dict) -> str:
     meta = {
         "version": version,
         "threshold": THRESHOLD,
+        "container_threshold": CONTAINER_THRESHOLD,
         "kinds": fitted.kinds,
         "dim": DIM,
         "kind_dim": 1 << KIND_BITS,
@@ -373,17 +414,16 @@ def appeals_report(
         held = [s for s in snippets if s.fold == fold]
         fitted = fit(training_set(train, fixtures, seen))
         test = augmented(valid, held, copies=2, seed=f"held/{fold}")
-        for page in test:
-            feats, removed = features_of(page)
-            probs = fitted.probabilities(feats)
-            for i, snippet in enumerate(page.snippet):
+        for scored in score_pages(fitted, test):
+            removed = scored.removed(THRESHOLD, CONTAINER_THRESHOLD)
+            for i, snippet in enumerate(scored.page.snippet):
                 if snippet is None:
                     continue
                 key = "negative" if snippet.kind == "negative" else "appeal"
-                gone = i in removed or removes(probs[i], page.blocks[i].text, THRESHOLD)
+                gone = i in removed
                 totals[key][0] += 1
                 totals[key][1] += gone
-                totals[key][2] += i in removed
+                totals[key][2] += i in scored.by_rules
                 k = by_kind.setdefault(snippet.kind, [0, 0])
                 k[0] += 1
                 k[1] += gone
@@ -459,7 +499,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{time.perf_counter() - start:.0f}s"
     )
     print("validation blocks (corpora, never trained on): rules + model at thresholds")
-    print("\n".join(curve(block_scores(fitted, valid), THRESHOLDS)))
+    print("\n".join(curve(score_pages(fitted, valid), THRESHOLDS)))
     return 0
 
 

@@ -138,3 +138,72 @@ def test_validation_split_keeps_a_site_on_one_side():
     keys = [f"site:host{i}.example" for i in range(200)]
     share = sum(map(is_validation, keys)) / len(keys)
     assert 0.1 < share < 0.3 and is_validation(keys[0]) == is_validation(keys[0])
+
+
+def test_model_alone_takes_no_line_out_of_the_article_container_unless_sure():
+    """classifier.model_removals: a block in the DOM context of kept article paragraphs goes
+    only at the container threshold, unless the rules half agree (a kind, or it speaks to
+    the reader); a block in a context of its own goes at the threshold."""
+    from crawler.extract.blocks import PageBlock
+    from crawler.extract.boilerplate import classify
+    from crawler.extract.classifier import model_removals
+
+    story = ("tag0=p", "tag1=div", "cls=story")
+    box = ("tag0=p", "tag1=div", "cls=box")
+    texts = [
+        *ARTICLE[:2],
+        "Many thanks for the interesting interview!",  # in the story's container
+        "Share this story with your friends.",  # a kind the rules name
+        "Thanks for reading and see you next week.",  # in a box of its own
+        ARTICLE[2],
+    ]
+    contexts = [story, story, story, story, box, story]
+    blocks = [PageBlock(t, c) for t, c in zip(texts, contexts, strict=True)]
+    kinds = [classify(t) for t in texts]
+    probabilities = [0.1, 0.1, 0.9, 0.9, 0.9, 0.1]
+    assert model_removals(probabilities, blocks, kinds, {}, 0.8, 0.95) == [3, 4]
+    assert model_removals(probabilities, blocks, kinds, {}, 0.8, 0.8) == [2, 3, 4]
+    probabilities[2] = 0.97
+    assert model_removals(probabilities, blocks, kinds, {}, 0.8, 0.95) == [2, 3, 4]
+
+
+def test_element_index_reads_only_elements_that_open_like_a_paragraph():
+    from trafilatura.utils import load_html
+
+    from crawler.extract.blocks import element_index, element_of
+
+    links = "".join(f"<li><a href='/{i}'>Link number {i} of the list</a></li>" for i in range(50))
+    tree = load_html(
+        f"<html><body><ul class='pad'>{links}</ul><article>"
+        + "".join(f"<p class='s'>{p}</p>" for p in ARTICLE)
+        + "</article></body></html>"
+    )
+    full = element_index(tree)
+    only = element_index(tree, ARTICLE)
+    assert len(only) < 10 < len(full)
+    for p in ARTICLE:
+        assert element_of(only, p) is element_of(full, p) is not None
+
+
+REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "bench" / "trafilatura-realworld"
+
+
+@pytest.mark.skipif(not REALWORLD.is_dir(), reason="../shared/bench not present")
+def test_short_fast_mode_output_falls_back_to_trafilaturas_comparison():
+    """A page where fast mode finds only a 400-character header keeps its article: below
+    SHORT_OUTPUT_CHARS the readability/jusText comparison runs after all."""
+    import trafilatura
+    from trafilatura.utils import load_html
+
+    from crawler.extract.trafilatura_extractor import (
+        SHORT_OUTPUT_CHARS,
+        TRAFILATURA_ARGS,
+        decode_html,
+    )
+
+    html = (REALWORLD / "cache" / "laviedesidees.fr.evaluation.html").read_bytes()
+    body = "Depuis longtemps, les économistes et les gestionnaires"
+    fast = trafilatura.bare_extraction(load_html(decode_html(html)), **TRAFILATURA_ARGS)
+    assert len(fast.text) < SHORT_OUTPUT_CHARS and body not in fast.text
+    got = extract_html(html, "http://127.0.0.1/evaluation")
+    assert body in got.text and len(got.text) > 20_000

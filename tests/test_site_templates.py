@@ -175,3 +175,28 @@ def test_two_urls_of_one_story_are_not_a_template(tmp_path):
     assert again["text"].split("\n") == ["Print: the dairy closes", *own[1:], *APPEALS]
     assert again["boilerplate_removed"] == []
     catalog.close()
+
+
+def test_paths_come_from_the_element_the_classifier_reads():
+    """One paragraph-to-element mapping (blocks.element_index) for the classifier's DOM
+    context and the templates' paths: the first line of a <p> split by <br> gets the path
+    of that <p> (the paths' own mapping matched whole element texts only and left it "")."""
+    from trafilatura.utils import load_html
+
+    from crawler.extract.blocks import element_index, element_of
+
+    own, lines = _article(1, "orchard")
+    note = (
+        "The orchard's owners said the land would be offered first to the families who "
+        "have leased its lower terraces."
+    )
+    after = "A second line of the note said the families had until June to answer."
+    html = own.decode("utf-8").replace(
+        "</div><div class='support-box'>",
+        f"<p class='note'>{note}<br>{after}</p></div><div class='support-box'>",
+    )
+    got = extract_html(html, "http://127.0.0.1/hills/1")
+    by_line = dict(zip(got.text.split("\n"), got.paragraph_paths, strict=True))
+    assert by_line[note] == "main>article>div.story>p.note"
+    assert element_of(element_index(load_html(html)), note).get("class") == "note"
+    assert all(by_line[line].endswith("div.story>p") for line in lines[1:])

@@ -8,6 +8,9 @@ it is given): the block element whose text opens with the same words. Its tag, c
 id tokens and those of its ancestors are the DOM context a classifier needs
 (`newsletter`, `promo`, `bio`, `related`, `sponsor`...), and the share of its text inside
 links is its link density.
+
+This is the one paragraph-to-element mapping: the site templates' DOM paths
+(`dom_paths.py`) read the same index (`element_index`, built once a page).
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ _BLOCK_TAGS = (
 )
 # Elements a block of text never starts inside of: a container whose first child is one of
 # these and that has no text of its own starts where that child starts, and the child,
-# deeper, is the better match anyway (see `_index`), so the container is not looked at.
+# deeper, is the better match anyway (see `element_index`), so the container is not looked at.
 _CONTAINERS = frozenset(
     (
         "div",
@@ -116,17 +119,29 @@ def _first_words(element) -> str | None:
     return " ".join(words[:_KEY_WORDS]) if words else None
 
 
-def _index(tree) -> dict[str, object]:
+def _opening_word(element) -> str | None:
+    for piece in element.itertext():
+        match = _WORD.search(piece.lower())
+        if match:
+            return match.group()
+    return None
+
+
+def element_index(tree, paragraphs: list[str] | None = None) -> dict[str, object]:
     """First words -> the deepest block element whose text opens with them (descendants
-    come after their ancestors in document order and overwrite them)."""
+    come after their ancestors in document order and overwrite them). `paragraphs`: only
+    the elements whose text can open like one of these are indexed (an element whose own
+    text starts with another word is skipped unread: on link-list padding most are)."""
     index: dict[str, object] = {}
+    firsts = None
+    if paragraphs is not None:
+        firsts = {k.partition(" ")[0] for k in map(_key, paragraphs) if k}
     body = tree.find(".//body")
     for element in (body if body is not None else tree).iter(*_BLOCK_TAGS):
-        if (
-            (not element.text or element.text.isspace())
-            and len(element)
-            and element[0].tag in _CONTAINERS
-        ):
+        text = element.text
+        if (not text or text.isspace()) and len(element) and element[0].tag in _CONTAINERS:
+            continue
+        if firsts is not None and _opening_word(element) not in firsts:
             continue
         key = _first_words(element)
         if key:
@@ -167,14 +182,23 @@ def _link_density(element) -> float:
     return min(1.0, linked / total)
 
 
-def page_blocks(tree, paragraphs: list[str]) -> list[PageBlock]:
+def element_of(index: dict[str, object], paragraph: str):
+    """The page element `paragraph` was found in (`element_index`), or None."""
+    key = _key(paragraph)
+    return index.get(key) if key else None
+
+
+def page_blocks(
+    tree, paragraphs: list[str], index: dict[str, object] | None = None
+) -> list[PageBlock]:
     """Each paragraph of trafilatura's text with its place in `tree` (the parsed page);
-    a paragraph not found there gets no context."""
-    index = _index(tree) if tree is not None else {}
+    a paragraph not found there gets no context. `index`: `element_index(tree)`, when the
+    caller has built it already."""
+    if index is None:
+        index = element_index(tree, paragraphs) if tree is not None else {}
     blocks = []
     for text in paragraphs:
-        key = _key(text)
-        element = index.get(key) if key else None
+        element = element_of(index, text)
         if element is None:
             blocks.append(PageBlock(text))
         else:

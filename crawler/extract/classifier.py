@@ -22,8 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from crawler.extract.block_features import DIM, Vector, page_features
-from crawler.extract.blocks import page_blocks
+from crawler.extract.blocks import PageBlock, page_blocks
 from crawler.extract.boilerplate import (
+    _ADDRESS,  # the rules' "addresses the reader"
     _LONG_BLOCK_WORDS,  # the rules' "a block longer than this never is boilerplate"
     _WORD,
     apply_removals,
@@ -39,6 +40,7 @@ LAYER = "learned"
 class BlockModel:
     version: str  # names the model in the record's `extractor` field
     threshold: float  # P(boilerplate) at or above which a block goes
+    container_threshold: float  # the same, for a block in the article's own container
     weights: np.ndarray  # float32 [DIM]: boilerplate-vs-article log-odds per feature
     kinds: tuple[str, ...]  # the kind head's classes
     kind_weights: np.ndarray  # float32 [len(kinds), kind_dim]
@@ -75,6 +77,7 @@ def load_model(directory: Path | Traversable | None = None) -> BlockModel:
     return BlockModel(
         meta["version"],
         float(meta["threshold"]),
+        float(meta["container_threshold"]),
         weights,
         tuple(meta["kinds"]),
         kind_weights,
@@ -94,6 +97,48 @@ def removes(probability: float, text: str, threshold: float) -> bool:
     return probability >= threshold and len(_WORD.findall(text)) <= _LONG_BLOCK_WORDS
 
 
+# A kept block this long is article text whose DOM context marks the article's container.
+_ARTICLE_WORDS = 8
+
+
+def model_removals(
+    probabilities: list[float],
+    blocks: list[PageBlock],
+    rule_kinds: list[str | None],
+    by_rules: dict[int, str] | set[int],
+    threshold: float,
+    container_threshold: float,
+) -> list[int]:
+    """The blocks the model removes on its own (`removes`), in order. A block in the same
+    DOM context (element and ancestors: tags, classes, ids) as a kept article block goes
+    only at `container_threshold`, unless the rules half agree (they name a kind for it,
+    `rule_kinds`, or it addresses the reader): the model alone does not take a paragraph
+    out of the article's own container unless it is very sure. What it lost on
+    trafilatura's real-world pages were such paragraphs (closing lines, short German
+    sentences), while the navigation and related links it gains on sit in containers of
+    their own, and appeals mostly speak to the reader."""
+    texts = [b.text for b in blocks]
+    candidates = [
+        i
+        for i, p in enumerate(probabilities)
+        if i not in by_rules and removes(p, texts[i], threshold)
+    ]
+    gone = set(by_rules) | set(candidates)
+    article = {
+        b.context
+        for i, b in enumerate(blocks)
+        if i not in gone and b.context and len(_WORD.findall(b.text)) >= _ARTICLE_WORDS
+    }
+    return [
+        i
+        for i in candidates
+        if probabilities[i] >= container_threshold
+        or blocks[i].context not in article
+        or rule_kinds[i]
+        or _ADDRESS.search(texts[i])
+    ]
+
+
 def apply_block_model(
     tree,
     paragraphs: list[str],
@@ -102,16 +147,21 @@ def apply_block_model(
     *,
     known_boilerplate: bool = False,
     model: BlockModel | None = None,
+    index: dict[str, object] | None = None,
 ) -> tuple[list[str], list[dict], list[str]]:
     """(kept paragraphs, removals, authors): the rules' removals plus the blocks the model
-    removes (`removes`). `tree`: the parsed page (for the blocks' DOM
-    context), the rest as `boilerplate.apply_generic_rules`."""
+    removes (`removes`). `tree`: the parsed page (for the blocks' DOM context; `index`: its
+    `blocks.element_index`, when built already), the rest as
+    `boilerplate.apply_generic_rules`."""
     model = model or default_model()
     kinds = [classify(p) for p in paragraphs]
     removed = rule_removals(paragraphs, titles, known_boilerplate=known_boilerplate, kinds=kinds)
-    features = page_features(page_blocks(tree, paragraphs), kinds, removed)
+    blocks = page_blocks(tree, paragraphs, index)
+    features = page_features(blocks, kinds, removed)
+    probabilities = model.probabilities(features)
     layers: dict[int, str] = {}
-    for i, p in enumerate(model.probabilities(features)):
-        if i not in removed and removes(p, paragraphs[i], model.threshold):
-            removed[i], layers[i] = model.kind(features[i]), LAYER
+    for i in model_removals(
+        probabilities, blocks, kinds, removed, model.threshold, model.container_threshold
+    ):
+        removed[i], layers[i] = model.kind(features[i]), LAYER
     return apply_removals(paragraphs, removed, authors, layers)

@@ -27,10 +27,9 @@ from tests.warc_tools import capture_pointers, warc_files, warcio_check
 
 KILLS = 10
 LOOP_BUDGET = 150.0  # seconds for the kills; the clean run and the checks come on top
-# exactly-once: needs archive resume (issue 12/13 frontier). Until `crawler archive`
-# skips URLs already archived in the store, every killed run fetches them all again;
-# set this to True once it does.
-EXACTLY_ONCE = False
+# `crawler archive` skips URLs the store has archived (crawler/frontier): a URL whose
+# capture a killed run catalogued is not fetched again, so each has one article row.
+EXACTLY_ONCE = True
 
 
 def _archive_args(urls: list[str], store) -> list[str]:
@@ -138,7 +137,7 @@ def _assert_whole(store, urls: list[str], seed: int) -> None:
         assert found.rec_headers.get_header("WARC-Record-ID") == pointer["record_id"], why
         assert found.rec_headers.get_header("WARC-Target-URI") == record["final_url"], why
     per_url = Counter(row["url"] for row in rows)
-    if EXACTLY_ONCE:  # exactly-once: needs archive resume (issue 12/13 frontier)
+    if EXACTLY_ONCE:
         assert all(per_url[url] == 1 for url in urls), (why, per_url)
     else:
         assert all(per_url[url] >= 1 for url in urls), (why, per_url)
