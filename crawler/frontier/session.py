@@ -3,9 +3,10 @@ archived already, keep the leases of URLs in flight alive, and acknowledge a URL
 once the catalog holds its outcome.
 
 "Archived" is the catalog's word (`Catalog.archived_urls`): a capture of the URL with a
-final answer (HTTP status below 500). A URL that got no response (DNS, refused, timeout)
-or a 5xx is fetched again by a later run; `refetch` entries are fetched whatever the
-catalog says.
+final answer (HTTP status below 500) and, when extraction is on, for an HTML page, its
+article record (a run killed between the capture and the article fetches it again). A
+URL that got no response (DNS, refused, timeout) or a 5xx is fetched again by a later
+run; `refetch` entries are fetched whatever the catalog says.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class FrontierSession:
         self.frontier = open_frontier(uri, settings.getfloat("FRONTIER_LEASE_SECONDS"))
         self.owner = owner_id(settings)
         self.batch = max(1, settings.getint("FRONTIER_BATCH"))
+        self.need_article = settings.getbool("EXTRACT_ENABLED")
         self.max_urls = max_urls  # 0 = until the frontier is empty
         self.taken = 0
         self.already_archived = 0
@@ -87,7 +89,7 @@ class FrontierSession:
         check = {request_url(e.url): e for e in entries if not e.refetch}
         if not check:
             return []
-        found = self.run.catalog.archived_urls(list(check))
+        found = self.run.catalog.archived_urls(list(check), need_article=self.need_article)
         return [check[url] for url in found]
 
     def started(self, key: str, entry: Entry) -> None:

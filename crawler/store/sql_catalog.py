@@ -160,17 +160,28 @@ class SqlCatalog:
             ).fetchall()
         return sorted(rows, key=lambda r: r["fetched_at"])
 
-    def archived_urls(self, urls: list[str]) -> set[str]:
+    def archived_urls(self, urls: list[str], *, need_article: bool = False) -> set[str]:
         """Those of `urls` archived in this catalog: with a capture whose HTTP status is a
-        final answer (below 500; a 5xx or no response at all is worth another try)."""
+        final answer (below 500; a 5xx or no response at all is worth another try). With
+        `need_article`, a 200 HTML capture counts only with its article record: a run
+        killed after the capture but before the article leaves the URL to fetch again (an
+        HTML page with no article in it is fetched again too)."""
         found: set[str] = set()
+        article = (
+            " AND (c.status <> 200 OR NOT (lower(c.content_type) LIKE 'text/html%'"
+            " OR lower(c.content_type) LIKE 'application/xhtml+xml%')"
+            " OR EXISTS (SELECT 1 FROM articles a WHERE a.url = c.url"
+            " OR a.warc_record_id = c.record_id))"
+            if need_article
+            else ""
+        )
         for start in range(0, len(urls), _BATCH):
             chunk = urls[start : start + _BATCH]
             found.update(
                 row["url"]
                 for row in self.db.execute(
-                    f"SELECT DISTINCT url FROM captures WHERE status < 500 "
-                    f"AND url IN ({','.join('?' * len(chunk))})",
+                    f"SELECT DISTINCT c.url FROM captures c WHERE c.status < 500 "
+                    f"AND c.url IN ({','.join('?' * len(chunk))}){article}",
                     chunk,
                 )
             )

@@ -78,7 +78,9 @@ def test_kill_at_random_then_one_clean_run_leaves_a_whole_store(site, tmp_path):
     rng = random.Random(seed)
     store = tmp_path / "store"
     urls = [site.url(p) for p in site.article_paths()]
-    urls += [site.url(f"/slow?delay=0.25&n={n}") for n in range(60)]
+    # Enough slow pages that ten killed runs still find work: a re-run skips what the
+    # store has archived, so each run only fetches what the killed ones had not finished.
+    urls += [site.url(f"/slow?delay=0.25&n={n}") for n in range(300)]
     args = [sys.executable, "-m", "crawler.cli", *_archive_args(urls, store)]
     started, killed = time.monotonic(), 0
     for _attempt in range(KILLS * 2):  # a run that ends before its kill time is not counted
@@ -88,7 +90,7 @@ def test_kill_at_random_then_one_clean_run_leaves_a_whole_store(site, tmp_path):
             args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         try:
-            was_killed, children = _kill_at(proc, rng.uniform(1.5, 7.0))
+            was_killed, children = _kill_at(proc, rng.uniform(1.5, 4.5))
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -138,6 +140,7 @@ def _assert_whole(store, urls: list[str], seed: int) -> None:
         assert found.rec_headers.get_header("WARC-Target-URI") == record["final_url"], why
     per_url = Counter(row["url"] for row in rows)
     if EXACTLY_ONCE:
-        assert all(per_url[url] == 1 for url in urls), (why, per_url)
+        wrong = {url: per_url[url] for url in urls if per_url[url] != 1}
+        assert not wrong, (why, "article rows per URL", wrong)
     else:
         assert all(per_url[url] >= 1 for url in urls), (why, per_url)
