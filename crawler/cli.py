@@ -8,6 +8,8 @@
     crawler extract PATH... [--url URL]         # HTML (.html, .gz) or WARC files; no network
     crawler reextract [--site S] [--since DATE] # re-derive articles from the stored WARCs
     crawler sites | crawl SITE | schedule [--once]   # configured site crawls
+    crawler schedule --frontier redis://...     # many nodes: queue due site crawls,
+    crawler worker --frontier redis://...       # and crawl them, one node per site
     crawler demo                                # archive a built-in news site on loopback
 
 Exit status: 0 all good, 1 something failed (each failure is reported), 2 usage error.
@@ -29,11 +31,12 @@ from crawler.commands import (
     schedule,
     sites,
     upload,
+    worker,
 )
 from crawler.usage_error import EXIT_USAGE, UsageError
 
 # in the order `crawler --help` lists them
-COMMANDS = (archive, export, extract, reextract, sites, crawl, schedule, upload, demo)
+COMMANDS = (archive, export, extract, reextract, sites, crawl, schedule, worker, upload, demo)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -110,6 +110,12 @@ MEMORY_MMAP_THRESHOLD = 64 * 1024
 # the crawler process; a killed run's uncommitted rows are read back from its WARC.
 CATALOG_CAPTURE_BATCH = 200
 
+# -- many nodes (`crawler schedule --frontier redis://...`, `crawler worker`) -------------
+# A worker holds a site's lease in Redis while it crawls the site, renewing it every third
+# of this; when the node dies the lease expires and another worker resumes the occurrence
+# after at most this many seconds.
+SITE_LEASE_SECONDS = 30.0
+
 # -- Scrapy: capture first, politeness, bounds -------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     # RFC 9309: an unreachable or 5xx robots.txt disallows, not allows; Crawl-delay.

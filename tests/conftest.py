@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.process_tools import MARK, kill, session_processes, wait_gone
+from tests.redis_server import redis_server, redis_url  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parents[1]
 # Every process this session starts inherits the mark, so its leftovers can be found even

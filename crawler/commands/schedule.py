@@ -1,5 +1,7 @@
 """`crawler schedule [--once]`: every configured site on its cron schedule, each run a
-`crawler crawl` child process (`crawler.scheduler`)."""
+`crawler crawl` child process (`crawler.scheduler`); with `--frontier redis://...`, each
+due occurrence queued once for the `crawler worker` nodes instead
+(`crawler.scale.site_schedule`)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from crawler.commands.options import (
     sites_dirs,
     store_root,
 )
-from crawler.usage_error import UsageError
+from crawler.usage_error import EXIT_FAILED, UsageError
 
 
 def add_parser(subparsers) -> None:
@@ -25,8 +27,16 @@ def add_parser(subparsers) -> None:
     p.add_argument(
         "--once",
         action="store_true",
-        help="run whatever is due now, wait for it, exit (for cron/systemd timers)",
+        help="run whatever is due now, wait for it, exit (for cron/systemd timers); "
+        "with --frontier: queue what is due now, exit",
     )
+    p.add_argument(
+        "--frontier",
+        metavar="redis://HOST:PORT/DB",
+        help="queue due site crawls in this Redis for `crawler worker` nodes instead of "
+        "running them here; any number of schedulers may share it",
+    )
+    p.add_argument("--node-id", help="this node's name in the shared queue (default: host-random)")
     add_sites_dir_option(p)
     add_store_options(p)
     p.add_argument("--max-runs", type=int, help=argparse.SUPPRESS)  # tests: stop after N
@@ -45,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
     )
     settings = plain_settings(args)
     sites = _scheduled_sites(sites_dirs(args, settings))
+    if args.frontier:
+        return _enqueue(args, sites)
     scheduler = Scheduler(
         sites, store_root=store_root(settings), child_args=_child_args(args, settings)
     )
@@ -53,6 +65,27 @@ def run(args: argparse.Namespace) -> int:
             "site %s: schedule %r (%s)", site.name, site.cron, site.path
         )
     return scheduler.run(once=args.once, max_runs=args.max_runs)
+
+
+def _enqueue(args: argparse.Namespace, sites: list) -> int:
+    """Queue due occurrences in Redis for the workers (no crawl runs here)."""
+    import redis
+
+    from crawler.scale.site_queue import SiteQueue, check_frontier_url
+    from crawler.scale.site_schedule import SiteEnqueuer
+    from crawler.scale.worker_context import this_node
+
+    try:
+        queue = SiteQueue.from_url(check_frontier_url(args.frontier))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    try:
+        return SiteEnqueuer(sites, queue, node=this_node(args.node_id)).run(once=args.once)
+    except redis.ConnectionError as exc:
+        print(f"crawler schedule: cannot reach {args.frontier}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        queue.close()
 
 
 def _scheduled_sites(dirs: list[str]) -> list:

@@ -1,0 +1,219 @@
+"""Scheduled site crawls shared by many nodes, in Redis: which occurrences are due, which
+site is being crawled by whom. One object, one method per transition (like
+browsertrix-crawler's RedisCrawlState); every transition is one Lua script, so it is
+atomic however many schedulers and workers talk to the same Redis.
+
+Keys (`crawler:sites:` prefix):
+- `occurrence:<site>:<time>`: set once (SET NX, with an expiry) by the first scheduler
+  that sees this occurrence of the site's cron schedule due; the others see it taken.
+- `due`: a list of JSON entries {site, occurrence, resumes}: site crawls waiting for a
+  worker, oldest first; resumed occurrences go to the front.
+- `lease:<site>`: the site lease, SET NX PX by the worker that takes the site, renewed
+  while its crawl runs, deleted at the end; it expires by itself when the node dies.
+- `running`: a hash site -> the taken entry (with the lease token and node). An entry
+  whose lease has expired is an orphan: the next `take` puts it back at the front of
+  `due` (resumes + 1), and whoever takes it resumes the occurrence from the catalog.
+
+A site is crawled by one node at a time: `take` skips sites with a `running` entry, and
+an entry for another occurrence of a site that is running is dropped (the occurrence fell
+while the previous one was still going: skipped, as the local scheduler does).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+PREFIX = "crawler:sites:"
+_TAKE_SCAN = 200  # due entries one `take` looks at; sites whose lease is held are skipped
+
+# KEYS: occurrence key, due. ARGV: entry, expiry seconds, who offers.
+_OFFER = """
+if redis.call('SET', KEYS[1], ARGV[3], 'NX', 'EX', ARGV[2]) then
+  redis.call('RPUSH', KEYS[2], ARGV[1])
+  return 1
+end
+return 0
+"""
+
+# KEYS: due, running. ARGV: lease prefix, token, node, lease ms, taken_at, scan limit.
+# Returns {taken entry or '', requeued orphans, skipped entries}.
+_TAKE = """
+local due, running = KEYS[1], KEYS[2]
+local prefix, token, node, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local requeued, skipped = {}, {}
+local all = redis.call('HGETALL', running)
+for i = 1, #all, 2 do
+  if redis.call('EXISTS', prefix .. all[i]) == 0 then
+    local e = cjson.decode(all[i + 1])
+    redis.call('LPUSH', due, cjson.encode(
+      {site = e.site, occurrence = e.occurrence, resumes = (e.resumes or 0) + 1}))
+    redis.call('HDEL', running, all[i])
+    table.insert(requeued, all[i + 1])
+  end
+end
+for _, item in ipairs(redis.call('LRANGE', due, 0, tonumber(ARGV[6]) - 1)) do
+  local e = cjson.decode(item)
+  local holder = redis.call('HGET', running, e.site)
+  if holder then
+    if cjson.decode(holder).occurrence ~= e.occurrence then
+      redis.call('LREM', due, 1, item)
+      table.insert(skipped, item)
+    end
+  elseif redis.call('SET', prefix .. e.site, token, 'NX', 'PX', ttl) then
+    redis.call('LREM', due, 1, item)
+    e.token, e.node, e.taken_at = token, node, ARGV[5]
+    local taken = cjson.encode(e)
+    redis.call('HSET', running, e.site, taken)
+    return {taken, requeued, skipped}
+  end
+end
+return {'', requeued, skipped}
+"""
+
+# KEYS: lease. ARGV: token, lease ms.
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
+# KEYS: lease, running, due. ARGV: site, token, requeue (1/0), entry to requeue.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[2] then
+  return 0
+end
+redis.call('DEL', KEYS[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+if ARGV[3] == '1' then
+  redis.call('LPUSH', KEYS[3], ARGV[4])
+end
+return 1
+"""
+
+
+def check_frontier_url(url: str) -> str:
+    """`url` if it names a Redis server (redis://, rediss://, unix://), else ValueError."""
+    if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
+        raise ValueError(
+            f"--frontier {url!r}: give the shared Redis as redis://HOST:PORT/DB "
+            "(or rediss://, unix://)"
+        )
+    return url
+
+
+@dataclass(frozen=True)
+class SiteTake:
+    """A due site crawl a worker took, with the lease that makes it the site's one crawler."""
+
+    site: str
+    occurrence: str  # ISO 8601: the cron time this crawl belongs to
+    resumes: int  # how many earlier attempts of this occurrence ended without finishing
+    token: str  # the lease value: only its holder renews or releases it
+
+    def entry(self, resumes: int | None = None) -> str:
+        return json.dumps(
+            {
+                "site": self.site,
+                "occurrence": self.occurrence,
+                "resumes": self.resumes if resumes is None else resumes,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class TakeResult:
+    taken: SiteTake | None
+    requeued: list[dict]  # orphans (their lease expired: the node died) put back in `due`
+    skipped: list[dict]  # occurrences dropped: their site was still being crawled
+
+
+class SiteQueue:
+    """Due site crawls and site leases in one Redis (a `redis.Redis` client)."""
+
+    def __init__(self, client, prefix: str = PREFIX) -> None:
+        self.client = client
+        self.prefix = prefix
+        self.due_key = prefix + "due"
+        self.running_key = prefix + "running"
+        self._offer = client.register_script(_OFFER)
+        self._take = client.register_script(_TAKE)
+        self._renew = client.register_script(_RENEW)
+        self._release = client.register_script(_RELEASE)
+
+    @classmethod
+    def from_url(cls, url: str) -> SiteQueue:
+        import redis
+
+        return cls(redis.Redis.from_url(url, decode_responses=True))
+
+    def close(self) -> None:
+        self.client.close()
+
+    def lease_key(self, site: str) -> str:
+        return f"{self.prefix}lease:{site}"
+
+    # -- schedulers ------------------------------------------------------------------------
+
+    def offer(self, site: str, occurrence: datetime, expire_seconds: int, by: str) -> bool:
+        """Queue this occurrence of `site` unless some scheduler already did (True: queued
+        now). The occurrence key must outlive the time any scheduler can still see this
+        occurrence as the latest one, so the caller's expiry covers the gap to the next."""
+        when = occurrence.isoformat()
+        entry = json.dumps({"site": site, "occurrence": when, "resumes": 0})
+        key = f"{self.prefix}occurrence:{site}:{when}"
+        return bool(self._offer(keys=[key, self.due_key], args=[entry, max(1, expire_seconds), by]))
+
+    # -- workers ---------------------------------------------------------------------------
+
+    def take(self, node: str, lease_seconds: float, taken_at: str) -> TakeResult:
+        """The oldest due site crawl whose site nobody crawls, leased to `node`; orphans of
+        dead nodes are re-queued first."""
+        token = f"{node}/{os.urandom(6).hex()}"
+        taken, requeued, skipped = self._take(
+            keys=[self.due_key, self.running_key],
+            args=[
+                self.prefix + "lease:",
+                token,
+                node,
+                int(lease_seconds * 1000),
+                taken_at,
+                _TAKE_SCAN,
+            ],
+        )
+        site_take = None
+        if taken:
+            e = json.loads(taken)
+            site_take = SiteTake(e["site"], e["occurrence"], int(e.get("resumes") or 0), token)
+        return TakeResult(
+            site_take, [json.loads(r) for r in requeued], [json.loads(s) for s in skipped]
+        )
+
+    def renew(self, take: SiteTake, lease_seconds: float) -> bool:
+        """Extend the lease; False if it is no longer ours (it expired, another node has the
+        site now: stop crawling it)."""
+        key = self.lease_key(take.site)
+        return bool(self._renew(keys=[key], args=[take.token, int(lease_seconds * 1000)]))
+
+    def release(self, take: SiteTake, *, requeue: bool = False) -> bool:
+        """End the crawl's hold on its site; with `requeue`, put the occurrence back at the
+        front of `due` (the crawl stopped before the end: another worker resumes it).
+        False if the lease was no longer ours (nothing changed)."""
+        return bool(
+            self._release(
+                keys=[self.lease_key(take.site), self.running_key, self.due_key],
+                args=[take.site, take.token, "1" if requeue else "0", take.entry(take.resumes + 1)],
+            )
+        )
+
+    # -- what tests and operators look at ------------------------------------------------
+
+    def due(self) -> list[dict]:
+        return [json.loads(e) for e in self.client.lrange(self.due_key, 0, -1)]
+
+    def running(self) -> dict[str, dict]:
+        return {k: json.loads(v) for k, v in self.client.hgetall(self.running_key).items()}
