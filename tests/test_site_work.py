@@ -5,6 +5,8 @@ without fetching again what was archived. Real redis-server, real fixture sites.
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
 import re
 import signal
@@ -13,6 +15,7 @@ import subprocess
 import sys
 import time
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -144,27 +147,33 @@ _CRAWL_LINE = re.compile(
     r"^(\S+ \S+) crawler\.worker\.sites INFO: site (\S+): occurrence (\S+): crawl (\S+) "
     r"(started|ended) on node (\S+)"
 )
+_QUEUED_LINE = re.compile(r"INFO: site (\S+): occurrence (\S+) queued$", re.M)
+_SKIPPED_LINE = re.compile(r"INFO: site (\S+): occurrence (\S+): due while .*; skipped$", re.M)
 
 
-def _crawl_events(log: Path) -> list[tuple[datetime, str, str, str, str]]:
-    """(time, site, crawl id, started|ended, node) of each crawl a worker's log tells."""
-    events = []
-    for line in log.read_text(errors="replace").splitlines():
-        m = _CRAWL_LINE.match(line)
-        if m:
-            when = datetime.strptime(m[1], "%Y-%m-%d %H:%M:%S,%f")
-            events.append((when, m[2], m[4], m[5], m[6]))
-    return events
+@dataclass
+class Crawl:
+    site: str
+    occurrence: str
+    node: str
+    start: datetime
+    end: datetime | None = None  # None: the node died
 
 
-def _intervals(logs: list[Path]) -> dict[str, list[tuple[datetime, datetime | None, str]]]:
-    """site -> [(start, end or None if the node died, node)] from the workers' logs."""
-    found: dict[str, dict[str, list]] = {}
+def _crawls(logs: list[Path]) -> dict[str, Crawl]:
+    """crawl id -> the crawl, as the workers' logs tell it."""
+    found: dict[str, Crawl] = {}
     for log in logs:
-        for when, site, crawl_id, what, node in _crawl_events(log):
-            entry = found.setdefault(site, {}).setdefault(crawl_id, [None, None, node])
-            entry[0 if what == "started" else 1] = when
-    return {site: sorted(tuple(v) for v in runs.values()) for site, runs in found.items()}
+        for line in log.read_text(errors="replace").splitlines():
+            m = _CRAWL_LINE.match(line)
+            if not m:
+                continue
+            when = datetime.strptime(m[1], "%Y-%m-%d %H:%M:%S,%f")
+            if m[5] == "started":
+                found[m[4]] = Crawl(m[2], m[3], m[6], when)
+            else:
+                found[m[4]].end = when
+    return found
 
 
 def _catalog(store: Path, sql: str, *params) -> list[tuple]:
@@ -188,71 +197,70 @@ def _article_fetches(site: NewsroomSite) -> dict[str, int]:
     return counts
 
 
-def test_two_schedulers_and_two_workers_crawl_each_due_site_once(redis_url, tmp_path):
-    sites_dir, store = tmp_path / "sites", tmp_path / "data"
-    sites_dir.mkdir()
-    procs: list[subprocess.Popen] = []
-    with ExitStack() as stack:
-        newsrooms = {f"site{i}": stack.enter_context(newsroom_site()) for i in range(4)}
-        for name, newsroom in newsrooms.items():
-            # daily: the occurrence at 03:00 is due now, the next one is hours away
-            site_toml(newsroom, sites_dir, name=name, schedule="0 3 * * *", politeness=QUICK)
-        logs = {n: tmp_path / f"{n}.log" for n in ("sched-1", "sched-2", "node-a", "node-b")}
-        try:
-            schedulers = ("sched-1", "sched-2")
-            for node in schedulers:
-                procs.append(_start(_scheduler(redis_url, sites_dir, node), logs[node]))
-            # both schedulers have looked at all four sites
-            _wait_for(
-                lambda: all(
-                    logs[n].read_text().count("occurrence") >= 4 for n in logs if "sched" in n
-                ),
-                60,
-                "both schedulers to offer the four sites",
-            )
-            for node in ("node-a", "node-b"):
-                procs.append(_start(_worker(redis_url, store, sites_dir, node, 4), logs[node]))
-            for worker in procs[2:]:
-                assert worker.wait(timeout=300) == 0, logs[worker_node(worker, procs)].read_text()
-            # schedulers still running all the while: nothing more was queued
-            for scheduler in procs[:2]:
-                scheduler.send_signal(signal.SIGTERM)
-                assert scheduler.wait(timeout=30) == 0
-        finally:
-            _stop(procs)
-
-        text = {n: log.read_text() for n, log in logs.items()}
-        queued = sum(text[n].count(" queued\n") for n in ("sched-1", "sched-2"))
-        by_other = sum(text[n].count("queued by another scheduler") for n in ("sched-1", "sched-2"))
-        assert (queued, by_other) == (4, 4), text["sched-1"] + text["sched-2"]
-
-        runs = _intervals([logs["node-a"], logs["node-b"]])
-        assert sorted(runs) == sorted(newsrooms)
-        for site, crawls in runs.items():
-            assert len(crawls) == 1, f"{site} crawled {len(crawls)} times: {crawls}"
-            ((start, end, _),) = crawls
-            assert end is not None and start <= end
-        nodes = {node for crawls in runs.values() for _, _, node in crawls}
-        assert nodes == {"node-a", "node-b"}  # the work was shared
-
-        catalog_runs = _catalog(store, "SELECT crawl_id, finished_at FROM runs")
-        assert len(catalog_runs) == 4 and all(finished for _, finished in catalog_runs)
-        records = article_records(store)
-        for name, newsroom in newsrooms.items():
-            fetches = _article_fetches(newsroom)
-            assert fetches and max(fetches.values()) == 1, (name, fetches)
-            wanted = {newsroom.url(p) for p in newsroom.expected_in_window(timedelta(days=7))}
-            assert wanted <= {r["url"] for r in records}, name
-
+def _queue_is_empty(redis_url: str) -> bool:
     check = SiteQueue.from_url(redis_url)
     try:
-        assert check.due() == [] and check.running() == {}
+        return check.due() == [] and check.running() == {}
     finally:
         check.close()
 
 
-def worker_node(proc: subprocess.Popen, procs: list[subprocess.Popen]) -> str:
-    return "node-a" if proc is procs[2] else "node-b"
+def test_two_schedulers_and_two_workers_crawl_each_occurrence_once_one_node_a_site(
+    redis_url, tmp_path
+):
+    sites_dir, store = tmp_path / "sites", tmp_path / "data"
+    sites_dir.mkdir()
+    schedulers, workers = ("sched-1", "sched-2"), ("node-a", "node-b")
+    logs = {n: tmp_path / f"{n}.log" for n in schedulers + workers}
+    procs: dict[str, subprocess.Popen] = {}
+    with ExitStack() as stack:
+        newsrooms = {f"site{i}": stack.enter_context(newsroom_site()) for i in range(4)}
+        for name, newsroom in newsrooms.items():
+            # every 15 s: a round of four crawls on two nodes takes about that long, so
+            # occurrences fall due while their site is still crawled or waits in the queue
+            site_toml(newsroom, sites_dir, name=name, schedule="*/15 * * * * *", politeness=QUICK)
+        try:
+            for node in schedulers:
+                procs[node] = _start(_scheduler(redis_url, sites_dir, node), logs[node])
+            for node in workers:
+                procs[node] = _start(_worker(redis_url, store, sites_dir, node, 120), logs[node])
+            time.sleep(35)
+            for node in schedulers:
+                procs[node].send_signal(signal.SIGTERM)
+                assert procs[node].wait(timeout=30) == 0, logs[node].read_text()[-3000:]
+            _wait_for(lambda: _queue_is_empty(redis_url), 180, "the workers to empty the queue")
+            for node in workers:
+                procs[node].send_signal(signal.SIGTERM)
+                assert procs[node].wait(timeout=60) == 0, logs[node].read_text()[-3000:]
+        finally:
+            _stop(list(procs.values()))
+
+        text = {n: log.read_text() for n, log in logs.items()}
+        queued = [q for n in schedulers for q in _QUEUED_LINE.findall(text[n])]
+        assert len(queued) == len(set(queued))  # no occurrence queued by both schedulers
+        assert len({occurrence for _, occurrence in queued}) >= 2, queued
+        assert sum(text[n].count("queued by another scheduler") for n in schedulers) >= 4
+        skipped = [s for n in workers for s in _SKIPPED_LINE.findall(text[n])]
+        crawls = _crawls([logs[n] for n in workers])
+        crawled = [(c.site, c.occurrence) for c in crawls.values()]
+        assert len(crawled) == len(set(crawled))  # each occurrence crawled at most once
+        assert sorted(crawled + skipped) == sorted(queued)  # ...and each crawled or skipped
+        assert {c.node for c in crawls.values()} == set(workers)  # the work was shared
+        for site in newsrooms:  # never two crawls of one site at once
+            spans = sorted((c.start, c.end) for c in crawls.values() if c.site == site)
+            assert spans and all(end is not None for _, end in spans)
+            for (_, end), (start, _) in itertools.pairwise(spans):
+                assert end <= start, f"{site}: crawls overlapped: {spans}"
+
+        catalog_runs = _catalog(store, "SELECT crawl_id, finished_at FROM runs")
+        assert sorted(c for c, _ in catalog_runs) == sorted(crawls)
+        assert all(finished for _, finished in catalog_runs)
+        records = article_records(store)
+        for name, newsroom in newsrooms.items():
+            fetches = _article_fetches(newsroom)  # later occurrences fetch no article again
+            assert fetches and max(fetches.values()) == 1, (name, fetches)
+            wanted = {newsroom.url(p) for p in newsroom.expected_in_window(timedelta(days=7))}
+            assert wanted <= {r["url"] for r in records}, name
 
 
 def _alive(pid: int) -> bool:
@@ -264,58 +272,66 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+SLOW = "download_delay = 0.5\nconcurrency = 1\nautothrottle = false"
+
+
+def _queue_one_slow_site(newsroom, sites_dir: Path, redis_url: str, *, recrawl: str = "") -> None:
+    """site0: the newsroom at one request per 0.5 s, its occurrence queued for workers."""
+    config = site_toml(newsroom, sites_dir, name="site0", schedule="0 3 * * *", politeness=SLOW)
+    if recrawl:
+        config.write_text(config.read_text() + f'\n[recrawl]\npolicy = "{recrawl}"\n')
+    queued = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", *_scheduler(redis_url, sites_dir, "s"), "--once"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert queued.returncode == 0 and "queued" in queued.stderr, queued.stderr
+
+
+def _crawling(log: Path, node: str, store: Path, articles: int) -> tuple[str, int]:
+    """(crawl id, pid) of the crawl `node` started, once the catalog holds `articles`."""
+    _wait_for(lambda: f"started on node {node}" in log.read_text(), 60, f"{node} to start")
+    started = re.search(rf"crawl (\S+) started on node {node} \(pid (\d+)", log.read_text())
+    _wait_for(
+        lambda: len(_catalog(store, "SELECT url FROM articles")) >= articles,
+        120,
+        f"{node} to archive {articles} article(s)",
+    )
+    return started[1], int(started[2])
+
+
 def test_a_killed_nodes_site_is_resumed_by_another_without_refetching(redis_url, tmp_path):
     sites_dir, store = tmp_path / "sites", tmp_path / "data"
     sites_dir.mkdir()
     logs = {n: tmp_path / f"{n}.log" for n in ("node-a", "node-b")}
     procs: list[subprocess.Popen] = []
     with newsroom_site() as newsroom:
-        config = site_toml(
-            newsroom,
-            sites_dir,
-            name="site0",
-            schedule="0 3 * * *",
-            politeness="download_delay = 0.5\nconcurrency = 1\nautothrottle = false",
-        )
         # "always": a resumed run that did not know its occurrence would fetch again every
         # article the killed run archived
-        config.write_text(config.read_text() + '\n[recrawl]\npolicy = "always"\n')
-        queued = subprocess.run(
-            [sys.executable, "-m", "crawler.cli", *_scheduler(redis_url, sites_dir, "s"), "--once"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert queued.returncode == 0 and "queued" in queued.stderr, queued.stderr
+        _queue_one_slow_site(newsroom, sites_dir, redis_url, recrawl="always")
         try:
             procs.append(_start(_worker(redis_url, store, sites_dir, "node-a", 60), logs["node-a"]))
             _wait_for(lambda: "started on node node-a" in logs["node-a"].read_text(), 60, "node-a")
-            started = re.search(
-                r"crawl (\S+) started on node node-a \(pid (\d+)", logs["node-a"].read_text()
-            )
-            crawl_a, child_a = started[1], int(started[2])
             procs.append(
-                _start(_worker(redis_url, store, sites_dir, "node-b", 4 * LEASE), logs["node-b"])
+                _start(_worker(redis_url, store, sites_dir, "node-b", 120), logs["node-b"])
             )
-            _wait_for(
-                lambda: len(_catalog(store, "SELECT url FROM articles")) >= 2,
-                120,
-                "node-a to archive two articles",
-            )
+            crawl_a, child_a = _crawling(logs["node-a"], "node-a", store, 2)
             procs[0].send_signal(signal.SIGKILL)  # the worker only: its crawl must die with it
             killed_at, killed_mono = datetime.now(), time.monotonic()
             procs[0].wait(timeout=10)
             _wait_for(lambda: not _alive(child_a), 10, "node-a's crawl to die with node-a")
-            assert procs[1].wait(timeout=240) == 0, logs["node-b"].read_text()[-3000:]
+            _wait_for(lambda: _queue_is_empty(redis_url), 240, "node-b to resume site0")
+            procs[1].send_signal(signal.SIGTERM)
+            assert procs[1].wait(timeout=60) == 0, logs["node-b"].read_text()[-3000:]
         finally:
             _stop(procs)
 
-        events_b = _crawl_events(logs["node-b"])
-        assert [e[3] for e in events_b] == ["started", "ended"], logs["node-b"].read_text()
-        start_b, crawl_b = events_b[0][0], events_b[0][2]
+        ((crawl_b, resumed),) = _crawls([logs["node-b"]]).items()
+        assert resumed.end is not None and _crawls([logs["node-a"]])[crawl_a].end is None
         # one node at a time: node-b took the site only after node-a's lease expired
-        assert start_b > killed_at
+        assert resumed.start > killed_at
         text_b = logs["node-b"].read_text()
         assert "lease of node node-a expired" in text_b
         assert "resuming after 1 unfinished attempt(s)" in text_b
@@ -337,8 +353,63 @@ def test_a_killed_nodes_site_is_resumed_by_another_without_refetching(redis_url,
         ]
         assert fetched_again == []
 
-    check = SiteQueue.from_url(redis_url)
+    assert _queue_is_empty(redis_url)
+
+
+def test_a_stopped_worker_hands_its_site_back_and_exits_0(redis_url, tmp_path):
+    sites_dir, store, log = tmp_path / "sites", tmp_path / "data", tmp_path / "node-a.log"
+    sites_dir.mkdir()
+    with newsroom_site() as newsroom:
+        _queue_one_slow_site(newsroom, sites_dir, redis_url)
+        worker = _start(_worker(redis_url, store, sites_dir, "node-a", 60), log)
+        try:
+            crawl_id, _ = _crawling(log, "node-a", store, 1)
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(timeout=120) == 0, log.read_text()[-3000:]
+        finally:
+            _stop([worker])
+    assert "re-queued for another worker" in log.read_text()
+    queue = SiteQueue.from_url(redis_url)
     try:
-        assert check.due() == [] and check.running() == {}
+        ((entry,), running) = queue.due(), queue.running()
     finally:
-        check.close()
+        queue.close()
+    assert running == {}
+    assert (entry["site"], entry["resumes"]) == ("site0", 1)  # the next worker resumes it
+    manifest = json.loads((store / "runs" / f"{crawl_id}.json").read_text())
+    assert manifest["finish_reason"] == "shutdown"  # the crawl closed its files
+    assert not list(store.rglob("*.open"))
+
+
+def test_a_worker_that_lost_its_lease_stops_crawling_at_once(redis_url, tmp_path):
+    sites_dir, store, log = tmp_path / "sites", tmp_path / "data", tmp_path / "node-a.log"
+    sites_dir.mkdir()
+    with newsroom_site() as newsroom:
+        _queue_one_slow_site(newsroom, sites_dir, redis_url)
+        worker = _start(_worker(redis_url, store, sites_dir, "node-a", 2), log)
+        try:
+            _, child = _crawling(log, "node-a", store, 1)
+            # as if node-a had stalled past its lease and node-x had taken the site since
+            queue = SiteQueue.from_url(redis_url)
+            try:
+                queue.client.set(queue.lease_key("site0"), "node-x/taken", px=60_000)
+            finally:
+                queue.close()
+            lost_at = time.monotonic()
+            _wait_for(lambda: not _alive(child), LEASE, "node-a to stop its crawl")
+            stopped_at = time.monotonic()
+            assert worker.wait(timeout=60) == 0, log.read_text()[-3000:]
+        finally:
+            _stop([worker])
+        with newsroom._lock:
+            late = [t for t in newsroom.request_times if t > stopped_at]
+    assert late == []
+    assert stopped_at - lost_at < LEASE
+    assert "the lease expired and another node may crawl it now" in log.read_text()
+    queue = SiteQueue.from_url(redis_url)
+    try:
+        # node-a let go without touching what is node-x's now
+        assert queue.client.get(queue.lease_key("site0")) == "node-x/taken"
+        assert queue.running()["site0"]["node"] == "node-a"
+    finally:
+        queue.close()
