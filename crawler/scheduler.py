@@ -11,6 +11,10 @@ schedulers (or a manual `crawler crawl`) cannot overlap either.
 SIGTERM/SIGINT: stop starting runs, pass SIGTERM to running children (Scrapy finishes
 the responses in flight, closes the WARC and shard files and writes the manifest),
 wait for them, exit 0.
+
+This is the one-machine scheduler. With many nodes, `crawler schedule --frontier` queues
+due occurrences in Redis (crawler/scale/site_schedule.py) and `crawler worker` runs them
+under a site lease (crawler/scale/site_work.py); the cron rules below serve both.
 """
 
 from __future__ import annotations
