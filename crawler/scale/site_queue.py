@@ -8,15 +8,18 @@ Keys (`crawler:sites:` prefix):
   that sees this occurrence of the site's cron schedule due; the others see it taken.
 - `due`: a list of JSON entries {site, occurrence, resumes}: site crawls waiting for a
   worker, oldest first; resumed occurrences go to the front.
+- `waiting`: a hash site -> the occurrence of its entry in `due` (one per site at most).
 - `lease:<site>`: the site lease, SET NX PX by the worker that takes the site, renewed
   while its crawl runs, deleted at the end; it expires by itself when the node dies.
 - `running`: a hash site -> the taken entry (with the lease token and node). An entry
   whose lease has expired is an orphan: the next `take` puts it back at the front of
   `due` (resumes + 1), and whoever takes it resumes the occurrence from the catalog.
 
-A site is crawled by one node at a time: `take` skips sites with a `running` entry, and
-an entry for another occurrence of a site that is running is dropped (the occurrence fell
-while the previous one was still going: skipped, as the local scheduler does).
+A site is crawled by one node at a time: `take` skips sites with a `running` entry. As
+with the local scheduler, work never piles up behind a slow site or busy workers: an
+occurrence that falls due while the site is being crawled is skipped, and one that falls
+due while an earlier one still waits in `due` is folded into it (the earlier one crawls
+the site when a worker gets to it). So `due` holds at most one entry per site.
 """
 
 from __future__ import annotations
@@ -30,19 +33,32 @@ from urllib.parse import urlsplit
 PREFIX = "crawler:sites:"
 _TAKE_SCAN = 200  # due entries one `take` looks at; sites whose lease is held are skipped
 
-# KEYS: occurrence key, due. ARGV: entry, expiry seconds, who offers.
+# What `offer` did with an occurrence.
+QUEUED = "queued"  # this scheduler queued it
+OFFERED = "offered"  # another scheduler had (the occurrence key was set)
+FOLDED = "folded"  # an earlier occurrence of the site still waits in `due`: that one will do
+SKIPPED = "skipped"  # the site is being crawled right now
+_OFFER_RESULTS = {1: QUEUED, 0: OFFERED, 2: FOLDED, 3: SKIPPED}
+
+# KEYS: occurrence key, due, waiting, running. ARGV: entry, expiry s, who offers, site, time.
 _OFFER = """
-if redis.call('SET', KEYS[1], ARGV[3], 'NX', 'EX', ARGV[2]) then
-  redis.call('RPUSH', KEYS[2], ARGV[1])
-  return 1
+if not redis.call('SET', KEYS[1], ARGV[3], 'NX', 'EX', ARGV[2]) then
+  return 0
 end
-return 0
+if redis.call('HEXISTS', KEYS[4], ARGV[4]) == 1 then
+  return 3
+end
+if redis.call('HSETNX', KEYS[3], ARGV[4], ARGV[5]) == 0 then
+  return 2
+end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+return 1
 """
 
-# KEYS: due, running. ARGV: lease prefix, token, node, lease ms, taken_at, scan limit.
+# KEYS: due, running, waiting. ARGV: lease prefix, token, node, lease ms, taken_at, scan.
 # Returns {taken entry or '', requeued orphans, skipped entries}.
 _TAKE = """
-local due, running = KEYS[1], KEYS[2]
+local due, running, waiting = KEYS[1], KEYS[2], KEYS[3]
 local prefix, token, node, ttl = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local requeued, skipped = {}, {}
 local all = redis.call('HGETALL', running)
@@ -51,20 +67,21 @@ for i = 1, #all, 2 do
     local e = cjson.decode(all[i + 1])
     redis.call('LPUSH', due, cjson.encode(
       {site = e.site, occurrence = e.occurrence, resumes = (e.resumes or 0) + 1}))
+    redis.call('HSET', waiting, e.site, e.occurrence)
     redis.call('HDEL', running, all[i])
     table.insert(requeued, all[i + 1])
   end
 end
 for _, item in ipairs(redis.call('LRANGE', due, 0, tonumber(ARGV[6]) - 1)) do
   local e = cjson.decode(item)
-  local holder = redis.call('HGET', running, e.site)
-  if holder then
-    if cjson.decode(holder).occurrence ~= e.occurrence then
-      redis.call('LREM', due, 1, item)
-      table.insert(skipped, item)
-    end
-  elseif redis.call('SET', prefix .. e.site, token, 'NX', 'PX', ttl) then
+  if redis.call('HGET', waiting, e.site) ~= e.occurrence then
+    -- not the site's waiting entry (an older Redis state): drop it
     redis.call('LREM', due, 1, item)
+    table.insert(skipped, item)
+  elseif redis.call('HEXISTS', running, e.site) == 0
+      and redis.call('SET', prefix .. e.site, token, 'NX', 'PX', ttl) then
+    redis.call('LREM', due, 1, item)
+    redis.call('HDEL', waiting, e.site)
     e.token, e.node, e.taken_at = token, node, ARGV[5]
     local taken = cjson.encode(e)
     redis.call('HSET', running, e.site, taken)
@@ -82,7 +99,7 @@ end
 return 0
 """
 
-# KEYS: lease, running, due. ARGV: site, token, requeue (1/0), entry to requeue.
+# KEYS: lease, running, due, waiting. ARGV: site, token, requeue (1/0), entry, occurrence.
 _RELEASE = """
 if redis.call('GET', KEYS[1]) ~= ARGV[2] then
   return 0
@@ -91,6 +108,7 @@ redis.call('DEL', KEYS[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
 if ARGV[3] == '1' then
   redis.call('LPUSH', KEYS[3], ARGV[4])
+  redis.call('HSET', KEYS[4], ARGV[1], ARGV[5])
 end
 return 1
 """
@@ -129,7 +147,7 @@ class SiteTake:
 class TakeResult:
     taken: SiteTake | None
     requeued: list[dict]  # orphans (their lease expired: the node died) put back in `due`
-    skipped: list[dict]  # occurrences dropped: their site was still being crawled
+    skipped: list[dict]  # stray entries dropped (not their site's waiting one)
 
 
 class SiteQueue:
@@ -140,16 +158,22 @@ class SiteQueue:
         self.prefix = prefix
         self.due_key = prefix + "due"
         self.running_key = prefix + "running"
+        self.waiting_key = prefix + "waiting"
         self._offer = client.register_script(_OFFER)
         self._take = client.register_script(_TAKE)
         self._renew = client.register_script(_RENEW)
         self._release = client.register_script(_RELEASE)
 
     @classmethod
-    def from_url(cls, url: str) -> SiteQueue:
+    def from_url(cls, url: str, timeout: float = 5.0) -> SiteQueue:
+        """A queue on the Redis at `url`; every call gives up after `timeout` seconds."""
         import redis
 
-        return cls(redis.Redis.from_url(url, decode_responses=True))
+        return cls(
+            redis.Redis.from_url(
+                url, decode_responses=True, socket_timeout=timeout, socket_connect_timeout=timeout
+            )
+        )
 
     def close(self) -> None:
         self.client.close()
@@ -159,14 +183,19 @@ class SiteQueue:
 
     # -- schedulers ------------------------------------------------------------------------
 
-    def offer(self, site: str, occurrence: datetime, expire_seconds: int, by: str) -> bool:
-        """Queue this occurrence of `site` unless some scheduler already did (True: queued
-        now). The occurrence key must outlive the time any scheduler can still see this
-        occurrence as the latest one, so the caller's expiry covers the gap to the next."""
+    def offer(self, site: str, occurrence: datetime, expire_seconds: int, by: str) -> str:
+        """Queue this occurrence of `site` unless some scheduler already offered it: QUEUED,
+        OFFERED, FOLDED or SKIPPED. The occurrence key must outlive the time any scheduler
+        can still see this occurrence as the latest one: the caller's expiry covers the gap
+        to the next occurrence."""
         when = occurrence.isoformat()
         entry = json.dumps({"site": site, "occurrence": when, "resumes": 0})
         key = f"{self.prefix}occurrence:{site}:{when}"
-        return bool(self._offer(keys=[key, self.due_key], args=[entry, max(1, expire_seconds), by]))
+        done = self._offer(
+            keys=[key, self.due_key, self.waiting_key, self.running_key],
+            args=[entry, max(1, expire_seconds), by, site, when],
+        )
+        return _OFFER_RESULTS[int(done)]
 
     # -- workers ---------------------------------------------------------------------------
 
@@ -175,7 +204,7 @@ class SiteQueue:
         dead nodes are re-queued first."""
         token = f"{node}/{os.urandom(6).hex()}"
         taken, requeued, skipped = self._take(
-            keys=[self.due_key, self.running_key],
+            keys=[self.due_key, self.running_key, self.waiting_key],
             args=[
                 self.prefix + "lease:",
                 token,
@@ -205,8 +234,14 @@ class SiteQueue:
         False if the lease was no longer ours (nothing changed)."""
         return bool(
             self._release(
-                keys=[self.lease_key(take.site), self.running_key, self.due_key],
-                args=[take.site, take.token, "1" if requeue else "0", take.entry(take.resumes + 1)],
+                keys=[self.lease_key(take.site), self.running_key, self.due_key, self.waiting_key],
+                args=[
+                    take.site,
+                    take.token,
+                    "1" if requeue else "0",
+                    take.entry(take.resumes + 1),
+                    take.occurrence,
+                ],
             )
         )
 

@@ -5,7 +5,9 @@ per site and occurrence (`SiteQueue.offer`, SET NX) lets one scheduler queue it.
 
 An occurrence is due from its cron time until the next one; a site that was never queued
 is due at once (its latest occurrence), like the local scheduler's never-run sites.
-Occurrences missed while no scheduler ran collapse into the latest one.
+Occurrences missed while no scheduler ran collapse into the latest one; one that falls
+due while the site is being crawled is skipped, and one that falls due while an earlier
+one still waits for a worker is folded into that one (`SiteQueue`).
 """
 
 from __future__ import annotations
@@ -15,11 +17,17 @@ import signal
 import time
 from datetime import UTC, datetime
 
-from crawler.scale.site_queue import SiteQueue
+from crawler.scale.site_queue import FOLDED, OFFERED, QUEUED, SKIPPED, SiteQueue
 from crawler.scheduler import ScheduledSite, next_time, previous_time
 
 logger = logging.getLogger("crawler.scheduler")
 
+_SAID = {
+    QUEUED: "queued",
+    OFFERED: "was queued by another scheduler",
+    FOLDED: "folded into the earlier one still waiting for a worker",
+    SKIPPED: "skipped: the site is still being crawled",
+}
 # Schedulers' clocks may disagree by up to this many seconds: an occurrence key outlives
 # the time any of them can still see that occurrence as the latest.
 CLOCK_SKEW_SECONDS = 300
@@ -47,15 +55,9 @@ class SiteEnqueuer:
             if self._offered.get(site.name) == occurrence:
                 continue  # no Redis round trip until the next occurrence falls due
             gap = (next_time(site.cron, occurrence) - occurrence).total_seconds()
-            if self.queue.offer(site.name, occurrence, int(gap) + CLOCK_SKEW_SECONDS, self.node):
-                queued += 1
-                logger.info("site %s: occurrence %s queued", site.name, occurrence.isoformat())
-            else:
-                logger.info(
-                    "site %s: occurrence %s was queued by another scheduler",
-                    site.name,
-                    occurrence.isoformat(),
-                )
+            done = self.queue.offer(site.name, occurrence, int(gap) + CLOCK_SKEW_SECONDS, self.node)
+            queued += done == QUEUED
+            logger.info("site %s: occurrence %s %s", site.name, occurrence.isoformat(), _SAID[done])
             self._offered[site.name] = occurrence
         return queued
 

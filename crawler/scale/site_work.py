@@ -24,6 +24,8 @@ import sys
 import time
 from datetime import UTC, datetime
 
+import redis
+
 from crawler.lifetime import parent_death_signal
 from crawler.scale.site_queue import SiteQueue, SiteTake
 from crawler.scale.worker_context import WorkerContext
@@ -35,9 +37,12 @@ _POLL_SECONDS = 0.2  # how often the child is looked at while it runs
 
 
 def site_queue(ctx: WorkerContext) -> SiteQueue:
-    """The worker's SiteQueue, made on first use."""
+    """The worker's SiteQueue, made on first use. A Redis call that hangs must not keep
+    the lease watch from killing the crawl before the lease runs out: calls give up
+    after a twentieth of the lease."""
     if ctx.site_queue is None:
-        ctx.site_queue = SiteQueue.from_url(ctx.frontier)
+        lease = ctx.settings.getfloat("SITE_LEASE_SECONDS")
+        ctx.site_queue = SiteQueue.from_url(ctx.frontier, timeout=max(lease / 20, 0.25))
     return ctx.site_queue
 
 
@@ -54,8 +59,8 @@ def take_site_work(ctx: WorkerContext) -> bool:
             orphan.get("node"),
         )
     for entry in result.skipped:
-        logger.info(
-            "site %s: occurrence %s: due while the previous one is still going; skipped",
+        logger.warning(
+            "site %s: occurrence %s: a stray entry of the queue, dropped",
             entry["site"],
             entry["occurrence"],
         )
@@ -81,7 +86,9 @@ def _crawl(ctx: WorkerContext, queue: SiteQueue, take: SiteTake, lease: float) -
     ]
     started = time.monotonic()
     # The child dies with this process: a worker killed outright leaves no crawl behind.
-    child = subprocess.Popen(args, preexec_fn=parent_death_signal())
+    # Its own process group: a Ctrl-C at the terminal reaches the worker alone, which
+    # passes one SIGTERM on (a second signal would make Scrapy stop without closing files).
+    child = subprocess.Popen(args, preexec_fn=parent_death_signal(), process_group=0)
     logger.info(
         "site %s: occurrence %s: crawl %s started on node %s (pid %d%s)",
         take.site,
@@ -96,7 +103,10 @@ def _crawl(ctx: WorkerContext, queue: SiteQueue, take: SiteTake, lease: float) -
     # Stopped before its end (SIGTERM: "the run stopped early"): another worker resumes it.
     stopped = terminated and code != 0
     if held:
-        queue.release(take, requeue=stopped)
+        try:
+            queue.release(take, requeue=stopped)
+        except redis.RedisError as exc:  # the lease expires; the occurrence runs again then
+            logger.error("site %s: could not release the lease: %s", take.site, exc)
     logger.info(
         "site %s: occurrence %s: crawl %s ended on node %s: exit %d, %.1f s%s",
         take.site,
@@ -133,7 +143,7 @@ def _watch(
                     _kill(child)
                     return False, terminated
                 last_renewed = now
-            except Exception as exc:  # noqa: BLE001 - a Redis error: try again until too late
+            except redis.RedisError as exc:  # try again, until it is too late
                 logger.warning("site %s: lease renewal failed: %s", take.site, exc)
         if now - last_renewed >= lease * 0.9:
             logger.error(
