@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from crawler.scale.site_queue import FOLDED, OFFERED, QUEUED, SKIPPED, SiteQueue
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_cli
 from tests.newsroom import NewsroomSite, default_articles
 from tests.test_site_crawl import article_records, site_toml
 
@@ -417,3 +417,14 @@ def test_a_worker_that_lost_its_lease_stops_crawling_at_once(redis_url, tmp_path
         assert queue.running()["site0"]["node"] == "node-a"
     finally:
         queue.close()
+
+
+def test_bad_frontier_and_occurrence_are_usage_errors(tmp_path):
+    worker = run_cli("worker", "--frontier", "http://127.0.0.1:1/", "--store", str(tmp_path))
+    assert worker.returncode == 2 and "redis://HOST:PORT/DB" in worker.stderr
+    with newsroom_site() as newsroom:
+        config = site_toml(newsroom, tmp_path, name="site0")
+        for bad in ("yesterday", "2026-01-31T03:00:00"):  # not a time; no offset
+            crawl = run_cli("crawl", str(config), "--occurrence", bad, "--store", str(tmp_path))
+            assert crawl.returncode == 2 and "ISO 8601 with its offset" in crawl.stderr
+        assert newsroom.requests == []
