@@ -77,6 +77,8 @@ class SiteSpider(scrapy.Spider):
         # The scheduled occurrence this run belongs to: articles archived since then (by an
         # earlier attempt that a dead node or a stop cut short) are not fetched again.
         self.occurrence = datetime.fromisoformat(occurrence) if occurrence else None
+        if self.occurrence is not None and self.occurrence.tzinfo is None:
+            self.occurrence = self.occurrence.replace(tzinfo=UTC)  # `-a occurrence=` given naive
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
