@@ -79,6 +79,9 @@ def test_site_queue_offers_once_leases_one_node_and_requeues_a_dead_nodes_site(q
     queue.client.pexpire(queue.lease_key("alpha"), 1)
     time.sleep(0.05)
     assert not queue.renew(first, LEASE)  # the dead node's lease is gone for good
+    # orphans are looked for once per third of a lease, not on every poll
+    assert queue.take("node-c", LEASE, "t4").requeued == []
+    time.sleep(LEASE / 3)
     resumed = queue.take("node-c", LEASE, "t5")
     assert [o["node"] for o in resumed.requeued] == ["node-a"]
     assert (resumed.taken.site, resumed.taken.occurrence) == ("alpha", occurrence.isoformat())
