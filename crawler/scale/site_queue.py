@@ -12,8 +12,9 @@ Keys (`crawler:sites:` prefix):
 - `lease:<site>`: the site lease, SET NX PX by the worker that takes the site, renewed
   while its crawl runs, deleted at the end; it expires by itself when the node dies.
 - `running`: a hash site -> the taken entry (with the lease token and node). An entry
-  whose lease has expired is an orphan: the next `take` puts it back at the front of
-  `due` (resumes + 1), and whoever takes it resumes the occurrence from the catalog.
+  whose lease has expired is an orphan: a `take` puts it back at the front of `due`
+  (resumes + 1; takes look for orphans once per third of a lease, `sweep`), and whoever
+  takes it resumes the occurrence from the catalog.
 
 A site is crawled by one node at a time: `take` skips sites with a `running` entry. As
 with the local scheduler, work never piles up behind a slow site or busy workers: an
