@@ -431,3 +431,16 @@ def test_bad_frontier_and_occurrence_are_usage_errors(tmp_path):
             crawl = run_cli("crawl", str(config), "--occurrence", bad, "--store", str(tmp_path))
             assert crawl.returncode == 2 and "ISO 8601 with its offset" in crawl.stderr
         assert newsroom.requests == []
+
+
+def test_a_redis_out_of_reach_is_said_and_waited_for(tmp_path):
+    from tests.redis_server import _free_port
+
+    nowhere = f"redis://127.0.0.1:{_free_port()}/0"  # nothing listens there
+    worker = run_cli("worker", "--frontier", nowhere, "--store", str(tmp_path), "--idle-exit", "1")
+    assert worker.returncode == 0, worker.stderr[-3000:]
+    assert "cannot take site work from" in worker.stderr
+    with newsroom_site() as newsroom:
+        site_toml(newsroom, tmp_path, name="site0", schedule="0 3 * * *")
+        once = run_cli("schedule", "--frontier", nowhere, "--once", "-s", f"SITES_DIRS={tmp_path}")
+    assert once.returncode == 1 and "cannot reach" in once.stderr, once.stderr[-3000:]

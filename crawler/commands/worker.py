@@ -3,7 +3,8 @@ takes work from the shared Redis until stopped: due site crawls queued by
 `crawler schedule --frontier` (`crawler.scale.site_work`).
 
 SIGTERM/SIGINT: finish (or hand back) the work in hand, exit 0. `--idle-exit SECONDS`:
-exit 0 after that long with nothing to do (tests, batch jobs).
+exit 0 after that long with nothing to do (tests, batch jobs). While Redis cannot be
+reached the worker says so and keeps trying.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from crawler.commands.options import (
     add_store_options,
     plain_settings,
 )
-from crawler.usage_error import EXIT_FAILED, EXIT_OK, UsageError
+from crawler.usage_error import EXIT_OK, UsageError
 
 _IDLE_POLL_SECONDS = 0.5  # between looks at an empty queue
 
@@ -47,8 +48,6 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import redis
-
     from crawler.commands.schedule import _child_args as crawl_child_args
     from crawler.scale.site_queue import check_frontier_url
     from crawler.scale.site_work import take_site_work
@@ -84,9 +83,6 @@ def run(args: argparse.Namespace) -> int:
                 break
             else:
                 time.sleep(_IDLE_POLL_SECONDS)
-    except redis.ConnectionError as exc:
-        print(f"crawler worker: cannot reach {args.frontier}: {exc}", file=sys.stderr)
-        return EXIT_FAILED
     finally:
         for sig, handler in installed.items():
             signal.signal(sig, handler)

@@ -17,6 +17,8 @@ import signal
 import time
 from datetime import UTC, datetime
 
+import redis
+
 from crawler.scale.site_queue import FOLDED, OFFERED, QUEUED, SKIPPED, SiteQueue
 from crawler.scheduler import ScheduledSite, next_time, previous_time
 
@@ -68,7 +70,12 @@ class SiteEnqueuer:
         }
         try:
             while True:
-                self.offer_due(datetime.now(UTC))
+                try:
+                    self.offer_due(datetime.now(UTC))
+                except redis.RedisError as exc:
+                    if once:
+                        raise
+                    logger.warning("cannot reach Redis: %s; trying again", exc)
                 if once or self.stopping:
                     return 0
                 time.sleep(self.poll)

@@ -47,10 +47,15 @@ def site_queue(ctx: WorkerContext) -> SiteQueue:
 
 
 def take_site_work(ctx: WorkerContext) -> bool:
-    """Take one due site crawl and run it to its end (True), or find none (False)."""
+    """Take one due site crawl and run it to its end (True), or find none (False; also
+    while Redis cannot be reached: the worker keeps trying)."""
     queue = site_queue(ctx)
     lease = ctx.settings.getfloat("SITE_LEASE_SECONDS")
-    result = queue.take(ctx.node_id, lease, datetime.now(UTC).isoformat())
+    try:
+        result = queue.take(ctx.node_id, lease, datetime.now(UTC).isoformat())
+    except redis.RedisError as exc:
+        logger.warning("cannot take site work from %s: %s; trying again", ctx.frontier, exc)
+        return False
     for orphan in result.requeued:
         logger.warning(
             "site %s: occurrence %s: lease of node %s expired (the node died?); re-queued",
