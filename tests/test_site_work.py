@@ -7,35 +7,35 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import re
 import signal
-import sqlite3
 import subprocess
-import sys
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from crawler.scale.site_queue import FOLDED, OFFERED, QUEUED, SKIPPED, SiteQueue
-from tests.conftest import ROOT, run_cli
-from tests.newsroom import NewsroomSite, default_articles
+from tests.conftest import run_cli
+from tests.site_nodes import (
+    LEASE,
+    OFFER_LINE,
+    QUICK,
+    alive,
+    article_fetches,
+    catalog_rows,
+    crawls_in,
+    newsroom_site,
+    queue_is_empty,
+    scheduler_args,
+    start_node,
+    stop_nodes,
+    wait_for,
+    worker_args,
+)
 from tests.test_site_crawl import article_records, site_toml
-
-LEASE = 3.0  # SITE_LEASE_SECONDS in these tests: a dead node's site is free after this
-QUICK = "download_delay = 0\nconcurrency = 2\nautothrottle = false"
-
-
-def newsroom_site() -> NewsroomSite:
-    """The newsroom without its rate-limited article: its Retry-After would slow the whole
-    crawl to one request per 2 s (crawler.fetch.politeness), which is not what is tested."""
-    return NewsroomSite(
-        articles=[a for a in default_articles() if not a.path.startswith("/limited/")]
-    )
 
 
 @pytest.fixture
@@ -94,121 +94,6 @@ def test_site_queue_offers_once_leases_one_node_and_requeues_a_dead_nodes_site(q
     assert queue.due() == [{"site": "alpha", "occurrence": occurrence.isoformat(), "resumes": 2}]
 
 
-# -- nodes as processes -----------------------------------------------------------------
-
-
-def _start(args: list[str], log: Path) -> subprocess.Popen:
-    """A `crawler ...` node process, its stderr in `log`."""
-    with open(log, "wb") as fh:
-        return subprocess.Popen(
-            [sys.executable, "-m", "crawler.cli", *args],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=fh,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-
-
-def _stop(procs: list[subprocess.Popen]) -> None:
-    for proc in procs:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=30)
-
-
-def _wait_for(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.1)
-
-
-def _worker(redis_url: str, store: Path, sites: Path, node: str, idle: float) -> list[str]:
-    return [
-        "worker",
-        "--frontier",
-        redis_url,
-        "--store",
-        str(store),
-        "--node-id",
-        node,
-        "--idle-exit",
-        str(idle),
-        "-s",
-        f"SITES_DIRS={sites}",  # never the real sites of settings/sites
-        "-s",
-        f"SITE_LEASE_SECONDS={LEASE}",
-        "-s",
-        "EXTRACT_WORKERS=1",
-    ]
-
-
-def _scheduler(redis_url: str, sites: Path, node: str, *more: str) -> list[str]:
-    return ["schedule", "--frontier", redis_url, "--node-id", node, "-s", f"SITES_DIRS={sites}"]
-
-
-_CRAWL_LINE = re.compile(
-    r"^(\S+ \S+) crawler\.worker\.sites INFO: site (\S+): occurrence (\S+): crawl (\S+) "
-    r"(started|ended) on node (\S+)"
-)
-_OFFER_LINE = re.compile(r"crawler\.scheduler INFO: site (\S+): occurrence (\S+) (.*)$", re.M)
-
-
-@dataclass
-class Crawl:
-    site: str
-    occurrence: str
-    node: str
-    start: datetime
-    end: datetime | None = None  # None: the node died
-
-
-def _crawls(logs: list[Path]) -> dict[str, Crawl]:
-    """crawl id -> the crawl, as the workers' logs tell it."""
-    found: dict[str, Crawl] = {}
-    for log in logs:
-        for line in log.read_text(errors="replace").splitlines():
-            m = _CRAWL_LINE.match(line)
-            if not m:
-                continue
-            when = datetime.strptime(m[1], "%Y-%m-%d %H:%M:%S,%f")
-            if m[5] == "started":
-                found[m[4]] = Crawl(m[2], m[3], m[6], when)
-            else:
-                found[m[4]].end = when
-    return found
-
-
-def _catalog(store: Path, sql: str, *params) -> list[tuple]:
-    path = store / "catalog.sqlite"
-    if not path.exists():
-        return []
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
-    try:
-        return db.execute(sql, params).fetchall()
-    except sqlite3.OperationalError:  # the first run is still creating the tables
-        return []
-    finally:
-        db.close()
-
-
-def _article_fetches(site: NewsroomSite) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for path in site.fetched(200):
-        if path.endswith(".html"):
-            counts[path] = counts.get(path, 0) + 1
-    return counts
-
-
-def _queue_is_empty(redis_url: str) -> bool:
-    check = SiteQueue.from_url(redis_url)
-    try:
-        return check.due() == [] and check.running() == {}
-    finally:
-        check.close()
-
-
 def test_two_schedulers_and_two_workers_crawl_each_occurrence_once_one_node_a_site(
     redis_url, tmp_path
 ):
@@ -225,31 +110,33 @@ def test_two_schedulers_and_two_workers_crawl_each_occurrence_once_one_node_a_si
             site_toml(newsroom, sites_dir, name=name, schedule="*/15 * * * * *", politeness=QUICK)
         try:
             for node in schedulers:
-                procs[node] = _start(_scheduler(redis_url, sites_dir, node), logs[node])
+                procs[node] = start_node(scheduler_args(redis_url, sites_dir, node), logs[node])
             for node in workers:
-                procs[node] = _start(_worker(redis_url, store, sites_dir, node, 120), logs[node])
+                procs[node] = start_node(
+                    worker_args(redis_url, store, sites_dir, node, 120), logs[node]
+                )
             time.sleep(35)
             for node in schedulers:
                 procs[node].send_signal(signal.SIGTERM)
                 assert procs[node].wait(timeout=30) == 0, logs[node].read_text()[-3000:]
-            _wait_for(lambda: _queue_is_empty(redis_url), 180, "the workers to empty the queue")
+            wait_for(lambda: queue_is_empty(redis_url), 180, "the workers to empty the queue")
             for node in workers:
                 procs[node].send_signal(signal.SIGTERM)
                 assert procs[node].wait(timeout=60) == 0, logs[node].read_text()[-3000:]
         finally:
-            _stop(list(procs.values()))
+            stop_nodes(list(procs.values()))
 
         text = {n: log.read_text() for n, log in logs.items()}
         outcomes: dict[tuple[str, str], list[str]] = {}
         for n in schedulers:
-            for site, occurrence, said in _OFFER_LINE.findall(text[n]):
+            for site, occurrence, said in OFFER_LINE.findall(text[n]):
                 outcomes.setdefault((site, occurrence), []).append(said)
         assert len({occurrence for _, occurrence in outcomes}) >= 2, outcomes
         for offered, said in outcomes.items():
             # one scheduler decided (queued, folded or skipped), the other found it decided
             assert said.count("was queued by another scheduler") == len(said) - 1, (offered, said)
         queued = sorted(o for o, said in outcomes.items() if "queued" in said)
-        crawls = _crawls([logs[n] for n in workers])
+        crawls = crawls_in([logs[n] for n in workers])
         crawled = sorted((c.site, c.occurrence) for c in crawls.values())
         assert crawled == queued  # each queued occurrence crawled, once
         assert {c.node for c in crawls.values()} == set(workers)  # the work was shared
@@ -259,24 +146,15 @@ def test_two_schedulers_and_two_workers_crawl_each_occurrence_once_one_node_a_si
             for (_, end), (start, _) in itertools.pairwise(spans):
                 assert end <= start, f"{site}: crawls overlapped: {spans}"
 
-        catalog_runs = _catalog(store, "SELECT crawl_id, finished_at FROM runs")
-        assert sorted(c for c, _ in catalog_runs) == sorted(crawls)
+        catalog_runs = catalog_rows(store, "SELECT crawl_id, finished_at FROM runs")
+        assert sorted(c for c, _ in catalog_runs) == sorted(crawls), (catalog_runs, crawls)
         assert all(finished for _, finished in catalog_runs)
         records = article_records(store)
         for name, newsroom in newsrooms.items():
-            fetches = _article_fetches(newsroom)  # later occurrences fetch no article again
+            fetches = article_fetches(newsroom)  # later occurrences fetch no article again
             assert fetches and max(fetches.values()) == 1, (name, fetches)
             wanted = {newsroom.url(p) for p in newsroom.expected_in_window(timedelta(days=7))}
             assert wanted <= {r["url"] for r in records}, name
-
-
-def _alive(pid: int) -> bool:
-    """Whether `pid` still runs (a zombie waiting for init to reap it has ended)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 SLOW = "download_delay = 0.5\nconcurrency = 1\nautothrottle = false"
@@ -287,22 +165,16 @@ def _queue_one_slow_site(newsroom, sites_dir: Path, redis_url: str, *, recrawl: 
     config = site_toml(newsroom, sites_dir, name="site0", schedule="0 3 * * *", politeness=SLOW)
     if recrawl:
         config.write_text(config.read_text() + f'\n[recrawl]\npolicy = "{recrawl}"\n')
-    queued = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", *_scheduler(redis_url, sites_dir, "s"), "--once"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    queued = run_cli(*scheduler_args(redis_url, sites_dir, "s"), "--once", timeout=60)
     assert queued.returncode == 0 and "queued" in queued.stderr, queued.stderr
 
 
 def _crawling(log: Path, node: str, store: Path, articles: int) -> tuple[str, int]:
     """(crawl id, pid) of the crawl `node` started, once the catalog holds `articles`."""
-    _wait_for(lambda: f"started on node {node}" in log.read_text(), 60, f"{node} to start")
+    wait_for(lambda: f"started on node {node}" in log.read_text(), 60, f"{node} to start")
     started = re.search(rf"crawl (\S+) started on node {node} \(pid (\d+)", log.read_text())
-    _wait_for(
-        lambda: len(_catalog(store, "SELECT url FROM articles")) >= articles,
+    wait_for(
+        lambda: len(catalog_rows(store, "SELECT url FROM articles")) >= articles,
         120,
         f"{node} to archive {articles} article(s)",
     )
@@ -319,24 +191,26 @@ def test_a_killed_nodes_site_is_resumed_by_another_without_refetching(redis_url,
         # article the killed run archived
         _queue_one_slow_site(newsroom, sites_dir, redis_url, recrawl="always")
         try:
-            procs.append(_start(_worker(redis_url, store, sites_dir, "node-a", 60), logs["node-a"]))
-            _wait_for(lambda: "started on node node-a" in logs["node-a"].read_text(), 60, "node-a")
             procs.append(
-                _start(_worker(redis_url, store, sites_dir, "node-b", 120), logs["node-b"])
+                start_node(worker_args(redis_url, store, sites_dir, "node-a", 60), logs["node-a"])
+            )
+            wait_for(lambda: "started on node node-a" in logs["node-a"].read_text(), 60, "node-a")
+            procs.append(
+                start_node(worker_args(redis_url, store, sites_dir, "node-b", 120), logs["node-b"])
             )
             crawl_a, child_a = _crawling(logs["node-a"], "node-a", store, 2)
             procs[0].send_signal(signal.SIGKILL)  # the worker only: its crawl must die with it
             killed_at, killed_mono = datetime.now(), time.monotonic()
             procs[0].wait(timeout=10)
-            _wait_for(lambda: not _alive(child_a), 10, "node-a's crawl to die with node-a")
-            _wait_for(lambda: _queue_is_empty(redis_url), 240, "node-b to resume site0")
+            wait_for(lambda: not alive(child_a), 10, "node-a's crawl to die with node-a")
+            wait_for(lambda: queue_is_empty(redis_url), 240, "node-b to resume site0")
             procs[1].send_signal(signal.SIGTERM)
             assert procs[1].wait(timeout=60) == 0, logs["node-b"].read_text()[-3000:]
         finally:
-            _stop(procs)
+            stop_nodes(procs)
 
-        ((crawl_b, resumed),) = _crawls([logs["node-b"]]).items()
-        assert resumed.end is not None and _crawls([logs["node-a"]])[crawl_a].end is None
+        ((crawl_b, resumed),) = crawls_in([logs["node-b"]]).items()
+        assert resumed.end is not None and crawls_in([logs["node-a"]])[crawl_a].end is None
         # one node at a time: node-b took the site only after node-a's lease expired
         assert resumed.start > killed_at
         text_b = logs["node-b"].read_text()
@@ -360,7 +234,7 @@ def test_a_killed_nodes_site_is_resumed_by_another_without_refetching(redis_url,
         ]
         assert fetched_again == []
 
-    assert _queue_is_empty(redis_url)
+    assert queue_is_empty(redis_url)
 
 
 def test_a_stopped_worker_hands_its_site_back_and_exits_0(redis_url, tmp_path):
@@ -368,13 +242,13 @@ def test_a_stopped_worker_hands_its_site_back_and_exits_0(redis_url, tmp_path):
     sites_dir.mkdir()
     with newsroom_site() as newsroom:
         _queue_one_slow_site(newsroom, sites_dir, redis_url)
-        worker = _start(_worker(redis_url, store, sites_dir, "node-a", 60), log)
+        worker = start_node(worker_args(redis_url, store, sites_dir, "node-a", 60), log)
         try:
             crawl_id, _ = _crawling(log, "node-a", store, 1)
             worker.send_signal(signal.SIGTERM)
             assert worker.wait(timeout=120) == 0, log.read_text()[-3000:]
         finally:
-            _stop([worker])
+            stop_nodes([worker])
     assert "re-queued for another worker" in log.read_text()
     queue = SiteQueue.from_url(redis_url)
     try:
@@ -393,7 +267,7 @@ def test_a_worker_that_lost_its_lease_stops_crawling_at_once(redis_url, tmp_path
     sites_dir.mkdir()
     with newsroom_site() as newsroom:
         _queue_one_slow_site(newsroom, sites_dir, redis_url)
-        worker = _start(_worker(redis_url, store, sites_dir, "node-a", 2), log)
+        worker = start_node(worker_args(redis_url, store, sites_dir, "node-a", 2), log)
         try:
             _, child = _crawling(log, "node-a", store, 1)
             # as if node-a had stalled past its lease and node-x had taken the site since
@@ -403,11 +277,11 @@ def test_a_worker_that_lost_its_lease_stops_crawling_at_once(redis_url, tmp_path
             finally:
                 queue.close()
             lost_at = time.monotonic()
-            _wait_for(lambda: not _alive(child), LEASE, "node-a to stop its crawl")
+            wait_for(lambda: not alive(child), LEASE, "node-a to stop its crawl")
             stopped_at = time.monotonic()
             assert worker.wait(timeout=60) == 0, log.read_text()[-3000:]
         finally:
-            _stop([worker])
+            stop_nodes([worker])
         with newsroom._lock:
             late = [t for t in newsroom.request_times if t > stopped_at]
     assert late == []
