@@ -11,6 +11,7 @@
     crawler sites | crawl SITE | schedule [--once]   # configured site crawls
     crawler archive --frontier redis://... --input FILE [--wait]   # queue URLs for workers
     crawler worker --frontier redis://... --store STORE  # a node: take queued work
+    crawler schedule --frontier redis://...     # many nodes: queue due site crawls
     crawler demo                                # archive a built-in news site on loopback
 
 Exit status: 0 all good, 1 something failed (each failure is reported), 2 usage error.

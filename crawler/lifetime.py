@@ -13,10 +13,13 @@ then read end-of-file on their pipes and exit by themselves.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import select
+import signal
 import threading
 import time
+from collections.abc import Callable
 
 _POLL_SECONDS = 1.0
 
@@ -47,3 +50,22 @@ def _exists(pid: int) -> bool:
     except PermissionError:  # someone else's process now holds the number: ours is gone
         return False
     return True
+
+
+def parent_death_signal(sig: int = signal.SIGKILL) -> Callable[[], None]:
+    """A `preexec_fn` for subprocess.Popen: the child gets `sig` when the thread that
+    started it ends (its process dying included). Linux prctl(PR_SET_PDEATHSIG); elsewhere
+    a no-op. libc is looked up here, in the parent: the child only makes the one call."""
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux
+        return lambda: None
+    pr_set_pdeathsig = 1  # <linux/prctl.h>
+    parent = os.getpid()
+
+    def set_signal() -> None:
+        prctl(pr_set_pdeathsig, int(sig), 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the signal was set up
+            os._exit(1)
+
+    return set_signal

@@ -11,6 +11,10 @@ schedulers (or a manual `crawler crawl`) cannot overlap either.
 SIGTERM/SIGINT: stop starting runs, pass SIGTERM to running children (Scrapy finishes
 the responses in flight, closes the WARC and shard files and writes the manifest),
 wait for them, exit 0.
+
+This is the one-machine scheduler. With many nodes, `crawler schedule --frontier` queues
+due occurrences in Redis (crawler/scale/site_schedule.py) and `crawler worker` runs them
+under a site lease (crawler/scale/site_work.py); the cron rules below serve both.
 """
 
 from __future__ import annotations
@@ -54,6 +58,17 @@ def _iter(expression: str, start: datetime) -> croniter:
 
 def next_time(expression: str, after: datetime) -> datetime:
     return _iter(expression, after).get_next(datetime)
+
+
+def previous_time(expression: str, now: datetime) -> datetime:
+    """The latest time the schedule fired before `now`: the occurrence that is due."""
+    return _iter(expression, now).get_prev(datetime)
+
+
+def site_crawl_id(site: str, now: datetime | None = None) -> str:
+    """A new crawl id for one run of `site`: when it started, the site, a random part."""
+    now = now or datetime.now(UTC)
+    return f"{f'{now:%Y%m%dT%H%M%S}Z-{site}'[:64]}-{os.urandom(2).hex()}"
 
 
 class SiteLock:
@@ -160,7 +175,7 @@ class Scheduler:
 
     def start(self, site: ScheduledSite) -> None:
         now = datetime.now(UTC)
-        crawl_id = f"{now:%Y%m%dT%H%M%S}Z-{site.name}"[:64]
+        site.crawl_id = site_crawl_id(site.name, now)
         args = [
             sys.executable,
             "-m",
@@ -169,9 +184,8 @@ class Scheduler:
             str(site.path),
             *self.child_args,
             "-s",
-            f"CRAWL_ID={crawl_id}-{os.urandom(2).hex()}",
+            f"CRAWL_ID={site.crawl_id}",
         ]
-        site.crawl_id = args[-1].split("=", 1)[1]
         site.last_started = now
         site.started_at = time.monotonic()
         self._save_state(site, crawl_id=site.crawl_id)

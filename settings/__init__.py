@@ -166,6 +166,12 @@ FRONTIER_BATCH = 50  # URLs taken (and checked against the catalog) per round tr
 # its run after this many URLs, so that one run's report stays small; the worker goes on.
 FRONTIER_RUN_MAX_URLS = 10_000
 
+# -- many nodes (`crawler schedule --frontier redis://...`, `crawler worker`) -------------
+# A worker holds a site's lease in Redis while it crawls the site, renewing it every third
+# of this; when the node dies the lease expires and another worker resumes the occurrence
+# after at most this many seconds.
+SITE_LEASE_SECONDS = 30.0
+
 # -- Scrapy: capture first, politeness, bounds -------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     # RFC 9309: an unreachable or 5xx robots.txt disallows, not allows; Crawl-delay.

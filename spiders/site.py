@@ -71,6 +71,7 @@ class SiteSpider(scrapy.Spider):
         max_articles: str | int | None = None,
         since: str | None = None,
         config: SiteConfig | None = None,
+        occurrence: str | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -78,6 +79,11 @@ class SiteSpider(scrapy.Spider):
         self.config = config
         self.max_articles = int(max_articles) if max_articles not in (None, "") else None
         self.since = parse_duration(since) if isinstance(since, str) and since else None
+        # The scheduled occurrence this run belongs to: articles archived since then (by an
+        # earlier attempt that a dead node or a stop cut short) are not fetched again.
+        self.occurrence = datetime.fromisoformat(occurrence) if occurrence else None
+        if self.occurrence is not None and self.occurrence.tzinfo is None:
+            self.occurrence = self.occurrence.replace(tzinfo=UTC)  # `-a occurrence=` given naive
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -275,12 +281,16 @@ class SiteSpider(scrapy.Spider):
 
     def _recrawl_due(self, known: dict) -> bool:
         policy = self.config.recrawl_policy
+        if policy == "never":
+            return False
+        fetched = datetime.fromisoformat(known["fetched_at"])
+        if fetched.tzinfo is None:
+            fetched = fetched.replace(tzinfo=UTC)
+        if self.occurrence is not None and fetched >= self.occurrence:
+            return False  # archived in this occurrence already
         if policy == "always":
             return True
         if policy == "after":
-            fetched = datetime.fromisoformat(known["fetched_at"])
-            if fetched.tzinfo is None:
-                fetched = fetched.replace(tzinfo=UTC)
             return fetched < self.now - self.config.recrawl_after
         return False
 

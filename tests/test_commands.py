@@ -20,6 +20,7 @@ COMMANDS = [
     "sites",
     "crawl",
     "schedule",
+    "worker",
     "upload",
     "catalog",
     "worker",

@@ -32,9 +32,10 @@ def site_toml(site: NewsroomSite, folder: Path, **extra: str) -> Path:
         "politeness", "download_delay = 0\nconcurrency = 4\nautothrottle = false"
     )
     schedule = extra.pop("schedule", "*/30 * * * *")
+    name = extra.pop("name", "newsroom")
     text = f"""
 [site]
-name = "newsroom"
+name = "{name}"
 domains = ["127.0.0.1"]
 start_urls = ["{base}/"]
 schedule = "{schedule}"
@@ -49,7 +50,7 @@ window = "7d"
 [politeness]
 {politeness}
 """
-    path = folder / "newsroom.toml"
+    path = folder / f"{name}.toml"
     path.write_text(text)
     return path
 

@@ -24,6 +24,13 @@ def add_parser(subparsers) -> None:
     p.add_argument(
         "--since", help="only articles published within, e.g. 2d, 12h (overrides the site's window)"
     )
+    p.add_argument(
+        "--occurrence",
+        metavar="TIME",
+        help="the scheduled time (ISO 8601 with offset) this run belongs to: articles "
+        "archived since then are not fetched again, whatever the recrawl policy "
+        "(a `crawler worker` resuming an occurrence another node started)",
+    )
     add_fetch_options(p)
     p.set_defaults(run=run)
 
@@ -45,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
             parse_duration(args.since, flag="--since")
         except TimeBoundError as exc:
             raise UsageError(str(exc)) from exc
+    if args.occurrence:
+        _check_occurrence(args.occurrence)
     if args.max_articles is not None and args.max_articles < 1:
         raise UsageError("--max-articles must be at least 1")
     lock = SiteLock(store_root(settings) / "locks", config.name)
@@ -65,10 +74,12 @@ def run(args: argparse.Namespace) -> int:
                 "file": str(config.path),
                 "max_articles": args.max_articles,
                 "since": args.since,
+                "occurrence": args.occurrence,
             },
             config=config,
             max_articles=args.max_articles,
             since=args.since,
+            occurrence=args.occurrence,
         )
     finally:
         lock.release()
@@ -79,3 +90,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"crawler crawl: the run stopped early: {reason}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK if crawled.ok else EXIT_FAILED
+
+
+def _check_occurrence(text: str) -> None:
+    from datetime import datetime
+
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise UsageError(
+            f"--occurrence {text!r}: give a time in ISO 8601 with its offset, "
+            "e.g. 2026-01-31T03:00:00+00:00"
+        )

@@ -1,7 +1,9 @@
 """`crawler schedule [SITE...] [--once]`: every configured site on its cron schedule, each
-run a `crawler crawl` child process (`crawler.scheduler`). The example sites shipped inside
-the package (`package:` folders of SITES_DIRS) crawl the real web: they are scheduled only
-when named, never just because they are there."""
+run a `crawler crawl` child process (`crawler.scheduler`); with `--frontier redis://...`,
+each due occurrence queued once for the `crawler worker` nodes instead
+(`crawler.scale.site_schedule`). The example sites shipped inside the package (`package:`
+folders of SITES_DIRS) crawl the real web: they are scheduled only when named, never just
+because they are there."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from crawler.commands.options import (
     sites_dirs,
     store_root,
 )
-from crawler.usage_error import UsageError
+from crawler.usage_error import EXIT_FAILED, UsageError
 
 
 def add_parser(subparsers) -> None:
@@ -36,8 +38,16 @@ def add_parser(subparsers) -> None:
     p.add_argument(
         "--once",
         action="store_true",
-        help="run whatever is due now, wait for it, exit (for cron/systemd timers)",
+        help="run whatever is due now, wait for it, exit (for cron/systemd timers); "
+        "with --frontier: queue what is due now, exit",
     )
+    p.add_argument(
+        "--frontier",
+        metavar="redis://HOST:PORT/DB",
+        help="queue due site crawls in this Redis for `crawler worker` nodes instead of "
+        "running them here; any number of schedulers may share it",
+    )
+    p.add_argument("--node-id", help="this node's name in the shared queue (default: host-random)")
     add_sites_dir_option(p)
     add_store_options(p)
     add_allow_private_networks_option(p)
@@ -58,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
     settings = plain_settings(args)
     require_writable(store_root(settings))  # every run it starts would fail
     sites = scheduled_sites(sites_dirs(args, settings, then_defaults=bool(args.sites)), args.sites)
+    if args.frontier:
+        return _enqueue(args, sites)
     scheduler = Scheduler(
         sites, store_root=store_root(settings), child_args=_child_args(args, settings)
     )
@@ -66,6 +78,27 @@ def run(args: argparse.Namespace) -> int:
             "site %s: schedule %r (%s)", site.name, site.cron, site.path
         )
     return scheduler.run(once=args.once, max_runs=args.max_runs)
+
+
+def _enqueue(args: argparse.Namespace, sites: list) -> int:
+    """Queue due occurrences in Redis for the workers (no crawl runs here)."""
+    import redis
+
+    from crawler.node import node_id
+    from crawler.scale.site_queue import SiteQueue, check_frontier_url
+    from crawler.scale.site_schedule import SiteEnqueuer
+
+    try:
+        queue = SiteQueue.from_url(check_frontier_url(args.frontier))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    try:
+        return SiteEnqueuer(sites, queue, node=args.node_id or node_id()).run(once=args.once)
+    except redis.ConnectionError as exc:
+        print(f"crawler schedule: cannot reach {args.frontier}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        queue.close()
 
 
 def scheduled_sites(dirs: list[str], named: list[str] | None = None) -> list:

@@ -9,14 +9,11 @@ running; what it held is leased, and comes back to the queue when the leases exp
 
 from __future__ import annotations
 
-import ctypes
-import signal
 import subprocess
 import sys
 
 from crawler.frontier import open_frontier
-
-PR_SET_PDEATHSIG = 1
+from crawler.lifetime import parent_death_signal
 
 
 def take_url_work(ctx) -> bool:
@@ -32,18 +29,9 @@ def take_url_work(ctx) -> bool:
     command = [sys.executable, "-m", "crawler.cli", "archive", "--frontier", ctx.frontier]
     if ctx.store:
         command += ["--store", ctx.store]
-    ctx.child = subprocess.Popen(command + ctx.passed_on, preexec_fn=_die_with_parent)
+    ctx.child = subprocess.Popen(command + ctx.passed_on, preexec_fn=parent_death_signal())
     try:
         ctx.child.wait()
     finally:
         ctx.child = None
     return True
-
-
-def _die_with_parent() -> None:
-    """In the child, before exec: SIGKILL when the worker dies (Linux)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass  # not Linux: a killed worker's crawl finishes its batch alone

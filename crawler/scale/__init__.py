@@ -1,0 +1,1 @@
+"""Work shared by many nodes through Redis (issue 13): due site crawls and site leases."""
