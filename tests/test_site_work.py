@@ -298,7 +298,7 @@ def test_a_worker_that_lost_its_lease_stops_crawling_at_once(redis_url, tmp_path
 
 def test_bad_frontier_and_occurrence_are_usage_errors(tmp_path):
     worker = run_cli("worker", "--frontier", "http://127.0.0.1:1/", "--store", str(tmp_path))
-    assert worker.returncode == 2 and "redis://HOST:PORT/DB" in worker.stderr
+    assert worker.returncode == 2 and "redis://host:port/db" in worker.stderr
     with newsroom_site() as newsroom:
         config = site_toml(newsroom, tmp_path, name="site0")
         for bad in ("yesterday", "2026-01-31T03:00:00"):  # not a time; no offset

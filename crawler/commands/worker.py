@@ -57,6 +57,7 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from crawler.commands.schedule import _child_args as crawl_child_args
+    from crawler.frontier import is_shared
     from crawler.frontier.url_work import take_url_work
     from crawler.node import node_id
     from crawler.scale.site_work import take_site_work
@@ -82,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         store=args.store,
         passed_on=_passed_on(args, node_id(settings)),
     )
-    sites = args.frontier.startswith(("redis://", "rediss://", "unix://"))
+    sites = is_shared(args.frontier)  # site leases live in Redis only
 
     def stop(signum, frame) -> None:
         logging.getLogger("crawler.worker").info("signal %d: finishing the work in hand", signum)

@@ -9,11 +9,23 @@ running; what it held is leased, and comes back to the queue when the leases exp
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 
-from crawler.frontier import open_frontier
+from crawler.frontier import is_shared, open_frontier
 from crawler.lifetime import parent_death_signal
+
+logger = logging.getLogger("crawler.worker")
+
+
+def _unreachable(uri: str) -> tuple[type[Exception], ...]:
+    """The errors of a frontier server out of reach (Redis's), to wait out; none locally."""
+    if not is_shared(uri):
+        return ()
+    import redis
+
+    return (redis.RedisError,)
 
 
 def take_url_work(ctx) -> bool:
@@ -22,6 +34,9 @@ def take_url_work(ctx) -> bool:
     try:
         frontier.take("", 0)  # puts expired leases (dead nodes' URLs) back on the queue
         queued = frontier.counts()["queued"]
+    except _unreachable(ctx.frontier) as exc:  # the worker keeps trying, as for site work
+        logger.warning("cannot take URL work from %s: %s; trying again", ctx.frontier, exc)
+        return False
     finally:
         frontier.close()
     if not queued or ctx.stopping:
