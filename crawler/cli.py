@@ -41,7 +41,17 @@ from crawler.usage_error import EXIT_USAGE, UsageError
 
 # in the order `crawler --help` lists them
 COMMANDS = (
-    archive, export, extract, reextract, sites, crawl, schedule, upload, catalog, worker, demo
+    archive,
+    export,
+    extract,
+    reextract,
+    sites,
+    crawl,
+    schedule,
+    upload,
+    catalog,
+    worker,
+    demo,
 )
 
 

@@ -141,9 +141,7 @@ class WarcCaptureMiddleware:
             pointer, closed = await self.writer.write(
                 exchange,
                 lambda written: self.run.record_capture(
-                    capture_row(
-                        self.run.crawl_id, exchange, written, capture_kind(request.meta)
-                    )
+                    capture_row(self.run.crawl_id, exchange, written, capture_kind(request.meta))
                 ),
             )
         except Exception as exc:

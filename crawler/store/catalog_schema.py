@@ -182,6 +182,7 @@ INSERT OR IGNORE INTO article_versions (id, version, content_sha256)
     SELECT id, version, content_sha256 FROM articles ORDER BY seq;
 """
 
+
 def _version_6(db: sqlite3.Connection, path: Path) -> None:
     """captures.kind: what the crawl fetched the URL as (`article`, `hub`, `feed`,
     `sitemap`, ...), so that `crawler reextract` re-derives articles only from captures
