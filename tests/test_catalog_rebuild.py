@@ -42,7 +42,9 @@ def archive(site, *store_args: str, node: str = "") -> dict:
 
 def tables(where) -> dict[str, list]:
     """The catalog's rows that a rebuild must give back, comparable across backends: seqs
-    and closing times (new numbers, the manifest's time) left out."""
+    and closing times (new numbers, the manifest's time) left out, and what the crawl
+    fetched a capture as (`kind`: no WARC record says; a rebuilt row's is unknown, which
+    `reextract` reads as "an article if an article record names it")."""
     catalog = open_catalog(where)
     try:
         query = catalog.db.execute
@@ -52,7 +54,7 @@ def tables(where) -> dict[str, list]:
             return sorted(kept, key=lambda r: json.dumps(r, sort_keys=True))
 
         return {
-            "captures": rows("SELECT * FROM captures"),
+            "captures": rows("SELECT * FROM captures", drop=("kind",)),
             "articles": rows("SELECT * FROM articles", drop=("seq",)),
             "article_versions": rows("SELECT * FROM article_versions"),
             "runs": rows("SELECT * FROM runs"),

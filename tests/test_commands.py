@@ -20,7 +20,6 @@ COMMANDS = [
     "sites",
     "crawl",
     "schedule",
-    "worker",
     "upload",
     "catalog",
     "worker",

@@ -23,7 +23,13 @@ NO_EXTRACTION = ["-s", "EXTRACT_ENABLED=False"]  # what is measured here is fetc
 WORKER_URLS = 3000
 
 
-def _captures(store: Path) -> list[dict]:
+def _captures(store: Path, catalog: str | None = None) -> list[dict]:
+    if catalog:  # a shared PostgreSQL catalog
+        import psycopg
+        from psycopg.rows import dict_row
+
+        with psycopg.connect(catalog, row_factory=dict_row) as db:
+            return db.execute("SELECT * FROM captures").fetchall()
     if not (store / "catalog.sqlite").exists():
         return []
     db = sqlite3.connect(f"file:{store}/catalog.sqlite?mode=ro", uri=True, timeout=30)
@@ -68,11 +74,11 @@ def _kill_tree(proc: subprocess.Popen) -> None:
     proc.wait(timeout=30)
 
 
-def assert_archived_exactly_once(store: Path, urls: list[str]) -> None:
+def assert_archived_exactly_once(store: Path, urls: list[str], catalog: str | None = None) -> None:
     """One catalog capture and one WARC response record per URL; every pointer reads back
     the record of its URL; no half-written file left."""
     wanted = set(urls)
-    caps = [c for c in _captures(store) if c["url"] in wanted]
+    caps = [c for c in _captures(store, catalog) if c["url"] in wanted]
     per_url: dict[str, int] = {}
     for c in caps:
         per_url[c["url"]] = per_url.get(c["url"], 0) + 1
@@ -225,3 +231,28 @@ def test_a_killed_worker_loses_nothing_and_its_leases_come_back(site, redis_url,
     assert held > 0 and counts["requeued"] >= held
     assert (counts["queued"], counts["leased"], counts["done"]) == (0, 0, WORKER_URLS)
     assert_archived_exactly_once(store, urls)
+
+
+@pytest.mark.timeout(300)
+def test_three_workers_on_redis_and_postgresql(site, redis_url, postgres_url, tmp_path):
+    """The scaled-out set-up: Redis frontier, PostgreSQL catalog, one store; nothing in the
+    store's own SQLite catalog, every URL once in the shared one."""
+    urls = [site.url(f"/query.html?pg={i}") for i in range(1000)]
+    _enqueue(redis_url, urls, tmp_path)
+    store = tmp_path / "store"
+    shared = ["--catalog", postgres_url]
+    workers = [_worker(redis_url, store, f"node{i}", tmp_path, *shared) for i in range(3)]
+    try:
+        for w in workers:
+            assert w.wait(timeout=240) == 0, (tmp_path / "node0.log").read_text()[-3000:]
+    finally:
+        for w in workers:
+            _kill_tree(w)
+    frontier = _frontier(redis_url)
+    counts = frontier.counts()
+    frontier.close()
+    assert (counts["queued"], counts["leased"], counts["done"]) == (0, 0, len(urls))
+    assert_archived_exactly_once(store, urls, postgres_url)
+    assert not (store / "catalog.sqlite").exists()
+    crawls = {c["crawl_id"] for c in _captures(store, postgres_url)}
+    assert len(crawls) >= 3  # each worker's run(s) took a share

@@ -80,7 +80,7 @@ def test_kill_at_random_then_one_clean_run_leaves_a_whole_store(site, tmp_path):
     urls = [site.url(p) for p in site.article_paths()]
     # Enough slow pages that ten killed runs still find work: a re-run skips what the
     # store has archived, so each run only fetches what the killed ones had not finished.
-    urls += [site.url(f"/slow?delay=0.25&n={n}") for n in range(300)]
+    urls += [site.url(f"/slow?delay=0.4&n={n}") for n in range(400)]
     args = [sys.executable, "-m", "crawler.cli", *_archive_args(urls, store)]
     started, killed = time.monotonic(), 0
     for _attempt in range(KILLS * 2):  # a run that ends before its kill time is not counted
