@@ -149,7 +149,9 @@ def test_archive_onto_a_full_disk_then_again_with_room(tmpfs, site):
     db = sqlite3.connect(store / "catalog.sqlite")
     captured = {u for (u,) in db.execute("SELECT url FROM captures")}
     db.close()
-    assert captured - {site.url("/robots.txt")} <= set(outcomes)
+    # and the site's own files (robots.txt, the TDMRep file of crawler/rights), per host
+    per_host = {site.url("/robots.txt"), site.url("/.well-known/tdmrep.json")}
+    assert captured - per_host <= set(outcomes)
     assert all(o["archived"] or o["reason"] for o in outcomes.values())
     assert any("disk full" in (o["reason"] or "") for o in outcomes.values())
     failed = {o["url"] for o in outcomes.values() if not o["archived"]}
