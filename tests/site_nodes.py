@@ -8,7 +8,6 @@ import re
 import sqlite3
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 from crawler.scale.site_queue import SiteQueue
 from tests.conftest import ROOT
 from tests.newsroom import NewsroomSite, default_articles
+from tests.process_tools import wait_for  # noqa: F401 - the many-node tests' helper
 
 LEASE = 3.0  # SITE_LEASE_SECONDS in these tests: a dead node's site is free after this
 QUICK = "download_delay = 0\nconcurrency = 2\nautothrottle = false"
@@ -46,14 +46,6 @@ def stop_nodes(procs: list[subprocess.Popen]) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=30)
-
-
-def wait_for(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.1)
 
 
 def worker_args(redis_url: str, store: Path, sites: Path, node: str, idle: float) -> list[str]:

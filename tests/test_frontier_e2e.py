@@ -10,13 +10,13 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from crawler.capture.warc_reader import read_record_at
 from tests.conftest import ROOT, run_cli
+from tests.process_tools import wait_for
 from tests.warc_tools import records
 
 NO_EXTRACTION = ["-s", "EXTRACT_ENABLED=False"]  # what is measured here is fetch + WARC
@@ -40,14 +40,6 @@ def _captures(store: Path, catalog: str | None = None) -> list[dict]:
         return []
     finally:
         db.close()
-
-
-def _wait_for(condition, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {seconds}s waiting for {what}")
-        time.sleep(0.2)
 
 
 def _start(args: list[str], log: Path) -> subprocess.Popen:
@@ -102,7 +94,7 @@ def test_killed_archive_resumes_and_reports_what_it_skipped(site, tmp_path):
     args = ["archive", "--input", str(listing), "--store", str(store), "--concurrency", "4"]
     first = _start([*args, *NO_EXTRACTION], tmp_path / "first.log")
     try:
-        _wait_for(lambda: len(_captures(store)) >= 12, 120, "the first captures")
+        wait_for(lambda: len(_captures(store)) >= 12, 120, "the first captures")
     finally:
         _kill_tree(first)
     assert first.returncode == -signal.SIGKILL
@@ -214,7 +206,7 @@ def test_a_killed_worker_loses_nothing_and_its_leases_come_back(site, redis_url,
     workers = [_worker(redis_url, store, "victim", tmp_path, *short)]
     workers += [_worker(redis_url, store, f"node{i}", tmp_path, *short) for i in range(2)]
     try:
-        _wait_for(
+        wait_for(
             lambda: frontier.counts()["done"] >= WORKER_URLS // 5 and victim_leases(),
             180,
             "a fifth done while the victim holds leases",

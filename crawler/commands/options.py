@@ -7,7 +7,9 @@ so argparse defaults here are None ("not given")."""
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import sys
 from pathlib import Path
 
 import settings as defaults
@@ -271,3 +273,12 @@ def require_writable(folder: Path) -> None:
     reason = unwritable_reason(folder)
     if reason is not None:
         raise UsageError(f"cannot write to {folder}: {reason}")
+
+
+def log_to_stderr() -> None:
+    """The log of the long-running commands (schedule, worker): INFO and up, timestamped."""
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(name)s %(levelname)s: %(message)s",
+    )

@@ -16,6 +16,7 @@ from crawler.commands.options import (
     add_set_option,
     add_sites_dir_option,
     add_store_options,
+    log_to_stderr,
     plain_settings,
     require_writable,
     sites_dirs,
@@ -60,11 +61,7 @@ def add_parser(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from crawler.scheduler import Scheduler
 
-    logging.basicConfig(
-        level=logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(name)s %(levelname)s: %(message)s",
-    )
+    log_to_stderr()
     settings = plain_settings(args)
     require_writable(store_root(settings))  # every run it starts would fail
     sites = scheduled_sites(sites_dirs(args, settings, then_defaults=bool(args.sites)), args.sites)

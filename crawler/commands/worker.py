@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
-import sys
 import time
 
 from crawler.commands.options import (
@@ -23,6 +22,7 @@ from crawler.commands.options import (
     add_sites_dir_option,
     add_store_options,
     check_frontier,
+    log_to_stderr,
     plain_settings,
 )
 from crawler.usage_error import EXIT_OK
@@ -63,11 +63,7 @@ def run(args: argparse.Namespace) -> int:
     from crawler.scale.site_work import take_site_work
     from crawler.scale.worker_context import WorkerContext
 
-    logging.basicConfig(
-        level=logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(name)s %(levelname)s: %(message)s",
-    )
+    log_to_stderr()
     check_frontier(args.frontier)
     settings = plain_settings(args)
     if args.node_id:
